@@ -1,0 +1,63 @@
+"""One exception hierarchy for the whole product.
+
+Every :class:`FaceAppError` is something the user can act on: its message says what happened and
+what to do. Any other exception is a bug, logged with its traceback by the entry points.
+"""
+
+from __future__ import annotations
+
+
+class FaceAppError(Exception):
+    """Base of all errors the user can act on."""
+
+
+class ImageError(FaceAppError):
+    """An image could not be used."""
+
+
+class ImageNotFoundError(ImageError):
+    """The image file does not exist."""
+
+
+class ImageDecodeError(ImageError):
+    """The file is empty, truncated, corrupt or not an image."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image has more pixels than the configured limit (decompression-bomb guard)."""
+
+
+class NoFaceError(FaceAppError):
+    """No face was found where one was required."""
+
+
+class MultipleFacesError(FaceAppError):
+    """Several faces were found where exactly one was required."""
+
+
+class ModelError(FaceAppError):
+    """A model is missing, corrupt or does not match its manifest."""
+
+
+class ModelNotFoundError(ModelError):
+    """No model of that name is registered, or its file is missing."""
+
+
+class ModelIntegrityError(ModelError):
+    """The model file's checksum or signature does not match its manifest."""
+
+
+class ConfigError(FaceAppError):
+    """Settings or command arguments are invalid."""
+
+
+class DataError(FaceAppError):
+    """An input data set (pairs file, ground truth...) is malformed."""
+
+
+class StorageError(FaceAppError):
+    """The database or data folder cannot be read or written."""
+
+
+class CameraError(FaceAppError):
+    """A camera or video source is unavailable."""

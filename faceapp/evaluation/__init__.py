@@ -1,0 +1,1 @@
+"""Evaluation protocols (LFW verification, WIDER FACE detection AP). Qt-free, torch-free."""

@@ -1,0 +1,1 @@
+"""Qt-free, torch-free face inference: detect, align, embed, assess quality."""

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real test photographs and one pipeline per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from faceapp.config import Settings
+from faceapp.vision.pipeline import FacePipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"real test data not found at {path} (set FACEAPP_TESTDATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lfw_dir() -> Path:
+    """``lfw-dev``: unaligned LFW photos plus ``pairs.txt``."""
+    return _need(DATA / "lfw-dev")
+
+
+@pytest.fixture(scope="session")
+def wider_dir() -> Path:
+    """``wider-dev``: 40 WIDER FACE validation images with ground truth."""
+    return _need(DATA / "wider-dev")
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> FacePipeline:
+    """The default pipeline on the bundled models (CPU in tests)."""
+    return FacePipeline.from_settings(Settings(provider="cpu"))
+
+
+@pytest.fixture()
+def basedir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private data folder; ``FACEAPP_HOME`` points there so nothing touches real data."""
+    monkeypatch.setenv("FACEAPP_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
