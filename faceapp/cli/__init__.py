@@ -1,0 +1,57 @@
+"""Command-line interface: a thin shell over the same services the GUI uses.
+
+Each command module exposes ``register(subparsers)`` and sets ``func`` on its parser; ``func``
+receives the parsed arguments and returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from faceapp import __version__
+from faceapp.cli import eval_cmds, vision_cmds
+from faceapp.cli.common import setup_logging
+from faceapp.errors import FaceAppError
+
+log = logging.getLogger(__name__)
+
+COMMAND_MODULES = [vision_cmds, eval_cmds]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="faceapp", description="Face-recognition attendance and access control.")
+    parser.add_argument("--version", action="version", version=f"faceapp {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to the console")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``faceapp`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    setup_logging(getattr(args, "basedir", None), args.verbose)
+    try:
+        return int(args.func(args) or 0)
+    except FaceAppError as exc:
+        print(f"faceapp: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("faceapp: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        log.exception("unexpected error")
+        print("faceapp: internal error (a bug): see the log file for the traceback", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
