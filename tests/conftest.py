@@ -14,9 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
 
 
+REQUIRE_DATA = os.environ.get("FACEAPP_REQUIRE_DATA") == "1"
+
+
 def _need(path: Path) -> Path:
+    """``path`` if present; else skip, or fail where the data is required (CI)."""
     if not path.exists():
-        pytest.skip(f"real test data not found at {path} (set FACEAPP_TESTDATA)")
+        message = f"real test data not found at {path} (set FACEAPP_TESTDATA)"
+        if REQUIRE_DATA:
+            pytest.fail(message)
+        pytest.skip(message)
     return path
 
 
