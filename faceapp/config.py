@@ -73,6 +73,7 @@ class Settings:
     provider: str = "auto"
     threads: int = 0
     detect_long_side: int = 640
+    detect_upscale: bool = True
     detect_score_threshold: float = 0.6
     nms_iou: float = 0.4
     min_face_px: int = 20

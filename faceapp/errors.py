@@ -61,3 +61,23 @@ class StorageError(FaceAppError):
 
 class CameraError(FaceAppError):
     """A camera or video source is unavailable."""
+
+
+class PersonNotFoundError(FaceAppError):
+    """No enrolled person has that id or employee number."""
+
+
+class DuplicatePersonError(FaceAppError):
+    """Another person already has that employee number."""
+
+
+class DuplicateFaceError(FaceAppError):
+    """The face already matches a different enrolled person (enrol with ``force`` to override)."""
+
+
+class PoorQualityError(FaceAppError):
+    """A face is too small, blurred, turned away or too dark to enrol; ``reasons`` says which."""
+
+    def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons

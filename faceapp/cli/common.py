@@ -36,7 +36,9 @@ def setup_logging(basedir: Path | None, verbose: bool) -> None:
     root.addHandler(console)
     try:
         logs = Paths.resolve(basedir).ensure().logs
-        handler = logging.handlers.RotatingFileHandler(logs / "faceapp.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        handler = logging.handlers.RotatingFileHandler(
+            logs / "faceapp.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError as exc:
         root.warning("no log file: %s", exc)
         return

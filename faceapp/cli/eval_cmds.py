@@ -59,7 +59,8 @@ def run_lfw(args: argparse.Namespace) -> int:
     print(f"  best threshold    {r.best_threshold:.4f}  (accuracy {r.best_threshold_accuracy:.4f} on all pairs)")
     print(f"  TAR @ FAR={r.far_target:g}  {r.tar_at_far:.4f}  (threshold {r.far_threshold:.4f}, "
           f"achieved FAR {r.far_achieved:.4f} of {r.negatives} impostor pairs)")
-    print(f"  no face found     {len(report.no_face)} image(s)" + (f": {', '.join(report.no_face)}" if report.no_face else ""))
+    missing = f": {', '.join(report.no_face)}" if report.no_face else ""
+    print(f"  no face found     {len(report.no_face)} image(s){missing}")
     if report.unreadable:
         print(f"  unreadable        {len(report.unreadable)}: {', '.join(report.unreadable)}")
     return 0
@@ -85,7 +86,7 @@ def run_wider(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(bar: tqdm | None):  # noqa: ANN202 - small closure factory
+def _progress(bar: tqdm | None):
     if bar is None:
         return None
 

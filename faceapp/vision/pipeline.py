@@ -59,6 +59,7 @@ class FacePipeline:
         provider = choose_provider(settings.provider)
         options = detect_options or DetectOptions(
             long_side=settings.detect_long_side,
+            upscale=settings.detect_upscale,
             score_threshold=settings.detect_score_threshold,
             nms_iou=settings.nms_iou,
             min_face_px=settings.min_face_px,

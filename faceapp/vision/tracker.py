@@ -1,0 +1,306 @@
+"""Face tracking across video frames, and the per-frame live recognition step.
+
+:class:`IoUTracker` matches each frame's detections to existing tracks by box overlap (greedy,
+best IoU first), keeps track ids stable, smooths boxes and landmarks, and forgets tracks that
+have not been seen for a few frames. :class:`TrackingRecognizer` runs the detector on every frame
+but embeds a tracked face only when :class:`EmbedPolicy` says so (new track, every few frames, or
+a clearly better view), which keeps live video smooth on a CPU.
+
+Qt-free: the GUI's recognition worker and a command-line loop can both drive it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+import numpy as np
+
+from faceapp.records import Identification, Verdict
+from faceapp.vision.boxes import iou_matrix
+from faceapp.vision.pipeline import FacePipeline
+from faceapp.vision.quality import head_pose
+from faceapp.vision.types import Faces
+
+
+@dataclass(eq=False)
+class Track:
+    """One face followed across frames. Boxes are ``x1, y1, x2, y2`` image pixels."""
+
+    id: int
+    box: np.ndarray  # (4,) float32, smoothed
+    landmarks: np.ndarray  # (5, 2) float32, smoothed
+    score: float
+    hits: int = 1
+    age: int = 0  # frames since the track began
+    misses: int = 0  # frames in a row without a matching detection
+    identity: Identification | None = None
+    best_quality: float = 0.0
+    last_embedded: int | None = None  # tracker frame number of the latest embedding
+
+
+def match_greedy(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    """Pairs ``(row, col)`` taken in order of decreasing IoU, each row and column used once.
+
+    Args:
+        iou: (T, D) overlaps between T tracks and D detections.
+        threshold: pairs must overlap by at least this much.
+    """
+    if iou.size == 0:
+        return []
+    rows, cols = np.nonzero(iou >= threshold)
+    order = np.argsort(-iou[rows, cols], kind="stable")
+    used_r: set[int] = set()
+    used_c: set[int] = set()
+    pairs = []
+    for r, c in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
+        if r not in used_r and c not in used_c:
+            used_r.add(r)
+            used_c.add(c)
+            pairs.append((r, c))
+    return pairs
+
+
+class IoUTracker:
+    """Keeps face ids stable from frame to frame.
+
+    Args:
+        iou_threshold: least overlap between a track's box and a detection to match them.
+        max_misses: a track unseen for more than this many frames in a row is dropped.
+        smoothing: weight of the previous box in the smoothed one (0 = follow detections exactly).
+    """
+
+    def __init__(self, iou_threshold: float = 0.3, max_misses: int = 5, smoothing: float = 0.5) -> None:
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError("smoothing must be in [0, 1)")
+        self.iou_threshold = iou_threshold
+        self.max_misses = max_misses
+        self.smoothing = smoothing
+        self.tracks: list[Track] = []
+        self.frame = 0
+        self._next_id = 1
+
+    def update(self, boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> list[Track]:
+        """Advance one frame.
+
+        Args:
+            boxes: (N, 4) detections of this frame.
+            scores: (N,) detector confidences.
+            landmarks: (N, 5, 2) five points per detection.
+
+        Returns:
+            N tracks, the one for each detection in order (new tracks for unmatched detections).
+        """
+        boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+        landmarks = np.asarray(landmarks, np.float32).reshape(-1, 5, 2)
+        self.frame += 1
+        overlaps = iou_matrix(np.array([t.box for t in self.tracks]).reshape(-1, 4), boxes)
+        matched: list[Track | None] = [None] * len(boxes)
+        for r, c in match_greedy(overlaps, self.iou_threshold):
+            matched[c] = self._follow(self.tracks[r], boxes[c], float(scores[c]), landmarks[c])
+        seen = {id(t) for t in matched if t is not None}
+        for track in self.tracks:
+            if id(track) not in seen:
+                track.misses += 1
+            track.age += 1
+        self.tracks = [t for t in self.tracks if t.misses <= self.max_misses]
+        result = []
+        for i, track in enumerate(matched):
+            if track is None:
+                track = Track(self._next_id, boxes[i].copy(), landmarks[i].copy(), float(scores[i]))
+                self._next_id += 1
+                self.tracks.append(track)
+            result.append(track)
+        return result
+
+    def _follow(self, track: Track, box: np.ndarray, score: float, points: np.ndarray) -> Track:
+        s = self.smoothing
+        track.box = (s * track.box + (1 - s) * box).astype(np.float32)
+        track.landmarks = (s * track.landmarks + (1 - s) * points).astype(np.float32)
+        track.score, track.misses = score, 0
+        track.hits += 1
+        return track
+
+    def reset(self) -> None:
+        """Forget all tracks (e.g. when the video source changes)."""
+        self.tracks.clear()
+
+
+def view_quality(boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """A cheap 0..1 figure for how good a view of each face is, without aligning it.
+
+    Detector confidence × size (full marks from 112 px, the chip size) × frontalness (cos yaw).
+
+    Args:
+        boxes: (N, 4); scores: (N,); landmarks: (N, 5, 2).
+
+    Returns:
+        (N,) float32.
+    """
+    boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+    size = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    yaw = head_pose(landmarks)[:, 0] if len(boxes) else np.zeros(0, np.float32)
+    frontal = np.clip(np.cos(np.radians(yaw)), 0.0, 1.0)
+    return (np.asarray(scores, np.float32) * np.clip(size / 112.0, 0.0, 1.0) * frontal).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class EmbedPolicy:
+    """When a tracked face is embedded (and identified) again.
+
+    Attributes:
+        every: at least every this many frames.
+        quality_gain: or as soon as its view is this much better than the best one so far.
+    """
+
+    every: int = 10
+    quality_gain: float = 1.2
+
+    def wants(self, track: Track, quality: float, frame: int) -> bool:
+        """Whether ``track``, seen with ``quality`` on tracker frame ``frame``, needs embedding."""
+        if track.last_embedded is None:
+            return True
+        if frame - track.last_embedded >= self.every:
+            return True
+        return quality > track.best_quality * self.quality_gain
+
+
+class FaceState(str, Enum):
+    """How a face on screen is identified."""
+
+    RECOGNISED = "recognised"
+    UNCERTAIN = "uncertain"
+    UNKNOWN = "unknown"
+    UNIDENTIFIED = "unidentified"  # no recogniser connected, or not identified yet
+
+    @classmethod
+    def of(cls, identity: Identification | None) -> FaceState:
+        """The state shown for a track's identification."""
+        if identity is None:
+            return cls.UNIDENTIFIED
+        return {Verdict.ACCEPT: cls.RECOGNISED, Verdict.UNCERTAIN: cls.UNCERTAIN}.get(
+            identity.verdict, cls.UNKNOWN
+        )
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One face on one frame, as plain data for the display."""
+
+    track_id: int
+    box: tuple[float, float, float, float]
+    landmarks: tuple[tuple[float, float], ...]
+    detection_score: float
+    state: FaceState
+    name: str | None = None
+    similarity: float | None = None
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """Everything found on one frame."""
+
+    frame_index: int
+    timestamp: float
+    faces: tuple[FaceResult, ...]
+    latency_ms: float
+    embedded: int = 0  # faces embedded on this frame (the rest kept their identification)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A tracked face with an identification, for the attendance desk.
+
+    ``fresh`` is True when the identification was computed on this frame (not carried over),
+    so consensus rules can count independent looks only.
+    """
+
+    track_id: int
+    identification: Identification
+    fresh: bool
+    quality: float
+    timestamp: float
+    box: tuple[float, float, float, float] = field(default=(0.0, 0.0, 0.0, 0.0))
+
+
+class Recogniser(Protocol):
+    """Identifies faces from embeddings, e.g. a gallery search. One result per row, same order."""
+
+    def __call__(self, embeddings: np.ndarray) -> Sequence[Identification]: ...
+
+
+class TrackingRecognizer:
+    """Detect every frame, track, embed selectively, identify: one call per video frame."""
+
+    def __init__(
+        self,
+        pipeline: FacePipeline,
+        recogniser: Recogniser | None = None,
+        tracker: IoUTracker | None = None,
+        policy: EmbedPolicy | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.recogniser = recogniser
+        self.tracker = tracker or IoUTracker()
+        self.policy = policy or EmbedPolicy()
+
+    def process(
+        self, image: np.ndarray, timestamp: float, frame_index: int
+    ) -> tuple[FrameResult, list[Sighting]]:
+        """Faces on ``image`` with their tracks and identities, and sightings for the desk."""
+        start = time.perf_counter()
+        faces = self.pipeline.detect(image)
+        tracks = self.tracker.update(faces.boxes, faces.scores, faces.landmarks)
+        quality = view_quality(faces.boxes, faces.scores, faces.landmarks)
+        frame = self.tracker.frame
+        todo = [i for i, t in enumerate(tracks) if self.policy.wants(t, float(quality[i]), frame)]
+        if todo:
+            self._identify(image, faces[np.array(todo)], [tracks[i] for i in todo], quality[todo])
+        results = tuple(_face_result(t) for t in tracks)
+        latency = (time.perf_counter() - start) * 1000.0
+        fresh = set(todo)
+        sightings = [
+            Sighting(t.id, t.identity, i in fresh, float(quality[i]), timestamp, _box(t.box))
+            for i, t in enumerate(tracks)
+            if t.identity is not None
+        ]
+        return FrameResult(frame_index, timestamp, results, latency, len(todo)), sightings
+
+    def _identify(self, image: np.ndarray, faces: Faces, tracks: list[Track], quality: np.ndarray) -> None:
+        identities: Sequence[Identification | None] = [None] * len(tracks)
+        if self.recogniser is not None:  # without one, embeddings would be wasted work
+            embedded = self.pipeline.process_faces(image, faces)
+            identities = list(self.recogniser(embedded.embeddings))
+            if len(identities) != len(tracks):
+                raise ValueError(f"recogniser returned {len(identities)} results for {len(tracks)} faces")
+        for track, identity, q in zip(tracks, identities, quality.tolist(), strict=True):
+            track.identity = identity
+            track.best_quality = max(track.best_quality, q)
+            track.last_embedded = self.tracker.frame
+
+    def reset(self) -> None:
+        """Forget tracks and identities (new source)."""
+        self.tracker.reset()
+
+
+def _box(box: np.ndarray) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return (x1, y1, x2, y2)
+
+
+def _face_result(track: Track) -> FaceResult:
+    identity = track.identity
+    return FaceResult(
+        track_id=track.id,
+        box=_box(track.box),
+        landmarks=tuple((float(x), float(y)) for x, y in track.landmarks),
+        detection_score=track.score,
+        state=FaceState.of(identity),
+        name=identity.name if identity else None,
+        similarity=identity.score if identity else None,
+        person_id=identity.person_id if identity else None,
+    )
