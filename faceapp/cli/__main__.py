@@ -1,0 +1,7 @@
+"""``python -m faceapp.cli``: the same as the ``faceapp`` console script."""
+
+import sys
+
+from faceapp.cli import main
+
+sys.exit(main())
