@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _bar(args: argparse.Namespace, label: str) -> tqdm | None:
-    return None if args.json else tqdm(desc=label, unit="img", leave=False)
+    if args.json or not sys.stderr.isatty():
+        return None
+    return tqdm(desc=label, unit="img", leave=False, file=sys.stderr)
 
 
 def run_lfw(args: argparse.Namespace) -> int:
@@ -82,7 +85,7 @@ def run_wider(args: argparse.Namespace) -> int:
         return 0
     print(f"WIDER FACE ({report.images} images, {report.faces} faces), original scale, threshold {args.threshold}")
     for setting in ("easy", "medium", "hard"):
-        print(f"  {setting:<7} AP {report.ap[setting]:.4f}")
+        print(f"  {setting:<7} AP {getattr(report, setting + '_ap'):.4f}")
     return 0
 
 

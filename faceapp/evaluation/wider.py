@@ -12,6 +12,8 @@ The figures reproduce ``eval_tools/evaluation.m`` of the WIDER FACE site and its
   without predictions or without faces add only their listed faces to the face count);
 * AP is the area under the interpolated precision envelope (the "new" VOC AP). Thresholds with
   no proposal have undefined precision; like MATLAB's ``max`` the envelope skips them.
+* one deliberate difference: when every score is the same single value the toolkit divides
+  0 by 0 and scores nothing; here such scores normalise to 0, the lowest threshold.
 
 Ground truth comes from the official text file plus a JSON file of the Easy / Medium / Hard
 lists (1-based indices into each image's face list, as in ``wider_{easy,medium,hard}_val.mat``).
@@ -285,8 +287,8 @@ def img_pr_info(scores: np.ndarray, proposal: np.ndarray, pred_recall: np.ndarra
 def voc_ap(recall: np.ndarray, precision: np.ndarray) -> float:
     """Area under the interpolated precision-recall curve (the "new" VOC AP).
 
-    NaN precisions (no proposals at a threshold) are skipped by the envelope, as MATLAB's
-    ``max`` skips NaN in the official toolkit.
+    NaN precisions (thresholds with no proposal yet, hence zero recall) are skipped by the
+    envelope, as MATLAB's ``max`` skips NaN in the official toolkit.
     """
     mrec = np.concatenate([[0.0], recall, [1.0]])
     mpre = np.concatenate([[0.0], precision, [0.0]])

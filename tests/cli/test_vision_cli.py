@@ -97,3 +97,12 @@ def test_console_script_runs(basedir: Path) -> None:
 def test_log_file_goes_to_basedir(capsys, basedir: Path, lfw_dir: Path) -> None:
     run(capsys, "detect", str(photo(lfw_dir, "Abel_Pacheco", 1)), "--basedir", str(basedir))
     assert (basedir / "data" / "logs" / "faceapp.log").exists()
+
+
+def test_eval_wider_json(capsys, basedir: Path, wider_dir: Path) -> None:
+    code, out, _ = run(capsys, "eval", "wider", "--images", str(wider_dir / "images"),
+                       "--gt", str(wider_dir / "wider_face_val_bbx_gt.txt"),
+                       "--settings", str(wider_dir / "settings.json"), "--json", "--basedir", str(basedir))
+    result = json.loads(out)
+    assert code == 0 and result["images"] == 40 and result["faces"] == 541
+    assert result["easy_ap"] >= 0.97 and result["medium_ap"] >= 0.94 and result["hard_ap"] >= 0.84

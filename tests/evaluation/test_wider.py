@@ -125,10 +125,17 @@ def test_settings_are_scored_separately() -> None:
     assert ap == pytest.approx({"easy": 1.0, "medium": 0.5, "hard": 0.5})
 
 
-def test_voc_ap_envelope_skips_undefined_precision() -> None:
-    recall = np.array([0.0, 0.5, 0.5, 1.0])
-    precision = np.array([np.nan, 1.0, 0.5, 0.75])
-    assert voc_ap(recall, precision) == pytest.approx(0.5 * 1.0 + 0.5 * 0.75)
+@pytest.mark.parametrize(
+    ("recall", "precision", "expected"),
+    [
+        ([0.25, 0.5, 1.0], [1.0, 0.5, 0.6], 0.25 * 1.0 + 0.25 * 0.6 + 0.5 * 0.6),  # envelope lifts 0.5
+        ([0.0, 0.5, 0.5, 1.0], [np.nan, 1.0, 0.5, 0.75], 0.5 * 1.0 + 0.5 * 0.75),  # no proposal yet
+        ([0.5, 0.5], [1.0, 1.0], 0.5),  # recall never reaches 1: the rest of the area is lost
+        ([0.0], [np.nan], 0.0),
+    ],
+)
+def test_voc_ap_table(recall: list[float], precision: list[float], expected: float) -> None:
+    assert voc_ap(np.array(recall), np.array(precision)) == pytest.approx(expected)
 
 
 def test_normalise_scores_sorts_and_spans_global_range() -> None:
