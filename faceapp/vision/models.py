@@ -126,8 +126,10 @@ class ModelRegistry:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             entries = data["models"]
-        except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # ValueError: bad JSON or UTF-8
             raise ModelError(f"{path}: cannot read the model manifest ({exc})") from exc
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ModelError(f"{path}: cannot read the model manifest ('models' must be a list of objects)")
         for entry in entries:
             spec = ModelSpec.from_entry(entry, folder, bundled)
             self._specs[spec.name] = spec

@@ -63,7 +63,7 @@ def distance2kps(points: np.ndarray, distance: np.ndarray) -> np.ndarray:
     Returns:
         (K, P, 2) points ``x, y``.
     """
-    return points[:, None, :] + distance.reshape(len(distance), -1, 2)
+    return points[:, None, :] + distance.reshape(len(distance), distance.shape[1] // 2, 2)
 
 
 def anchor_centres(indices: np.ndarray, stride: int, columns: int, num_anchors: int) -> np.ndarray:

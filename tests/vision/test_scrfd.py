@@ -197,15 +197,14 @@ def test_threshold_drops_low_scores(tmp_path: Path, batched: bool, shuffled: boo
 def test_batch_of_different_sizes(tmp_path: Path, batched: bool, shuffled: bool) -> None:
     detector = open_detector(install(tmp_path, build_scrfd(batched, shuffled)),
                              long_side=0, score_threshold=0.8)
-    small, large = scene(1), scene(2)
-    results = detector.detect_batch([small, large, np.zeros((40, 50, 3), np.uint8)])
+    shifted = np.zeros((360, 420, 3), np.uint8)  # not a multiple of 32: padded
+    shifted[32 : 32 + 256, 48 : 48 + 320] = scene()  # moves the red square to cell (8, 6)
+    results = detector.detect_batch([scene(), shifted, np.zeros((40, 50, 3), np.uint8)])
     assert [len(r) for r in results] == [1, 1, 0]
-    for faces, factor in zip(results[:2], (1, 2), strict=True):
-        # long_side=0: no resize; the large image's square covers 4 stride-16 cells, the hot
-        # anchor of its top-left cell (10, 8) is the first of four equal candidates that NMS keeps.
-        cells = [(5 * factor + dx, 4 * factor + dy) for dx in range(factor) for dy in range(factor)]
-        candidates = [expected_face(c, 1.0)[0] for c in cells]
-        assert any(np.allclose(faces.boxes[0], c, atol=1e-4) for c in candidates)
+    np.testing.assert_allclose(results[0].boxes[0], expected_face((5, 4), 1.0)[0], atol=1e-4)
+    box, points = expected_face((8, 6), 1.0)
+    np.testing.assert_allclose(results[1].boxes[0], box, atol=1e-4)
+    np.testing.assert_allclose(results[1].landmarks[0], points, atol=1e-4)
 
 
 def test_rejects_model_without_keypoints(tmp_path: Path) -> None:
@@ -214,13 +213,13 @@ def test_rejects_model_without_keypoints(tmp_path: Path) -> None:
     del model.graph.output[:]
     model.graph.output.extend(keep)
     registry = install(tmp_path, model)
-    with pytest.raises(ModelError, match="6 outputs.*5 landmarks"):
+    with pytest.raises(ModelError, match=r"6 outputs.*5 landmarks"):
         open_detector(registry)
 
 
 def test_wrong_anchor_count_is_reported(tmp_path: Path) -> None:
     detector = open_detector(install(tmp_path, build_scrfd(True, False), extra={"num_anchors": 3}))
-    with pytest.raises(ModelError, match="do not fit an SCRFD detector.*3 anchors per cell"):
+    with pytest.raises(ModelError, match=r"do not fit an SCRFD detector.*3 anchors per cell"):
         detector.detect(scene())
 
 
@@ -266,6 +265,6 @@ def test_distance2kps_adds_offsets_to_the_centre() -> None:
     offsets = np.arange(20, dtype=np.float32).reshape(2, 10)
     got = distance2kps(points, offsets)
     assert got.shape == (2, 5, 2)
-    np.testing.assert_array_equal(got[0], offsets[0].reshape(5, 2) + [10, 20])
+    np.testing.assert_array_equal(got[0], offsets[0].reshape(5, 2) + np.float32([10, 20]))
     np.testing.assert_array_equal(got[1], offsets[1].reshape(5, 2))
     assert distance2kps(np.zeros((0, 2), np.float32), np.zeros((0, 10), np.float32)).shape == (0, 5, 2)
