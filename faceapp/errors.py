@@ -81,3 +81,11 @@ class PoorQualityError(FaceAppError):
     def __init__(self, message: str, reasons: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.reasons = reasons
+
+
+class EventNotFoundError(FaceAppError):
+    """No attendance event has that id."""
+
+
+class ResourceNotFoundError(FaceAppError):
+    """A file that ships with faceapp (a font, an icon...) is missing from the installation."""
