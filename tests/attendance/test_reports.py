@@ -217,11 +217,3 @@ def test_fonts_are_found_and_their_absence_is_a_user_error(monkeypatch: pytest.M
     monkeypatch.setattr(reports_module, "CJK_FONT_FILE", "no-such-font.ttf")
     with pytest.raises(ResourceNotFoundError, match="reinstall"):
         reports_module.fonts_dir()
-
-
-def test_installed_package_fonts_come_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    installed = tmp_path / "faceapp" / "_resources" / "fonts"  # where the wheel puts resources/fonts
-    installed.mkdir(parents=True)
-    (installed / reports_module.CJK_FONT_FILE).write_bytes(b"font")
-    monkeypatch.setattr(reports_module.resources, "files", lambda package: tmp_path / package)
-    assert reports_module.fonts_dir() == installed
