@@ -12,12 +12,12 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import onnxruntime as ort
 
+from faceapp.bundled import bundled_dir
 from faceapp.errors import ModelError, ModelIntegrityError, ModelNotFoundError
 from faceapp.vision.runtime import ProviderInfo, create_session
 
@@ -92,10 +92,7 @@ class ModelSpec:
 
 def bundled_models_dir() -> Path:
     """The folder of the models shipped with the product (inside the package when installed)."""
-    packaged = Path(str(resources.files("faceapp"))) / "_models"
-    if (packaged / MANIFEST).is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "models"
+    return bundled_dir("models")
 
 
 def sha256_of(path: Path) -> str:
