@@ -83,12 +83,17 @@ class FrameSource(ABC):
 
 
 class VideoCaptureSource(FrameSource):
-    """A webcam index, a video file or an RTSP/HTTP URL, read with OpenCV."""
+    """A webcam index, a video file or an RTSP/HTTP URL, read with OpenCV.
 
-    def __init__(self, target: int | str, name: str | None = None) -> None:
+    Network streams get open and read timeouts (``timeout_ms``), so a dead camera makes a read
+    fail (and the reader reconnect) instead of blocking the capture thread for a long time.
+    """
+
+    def __init__(self, target: int | str, name: str | None = None, timeout_ms: int = 5000) -> None:
         self.target = target
         self.is_live = not isinstance(target, str) or "://" in target
         self.name = name or (f"camera {target}" if isinstance(target, int) else str(target))
+        self.timeout_ms = timeout_ms
         self._cap: cv2.VideoCapture | None = None
 
     def open(self) -> None:
@@ -96,7 +101,12 @@ class VideoCaptureSource(FrameSource):
         self.close()
         if isinstance(self.target, str) and not self.is_live and not Path(self.target).is_file():
             raise CameraError(f"{self.target}: no such video file — check the path")
-        cap = cv2.VideoCapture(self.target)
+        if isinstance(self.target, str) and self.is_live:
+            ms = self.timeout_ms
+            timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+            cap = cv2.VideoCapture(self.target, cv2.CAP_ANY, timeouts)
+        else:
+            cap = cv2.VideoCapture(self.target)
         if not cap.isOpened():
             cap.release()
             raise CameraError(self._open_problem())

@@ -12,13 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from faceapp import __version__
-from faceapp.cli import eval_cmds, vision_cmds
+from faceapp.cli import eval_cmds, gui_cmds, vision_cmds
 from faceapp.cli.common import setup_logging
 from faceapp.errors import FaceAppError
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [vision_cmds, eval_cmds]
+COMMAND_MODULES = [vision_cmds, eval_cmds, gui_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        args = parser.parse_args(["gui"])  # plain ``faceapp`` opens the desktop app
     setup_logging(getattr(args, "basedir", None), args.verbose)
     try:
         return int(args.func(args) or 0)

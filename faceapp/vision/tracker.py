@@ -71,9 +71,12 @@ class IoUTracker:
         iou_threshold: least overlap between a track's box and a detection to match them.
         max_misses: a track unseen for more than this many frames in a row is dropped.
         smoothing: weight of the previous box in the smoothed one (0 = follow detections exactly).
+        first_id: id of the first track (continue the ids of an earlier tracker with its ``next_id``).
     """
 
-    def __init__(self, iou_threshold: float = 0.3, max_misses: int = 5, smoothing: float = 0.5) -> None:
+    def __init__(
+        self, iou_threshold: float = 0.3, max_misses: int = 5, smoothing: float = 0.5, first_id: int = 1
+    ) -> None:
         if not 0.0 <= smoothing < 1.0:
             raise ValueError("smoothing must be in [0, 1)")
         self.iou_threshold = iou_threshold
@@ -81,7 +84,12 @@ class IoUTracker:
         self.smoothing = smoothing
         self.tracks: list[Track] = []
         self.frame = 0
-        self._next_id = 1
+        self._next_id = first_id
+
+    @property
+    def next_id(self) -> int:
+        """The id the next new track will get."""
+        return self._next_id
 
     def update(self, boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -> list[Track]:
         """Advance one frame.
@@ -108,13 +116,16 @@ class IoUTracker:
             track.age += 1
         self.tracks = [t for t in self.tracks if t.misses <= self.max_misses]
         result = []
-        for i, track in enumerate(matched):
-            if track is None:
-                track = Track(self._next_id, boxes[i].copy(), landmarks[i].copy(), float(scores[i]))
-                self._next_id += 1
-                self.tracks.append(track)
+        for i, found in enumerate(matched):
+            track = found or self._new_track(boxes[i], float(scores[i]), landmarks[i])
             result.append(track)
         return result
+
+    def _new_track(self, box: np.ndarray, score: float, points: np.ndarray) -> Track:
+        track = Track(self._next_id, box.copy(), points.copy(), score)
+        self._next_id += 1
+        self.tracks.append(track)
+        return track
 
     def _follow(self, track: Track, box: np.ndarray, score: float, points: np.ndarray) -> Track:
         s = self.smoothing
@@ -216,7 +227,8 @@ class Sighting:
     """A tracked face with an identification, for the attendance desk.
 
     ``fresh`` is True when the identification was computed on this frame (not carried over),
-    so consensus rules can count independent looks only.
+    so consensus rules can count independent looks only. ``timestamp`` is the frame's capture
+    time in seconds since the epoch (UTC); ``quality`` is :func:`view_quality` (0..1).
     """
 
     track_id: int
@@ -273,8 +285,10 @@ class TrackingRecognizer:
     def _identify(self, image: np.ndarray, faces: Faces, tracks: list[Track], quality: np.ndarray) -> None:
         identities: Sequence[Identification | None] = [None] * len(tracks)
         if self.recogniser is not None:  # without one, embeddings would be wasted work
-            embedded = self.pipeline.process_faces(image, faces)
-            identities = list(self.recogniser(embedded.embeddings))
+            embeddings = self.pipeline.process_faces(image, faces).embeddings
+            if embeddings is None:
+                raise RuntimeError("the pipeline returned faces without embeddings")
+            identities = list(self.recogniser(embeddings))
             if len(identities) != len(tracks):
                 raise ValueError(f"recogniser returned {len(identities)} results for {len(tracks)} faces")
         for track, identity, q in zip(tracks, identities, quality.tolist(), strict=True):

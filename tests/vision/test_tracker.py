@@ -81,6 +81,13 @@ def test_track_survives_short_gap_and_expires_after_max_misses() -> None:
     assert b != a
 
 
+def test_ids_can_continue_from_an_earlier_tracker() -> None:
+    first = IoUTracker()
+    _step(first, (0, 0, 10, 10), (50, 50, 60, 60))
+    second = IoUTracker(first_id=first.next_id)
+    assert _step(second, (0, 0, 10, 10)) == [3]
+
+
 def test_empty_frames_are_fine() -> None:
     tracker = IoUTracker()
     assert tracker.update(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2))) == []

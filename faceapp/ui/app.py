@@ -1,0 +1,99 @@
+"""Starting the desktop app: the QApplication, the main window, and ``faceapp gui``'s options."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from faceapp.errors import FaceAppError
+from faceapp.ui import add_gui_arguments
+from faceapp.ui.main_window import APP_NAME, MainWindow, app_icon
+from faceapp.ui.services import LiveOptions, Services
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCREENSHOT_DELAY_S = 5.0
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The process's QApplication (created once; reused when it exists, e.g. under pytest-qt)."""
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def schedule_quit(window: MainWindow, seconds: float, screenshot: Path | None = None) -> QTimer:
+    """After ``seconds``, save a picture of ``window`` to ``screenshot`` (if given) and close it."""
+
+    def finish() -> None:
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            if window.grab().save(str(screenshot)):
+                log.info("screenshot saved to %s", screenshot)
+            else:
+                log.error("could not save the screenshot to %s", screenshot)
+        window.close()
+        QApplication.quit()
+
+    timer = QTimer(window)
+    timer.setSingleShot(True)
+    timer.timeout.connect(finish)
+    timer.start(int(seconds * 1000))
+    return timer
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Open the window for parsed ``faceapp gui`` arguments and run until it closes.
+
+    Raises:
+        FaceAppError: settings or models cannot be loaded.
+    """
+    app = create_application()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # camera probing is noisy; we explain
+    services = Services.create(getattr(args, "basedir", None))
+    services.live = LiveOptions(seconds_per_image=args.seconds_per_image)
+    window = MainWindow(services)
+    window.show()
+    window.open_source(args.source if args.source else 0)
+    quit_after = args.quit_after
+    if quit_after is None and args.screenshot is not None:
+        quit_after = DEFAULT_SCREENSHOT_DELAY_S
+    if quit_after is not None:
+        schedule_quit(window, quit_after, args.screenshot)
+    return int(app.exec())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Options of ``python -m faceapp.ui.app`` (the same as ``faceapp gui``)."""
+    parser = argparse.ArgumentParser(prog="faceapp-gui", description="The faceapp desktop app.")
+    parser.add_argument("--basedir", type=Path, help="data folder (default: platform folders or $FACEAPP_HOME)")
+    add_gui_arguments(parser)
+    return parser
+
+
+def run_gui(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse ``argv``, set up console logging, run the app; the exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="faceapp: %(levelname)s: %(name)s: %(message)s")
+    try:
+        return run_from_args(args)
+    except FaceAppError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(run_gui())

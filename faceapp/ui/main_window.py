@@ -1,0 +1,155 @@
+"""The main window: a page stack with a navigation list, the menus and the app icon."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QListWidget,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from faceapp import __version__, bundled
+from faceapp.ui.pages.live import LivePage
+from faceapp.ui.services import Services
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "faceapp"
+_STYLE = """
+#pageNav { background: #22303c; color: #dfe6ec; border: none; outline: none; font-size: 11pt; padding-top: 8px; }
+#pageNav::item { padding: 9px 16px; }
+#pageNav::item:selected { background: #1f8a70; color: white; }
+#panelHeading { font-weight: bold; font-size: 11pt; margin-top: 4px; }
+#identifyNote { color: #6b7780; }
+"""
+_VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)"
+
+
+def app_icon() -> QIcon:
+    """The application icon (empty, with a warning in the log, when the resource is missing)."""
+    path = bundled.resource("icons", "faceapp.svg")
+    if not path.is_file():
+        log.warning("app icon not found at %s", path)
+        return QIcon()
+    return QIcon(str(path))
+
+
+class MainWindow(QMainWindow):
+    """The application window. Pages are added with :meth:`add_page`; Live is the first."""
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setWindowIcon(app_icon())
+        self.setStyleSheet(_STYLE)
+        self.resize(1280, 760)
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("pageNav")
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget(self)
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._build_menus()
+        self.nav.currentRowChanged.connect(self.show_page)
+        self.live = LivePage(services, self)
+        self.add_page(self.live.title, self.live)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_camera_action = self._action(file_menu, "Open &camera…", self.ask_camera, "Ctrl+K")
+        self.open_file_action = self._action(file_menu, "Open video &file…", self.ask_video_file, "Ctrl+O")
+        self.open_folder_action = self._action(file_menu, "Open image f&older…", self.ask_image_folder)
+        self.open_url_action = self._action(file_menu, "Open &URL…", self.ask_url, "Ctrl+U")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.view_menu = bar.addMenu("&View")
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, f"&About {APP_NAME}", self.show_about)
+
+    def _action(
+        self, menu: QMenu, text: str, slot: Callable[[], object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def add_page(self, title: str, page: QWidget) -> int:
+        """Add a page to the stack, the navigation list and the View menu; return its index."""
+        index = self.stack.addWidget(page)
+        self.nav.addItem(title)
+        self._action(self.view_menu, title, lambda: self.show_page(index), f"Ctrl+{index + 1}")
+        if index == 0:
+            self.show_page(0)
+        return index
+
+    def show_page(self, index: int) -> None:
+        """Bring page ``index`` to the front."""
+        if not 0 <= index < self.stack.count():
+            return
+        self.stack.setCurrentIndex(index)
+        if self.nav.currentRow() != index:
+            self.nav.setCurrentRow(index)
+        self.setWindowTitle(f"{APP_NAME} — {self.nav.item(index).text()}")
+
+    def open_source(self, spec: str | int) -> None:
+        """Play a camera number, video file, image folder or URL on the Live page."""
+        self.show_page(self.stack.indexOf(self.live))
+        self.live.open_source(spec)
+
+    def ask_camera(self) -> None:
+        """Ask for a camera number and open it."""
+        number, ok = QInputDialog.getInt(self, "Open camera", "Camera number (0 is the default camera):", 0, 0, 99)
+        if ok:
+            self.open_source(number)
+
+    def ask_video_file(self) -> None:
+        """Ask for a video file and play it."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open video file", str(Path.home()), _VIDEO_FILTER)
+        if path:
+            self.open_source(path)
+
+    def ask_image_folder(self) -> None:
+        """Ask for a folder of photos and play it as a slideshow."""
+        path = QFileDialog.getExistingDirectory(self, "Open image folder", str(Path.home()))
+        if path:
+            self.open_source(path)
+
+    def ask_url(self) -> None:
+        """Ask for a stream address (rtsp://, http://...) and open it."""
+        url, ok = QInputDialog.getText(self, "Open URL", "Stream address (rtsp://… or http://…):")
+        if ok and url.strip():
+            self.open_source(url.strip())
+
+    def show_about(self) -> None:
+        """The About box."""
+        provider = self.services.pipeline.provider.describe()
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><br>Face-recognition attendance and access control."
+            f"<br><br>Runs on: {provider}",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.live.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,198 @@
+"""The Live page: video with recognised faces, the latest check-ins and a status bar."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+
+import numpy as np
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QStatusBar, QVBoxLayout, QWidget
+
+from faceapp.capture.sources import SourceState
+from faceapp.ui.services import Services
+from faceapp.ui.widgets.checkins import CheckInModel, WelcomeBanner
+from faceapp.ui.widgets.video_view import VideoView
+from faceapp.ui.workers import LiveSession
+from faceapp.vision.tracker import FrameResult
+
+log = logging.getLogger(__name__)
+
+_OPEN_HINT = "Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source."
+
+
+class RateMeter:
+    """Events per second over a sliding window."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self.window_s = window_s
+        self._times: deque[float] = deque()
+
+    def tick(self, now: float | None = None) -> None:
+        """Count one event."""
+        now = time.monotonic() if now is None else now
+        self._times.append(now)
+        while self._times and now - self._times[0] > self.window_s:
+            self._times.popleft()
+
+    def rate(self, now: float | None = None) -> float:
+        """Events per second over the window before ``now`` (0 until two events were seen)."""
+        now = time.monotonic() if now is None else now
+        while self._times and now - self._times[0] > self.window_s:
+            self._times.popleft()
+        if len(self._times) < 2:
+            return 0.0
+        span = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) / span if span > 0 else 0.0
+
+    def reset(self) -> None:
+        self._times.clear()
+
+
+class LivePage(QWidget):
+    """Shows one live source and what the recognition thread finds on it.
+
+    Signals:
+        source_state_changed(state, message): the source's :class:`SourceState` value and a sentence.
+    """
+
+    title = "Live"
+    source_state_changed = Signal(str, str)
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.session = LiveSession(services, self)
+        self.view = VideoView(self, services.live.overlay_max_age)
+        self.banner = WelcomeBanner(self)
+        self.checkins = CheckInModel(parent=self)
+        self.checkin_list = QListView(self)
+        self.checkin_list.setModel(self.checkins)
+        self.video_rate, self.recognition_rate = RateMeter(), RateMeter()
+        self.latency_ms = 0.0
+        self.last_result: FrameResult | None = None
+        self.error = ""
+        self._build()
+        self.session.frame_ready.connect(self._on_frame)
+        self.session.result_ready.connect(self._on_result)
+        self.session.events_ready.connect(self._on_events)
+        self.session.state_changed.connect(self._on_state)
+        self.session.failed.connect(self._on_failed)
+
+    def _build(self) -> None:
+        row = QHBoxLayout()
+        row.addWidget(self.view, 1)
+        row.addWidget(self._side_panel())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(row, 1)
+        layout.addWidget(self._status_bar())
+        self._show_rates()
+        self._rates_timer = QTimer(self)
+        self._rates_timer.setInterval(500)
+        self._rates_timer.timeout.connect(self._show_rates)
+        self._rates_timer.start()
+
+    def _side_panel(self) -> QFrame:
+        side = QFrame(self)
+        side.setObjectName("livePanel")
+        side.setFixedWidth(300)
+        heading = QLabel("Latest check-ins", side)
+        heading.setObjectName("panelHeading")
+        self.identify_note = QLabel(side)
+        self.identify_note.setObjectName("identifyNote")
+        self.identify_note.setWordWrap(True)
+        self._show_identify_note()
+        panel = QVBoxLayout(side)
+        panel.setContentsMargins(8, 0, 0, 0)
+        panel.addWidget(self.banner)
+        panel.addSpacing(8)
+        panel.addWidget(heading)
+        panel.addWidget(self.checkin_list, 1)
+        panel.addWidget(self.identify_note)
+        return side
+
+    def _status_bar(self) -> QStatusBar:
+        self.status = QStatusBar(self)
+        self.status.setSizeGripEnabled(False)
+        self.fps_label, self.latency_label = QLabel(self), QLabel(self)
+        self.provider_label = QLabel(self)
+        provider = self.services.pipeline.provider.describe()
+        self.provider_label.setText(f"Runs on: {_shorten(provider, 70)}")
+        self.provider_label.setToolTip(provider)
+        for label in (self.fps_label, self.latency_label, self.provider_label):
+            self.status.addPermanentWidget(label)
+        return self.status
+
+    def _show_identify_note(self) -> None:
+        note = _identify_note(self.services)
+        self.identify_note.setText(note)
+        self.identify_note.setVisible(bool(note))
+
+    def open_source(self, spec: str | int) -> None:
+        """Start playing a camera number, file, folder or URL."""
+        self.view.clear()
+        self.view.set_message("")
+        self.error = ""
+        self.video_rate.reset()
+        self.recognition_rate.reset()
+        self._show_identify_note()  # the gallery or desk may have been connected since
+        self.session.start(spec)
+
+    def shutdown(self) -> None:
+        """Stop the threads (before the window closes)."""
+        self.session.stop()
+
+    def _on_frame(self, image: np.ndarray, timestamp: float, index: int) -> None:
+        self.view.set_frame(image)
+        self.video_rate.tick()
+        self.session.frame_shown()
+
+    def _on_result(self, result: FrameResult) -> None:
+        self.last_result = result
+        self.view.set_faces(result.faces)
+        self.recognition_rate.tick()
+        self.latency_ms = result.latency_ms
+        self.session.result_shown()
+
+    def _on_events(self, events: list) -> None:
+        self.checkins.add(events)
+        for event in events:
+            self.banner.greet(event)
+
+    def _on_state(self, state: str, message: str) -> None:
+        source_state = SourceState(state)
+        self.view.set_state(source_state, message, self.session.source_is_live)
+        if source_state is SourceState.FAILED:
+            self.view.set_message(f"{_sentence(message)}\n\n{_OPEN_HINT}")
+        elif source_state is SourceState.LIVE:
+            self.view.set_message("")
+        word = "playing" if source_state is SourceState.LIVE and not self.session.source_is_live else state
+        self.status.showMessage(f"{self.session.source_name}: {word}")
+        self.source_state_changed.emit(state, message)
+
+    def _on_failed(self, message: str) -> None:
+        self.error = message
+        self.status.showMessage(message)
+        log.warning("live: %s", message)
+
+    def _show_rates(self) -> None:
+        self.fps_label.setText(f"Video {self.video_rate.rate():.1f} fps")
+        self.latency_label.setText(f"Recognition {self.latency_ms:.0f} ms · {self.recognition_rate.rate():.1f} fps")
+
+
+def _identify_note(services: Services) -> str:
+    if services.recogniser is None:
+        return "Identification is off: no gallery is connected, so faces are shown without names."
+    if services.desk is None:
+        return "Check-ins are off: no attendance desk is connected."
+    return ""
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] if message else message
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""Reusable widgets: the video view, the welcome banner and the check-in list."""

@@ -1,0 +1,37 @@
+"""GUI test setup: offscreen Qt, Qt warnings fail tests, services on a temporary base dir."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
+
+from pathlib import Path
+
+import pytest
+
+from faceapp.capture.sources import Backoff
+from faceapp.ui.services import LiveOptions, Services
+from faceapp.vision.pipeline import FacePipeline
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test here is a ``gui`` test (Qt warnings fail tests: see pyproject's qt_log_level_fail)."""
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.gui)
+
+
+FAST_LIVE = LiveOptions(
+    seconds_per_image=0.3, slideshow_fps=20.0, embed_every=5, reconnect=Backoff(0.01, 2.0, 0.05)
+)
+
+
+@pytest.fixture()
+def services(basedir: Path, pipeline: FacePipeline) -> Services:
+    """Services on a private base dir with the session's pipeline and quick live timings."""
+    made = Services.create(basedir, pipeline=pipeline)
+    made.live = FAST_LIVE
+    return made
