@@ -14,10 +14,14 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import onnxruntime as ort
 
 from faceapp.errors import ConfigError, ModelIntegrityError
+
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 
@@ -137,10 +141,47 @@ def _gpu_name() -> str:
 _session_lock = threading.Lock()
 
 
+def session_options(threads: int = 0, spinning: bool = False) -> ort.SessionOptions:
+    """The session options every faceapp model runs with.
+
+    Each choice below was measured with ``benchmarks/bench_pipeline.py --baseline`` on the
+    2-core reference machine (figures in ``benchmarks/README.md``).
+
+    Args:
+        threads: intra-op threads; 0 lets ONNX Runtime use all physical cores.
+        spinning: let idle intra-op threads busy-wait for work (off in the product; on only to
+            measure it).
+    """
+    options = ort.SessionOptions()
+    # ENABLE_ALL adds the CPU's NCHWc layout (blocked convolutions with fused activations and
+    # sums): BASIC and EXTENDED ran both bundled models about 1.5-2x slower.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    # Both models are single chains: the parallel executor and inter-op threads have nothing to
+    # overlap, so they would only add threads competing for the same cores.
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    # No spinning. A spinning worker busy-waits for tens of milliseconds after each run; alone on
+    # an idle machine a session ran ~10% faster with it, but the pipeline calls two sessions back
+    # to back (and the UI and capture threads share the cores), so the detector's spinning thread
+    # steals the CPU the embedder needs: with 2 threads a 5-face frame took 1.8-2.6x longer with
+    # spinning and used ~2x the CPU time per frame at 15 frames/s. (With 1 thread it is moot.)
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    # Left at their defaults, because measured no faster (slower in most runs): the parallel
+    # executor, session.set_denormal_as_zero, and turning off the memory arena and memory pattern
+    # (then every run re-allocates its activations).
+    return options
+
+
 def create_session(
     model: Path | bytes, provider: ProviderInfo, threads: int = 0
 ) -> ort.InferenceSession:
     """An ``InferenceSession`` with full graph optimisation on the chosen provider.
+
+    On the CPU, per-channel ``PRelu`` activations are first rewritten into an equivalent form that
+    ONNX Runtime's NCHWc convolutions can fuse (see :func:`rewrite_prelu`); outputs agree with the
+    original graph to float rounding (~1e-6 relative).
 
     Args:
         model: an ONNX file or its bytes.
@@ -150,20 +191,94 @@ def create_session(
     Raises:
         ModelIntegrityError: ONNX Runtime cannot load the model.
     """
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    # Spinning threads burn a core between frames; the pipeline calls in bursts, so let them sleep.
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    source = model if isinstance(model, bytes) else str(model)
+    options = session_options(threads)
+    source: str | bytes = model if isinstance(model, bytes) else str(model)
+    if provider.name == "CPU":
+        source = _cpu_friendly(model) or source
     try:
         with _session_lock:
             return ort.InferenceSession(source, options, providers=provider.providers)
-    except Exception as exc:  # noqa: BLE001 - ONNX Runtime raises several unrelated types
+    except Exception as exc:  # ONNX Runtime raises several unrelated types
         name = "model data" if isinstance(model, bytes) else str(model)
         raise ModelIntegrityError(
             f"{name}: ONNX Runtime cannot load this model ({type(exc).__name__}); "
             "the file may be damaged: reinstall faceapp or replace the file"
         ) from exc
+
+
+def _cpu_friendly(model: Path | bytes) -> bytes | None:
+    """The model's bytes with :func:`rewrite_prelu` applied, or ``None`` when nothing changed.
+
+    Any failure (a model ONNX cannot parse, external weights over 2 GB...) leaves the model as it
+    is: ONNX Runtime then loads the original and reports its own problems.
+    """
+    try:
+        import onnx
+
+        proto = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(str(model))
+        if not any(node.op_type == "PRelu" for node in proto.graph.node):
+            return None
+        changed = rewrite_prelu(proto)
+        return proto.SerializeToString() if changed else None
+    except Exception as exc:  # noqa: BLE001 - an optimisation must never stop a model loading
+        log.debug("PRelu rewrite skipped: %s", exc)
+        return None
+
+
+def rewrite_prelu(model: onnx.ModelProto) -> int:
+    """Replace per-channel ``PRelu`` on 4-D tensors by NCHWc-friendly operators, in place.
+
+    ``PRelu(z) = z + (1 - a) * Relu(-z)`` (for ``z < 0``: ``z - (1 - a) * z = a * z``). Both
+    products by a per-channel constant are 1x1 depthwise convolutions, so ONNX Runtime fuses the
+    first with its ``Relu`` and the second with the ``Add``, and the whole network stays in the
+    blocked NCHWc layout. ONNX Runtime has no NCHWc ``PRelu``: each one otherwise costs two layout
+    reorders plus a slow broadcast kernel; on the bundled MobileFaceNet that was about half its time.
+
+    Only nodes whose slope is a float32 initializer of shape (C, 1, 1) or (1, C, 1, 1) and whose
+    input is known (by ONNX shape inference) to be (N, C, H, W) are rewritten.
+
+    Returns:
+        The number of ``PRelu`` nodes replaced.
+    """
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper, shape_inference
+
+    graph = model.graph
+    initializers = {init.name: init for init in graph.initializer}
+    inferred = shape_inference.infer_shapes(model).graph
+    shapes = {
+        value.name: [d.dim_value if d.HasField("dim_value") else -1 for d in value.type.tensor_type.shape.dim]
+        for value in [*inferred.value_info, *inferred.input, *inferred.output]
+        if value.type.tensor_type.HasField("shape")
+    }
+    nodes, count = [], 0
+    for node in graph.node:
+        slope = initializers.get(node.input[1]) if node.op_type == "PRelu" else None
+        if slope is None or slope.data_type != TensorProto.FLOAT:
+            nodes.append(node)
+            continue
+        a = numpy_helper.to_array(slope)
+        channels = a.shape[-3] if a.ndim >= 3 else -1
+        in_shape = shapes.get(node.input[0], [])
+        if a.shape not in ((channels, 1, 1), (1, channels, 1, 1)) or len(in_shape) != 4 or in_shape[1] != channels:
+            nodes.append(node)
+            continue
+        prefix = f"faceapp_prelu{count}_"
+        minus_one = numpy_helper.from_array(np.full((channels, 1, 1, 1), -1.0, np.float32), prefix + "minus_one")
+        one_minus_a = numpy_helper.from_array((1.0 - a).reshape(channels, 1, 1, 1).astype(np.float32),
+                                              prefix + "one_minus_slope")
+        graph.initializer.extend([minus_one, one_minus_a])
+        z, y = node.input[0], node.output[0]
+        depthwise = {"group": channels, "kernel_shape": [1, 1]}
+        nodes += [
+            helper.make_node("Conv", [z, minus_one.name], [prefix + "neg"], prefix + "neg", **depthwise),
+            helper.make_node("Relu", [prefix + "neg"], [prefix + "relu"], prefix + "relu"),
+            helper.make_node("Conv", [prefix + "relu", one_minus_a.name], [prefix + "scaled"], prefix + "scale",
+                             **depthwise),
+            helper.make_node("Add", [z, prefix + "scaled"], [y], prefix + "add"),
+        ]
+        count += 1
+    if count:
+        del graph.node[:]
+        graph.node.extend(nodes)
+    return count

@@ -74,3 +74,26 @@ def test_broken_model_file_is_a_model_error(tmp_path: Path) -> None:
     broken.write_bytes(b"\x08\x07garbage")
     with pytest.raises(ModelIntegrityError, match="cannot load this model"):
         create_session(broken, ProviderInfo("CPU", "CPU", ""))
+
+
+def test_prelu_rewrite_keeps_embeddings(tmp_path: Path) -> None:
+    """The CPU rewrite of the embedder's PRelu layers changes speed, not results."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    from faceapp.vision.models import ModelRegistry
+    from faceapp.vision.runtime import rewrite_prelu
+
+    spec = ModelRegistry().spec("mobilefacenet_arcface_512")
+    proto = onnx.load(str(spec.path))
+    assert rewrite_prelu(proto) == 33
+    assert not any(node.op_type == "PRelu" for node in proto.graph.node)
+    onnx.checker.check_model(proto)
+
+    rewritten = create_session(spec.path, ProviderInfo("CPU", "CPU", ""))
+    plain = ort.InferenceSession(str(spec.path), providers=["CPUExecutionProvider"])
+    chips = np.random.default_rng(3).uniform(-1, 1, (3, 3, 112, 112)).astype(np.float32)
+    got = rewritten.run(None, {"input": chips})[0]
+    want = plain.run(None, {"input": chips})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))
