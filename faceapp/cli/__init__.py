@@ -15,10 +15,11 @@ from faceapp import __version__
 from faceapp.cli import eval_cmds, gui_cmds, vision_cmds
 from faceapp.cli.common import setup_logging
 from faceapp.errors import FaceAppError
+from faceapp.train import cli as train_cli
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [vision_cmds, eval_cmds, gui_cmds]
+COMMAND_MODULES = [vision_cmds, eval_cmds, gui_cmds, train_cli]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -152,3 +152,22 @@ def test_center_loss_moves_centres_toward_features() -> None:
     means = torch.stack([x[:2].mean(0), x[2]])
     assert bool(((loss.centers.detach() - means).norm(dim=1) < (before - means).norm(dim=1)).all())
     assert loss(x, labels) < value
+
+
+def test_partial_fc_uses_only_sampled_classes_including_the_batch_ones() -> None:
+    torch.manual_seed(0)
+    head = MarginHead(8, 20, CosFace(s=8.0, m=0.2), sample_rate=0.25)
+    x = torch.randn(4, 8)
+    labels = torch.tensor([3, 3, 17, 9])
+    index, renumbered = head.sample_classes(labels)
+    assert len(index) == 5 and {3, 9, 17} <= set(index.tolist())
+    assert index[renumbered].tolist() == labels.tolist()
+    head.loss(x, labels).backward()
+    touched = (head.weight.grad.abs().sum(1) > 0).nonzero().flatten().tolist()
+    assert {3, 9, 17} <= set(touched) and len(touched) <= 5
+    head.eval()  # evaluation uses every class
+    head.weight.grad = None
+    head.loss(x, labels).backward()
+    assert int((head.weight.grad.abs().sum(1) > 0).sum()) == 20
+    with pytest.raises(ValueError):
+        MarginHead(8, 20, CosFace(), sample_rate=0.0)

@@ -61,14 +61,14 @@ def test_semi_hard_picks_negatives_farther_than_the_positive_within_the_margin()
 def test_semi_hard_falls_back_to_the_farthest_negative() -> None:
     x = _line(0.0, 1.0, 0.2, 9.0)
     labels = torch.tensor([0, 0, 1, 1])
-    a, p, n = semi_hard_triplets(pairwise_distances(x), labels, margin=0.5)
+    a, _, n = semi_hard_triplets(pairwise_distances(x), labels, margin=0.5)
     assert dict(zip(a.tolist(), n.tolist(), strict=True))[0] == 3
 
 
 def test_triplet_batch_hard_value() -> None:
     x = _line(0.0, 1.0, 1.5, 4.0)
     labels = torch.tensor([0, 0, 1, 1])
-    # anchors: 0 (p=1: 1, n=2: 1.5) → 0.5-? ; values relu(d_ap - d_an + 1)
+    # Per anchor relu(d(a, hardest p) − d(a, nearest n) + 1).
     expected = (max(0, 1 - 1.5 + 1) + max(0, 1 - 0.5 + 1) + max(0, 2.5 - 0.5 + 1) + max(0, 2.5 - 3 + 1)) / 4
     assert TripletLoss(margin=1.0)(x, labels).item() == pytest.approx(expected, abs=1e-5)
     with pytest.raises(ValueError):
@@ -98,7 +98,7 @@ def test_distance_weighted_margin_loss_hand_computed() -> None:
     x = torch.tensor([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
     labels = torch.tensor([0, 0, 1])
     a, p, n = distance_weighted_negatives(x, labels, cutoff=0.5, nonzero_loss_cutoff=1.5)
-    assert sorted(zip(a.tolist(), p.tolist(), n.tolist())) == [(0, 1, 2), (1, 0, 2)]
+    assert sorted(zip(a.tolist(), p.tolist(), n.tolist(), strict=True)) == [(0, 1, 2), (1, 0, 2)]
     d01 = math.dist((1.0, 0.0), (0.8, 0.6))
     d02 = math.dist((1.0, 0.0), (0.0, 1.0))
     d12 = math.dist((0.8, 0.6), (0.0, 1.0))
@@ -124,3 +124,15 @@ def test_distance_weighted_sampling_prefers_rare_distances() -> None:
     # In 32-d random distances concentrate near √2; inverse-density weights spread the draws
     # toward nearer (rarer, more informative) negatives.
     assert sampled < negatives
+
+
+@pytest.mark.parametrize("loss", [ContrastiveLoss(), TripletLoss(), TripletLoss(mining="semi_hard"),
+                                  LiftedStructuredLoss(), DistanceWeightedMarginLoss()])
+def test_degenerate_batches_give_zero_loss_and_finite_gradients(loss: torch.nn.Module) -> None:
+    for labels in (torch.zeros(4, dtype=torch.long), torch.arange(4)):  # one class; no positives
+        x = torch.randn(4, 8, requires_grad=True)
+        value = loss(x, labels)
+        value.backward()
+        assert torch.isfinite(value) and torch.isfinite(x.grad).all()
+        if labels.unique().numel() == 4 and not isinstance(loss, ContrastiveLoss):
+            assert value.item() == 0.0

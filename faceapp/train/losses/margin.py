@@ -168,6 +168,7 @@ class SphereFace(MarginLoss):
     """
 
     scale_by_weight_norm = False
+    steps: Tensor
 
     def __init__(
         self, m: int = 4, lambda_start: float = 1000.0, lambda_min: float = 5.0, gamma: float = 0.12, power: float = 1.0
@@ -180,13 +181,13 @@ class SphereFace(MarginLoss):
     @property
     def lambda_(self) -> float:
         """The current annealing weight λ."""
-        decayed = self.lambda_start * (1.0 + self.gamma * float(self.steps)) ** (-self.power)
+        decayed = self.lambda_start * (1.0 + self.gamma * float(self.steps.item())) ** (-self.power)
         return max(self.lambda_min, decayed)
 
     def forward(self, cosine: Tensor, labels: Tensor | None, feature_norm: Tensor, weight_norm: Tensor) -> Tensor:
         logits = super().forward(cosine, labels, feature_norm, weight_norm)
         if labels is not None and self.training:
-            self.steps += 1
+            self.steps.add_(1)
         return logits
 
     def _norms(self, feature_norm: Tensor, weight_norm: Tensor) -> Tensor:
@@ -214,17 +215,25 @@ class MarginHead(nn.Module):
         embedding_dim: size D of the embeddings.
         num_classes: number of identities C.
         margin: how cosines become logits (:class:`ArcFace`, :class:`CosFace`, ...).
+        sample_rate: partial FC (single process): in training, :meth:`loss` uses only this
+            fraction of the classes — every class present in the batch plus random others.
     """
 
-    def __init__(self, embedding_dim: int, num_classes: int, margin: MarginLoss) -> None:
+    def __init__(self, embedding_dim: int, num_classes: int, margin: MarginLoss, sample_rate: float = 1.0) -> None:
         super().__init__()
+        if not 0.0 < sample_rate <= 1.0:
+            raise ValueError(f"sample_rate must be in (0, 1], not {sample_rate}")
         self.weight = nn.Parameter(torch.empty(num_classes, embedding_dim))
         nn.init.normal_(self.weight, std=0.01)
         self.margin = margin
+        self.sample_rate = sample_rate
 
     def forward(self, embeddings: Tensor, labels: Tensor | None = None) -> Tensor:
-        """Logits (N, C); with ``labels`` the margin is applied to each target column."""
-        weight = self.weight.float()
+        """Logits (N, C) over all classes; with ``labels`` the margin is applied to each target."""
+        return self._logits(embeddings, labels, self.weight)
+
+    def _logits(self, embeddings: Tensor, labels: Tensor | None, weight: Tensor) -> Tensor:
+        weight = weight.float()
         embeddings = embeddings.float()
         cosine = F.linear(F.normalize(embeddings, dim=1), F.normalize(weight, dim=1))
         feature_norm = embeddings.norm(dim=1, keepdim=True)
@@ -232,8 +241,23 @@ class MarginHead(nn.Module):
         return self.margin(cosine, labels, feature_norm, weight_norm)
 
     def loss(self, embeddings: Tensor, labels: Tensor) -> Tensor:
-        """Mean cross-entropy of the margin logits."""
-        return F.cross_entropy(self(embeddings, labels), labels.long())
+        """Mean cross-entropy of the margin logits (over the sampled classes with partial FC)."""
+        labels = labels.long()
+        if self.training and self.sample_rate < 1.0:
+            index, labels = self.sample_classes(labels)
+            return F.cross_entropy(self._logits(embeddings, labels, self.weight[index]), labels)
+        return F.cross_entropy(self(embeddings, labels), labels)
+
+    def sample_classes(self, labels: Tensor) -> tuple[Tensor, Tensor]:
+        """Partial FC: sorted class indices to use (all of the batch's, then random ones) and the
+        labels renumbered into that subset."""
+        num_classes = self.weight.shape[0]
+        positives = torch.unique(labels)
+        count = max(int(self.sample_rate * num_classes), len(positives))
+        scores = torch.rand(num_classes, device=labels.device)
+        scores[positives] = 2.0
+        index = torch.topk(scores, count).indices.sort().values
+        return index, torch.searchsorted(index, labels)
 
 
 MARGINS: dict[str, type[MarginLoss]] = {

@@ -124,7 +124,8 @@ class LiftedStructuredLoss(nn.Module):
         dist = pairwise_distances(embeddings)
         pos, neg = _masks(labels)
         i, j = torch.nonzero(torch.triu(pos, diagonal=1), as_tuple=True)
-        if i.numel() == 0:
+        if i.numel() == 0 or not bool(neg.any()):
+            # (Without negatives every log-sum-exp is over nothing; its gradient would be NaN.)
             return dist.sum() * 0.0
         # log-sum-exp over each row's negatives, combined for the pair's two rows.
         neg_terms = (self.margin - dist).masked_fill(~neg, -math.inf)
@@ -151,7 +152,8 @@ def distance_weighted_negatives(
     x = F.normalize(embeddings.detach().float(), dim=1)
     n_dim = x.shape[1]
     dist = pairwise_distances(x).clamp_min(cutoff)
-    log_q = (n_dim - 2.0) * torch.log(dist) + ((n_dim - 3.0) / 2.0) * torch.log((1.0 - 0.25 * dist * dist).clamp_min(1e-8))
+    log_q = (n_dim - 2.0) * torch.log(dist)
+    log_q = log_q + ((n_dim - 3.0) / 2.0) * torch.log((1.0 - 0.25 * dist * dist).clamp_min(1e-8))
     log_w = -log_q
     pos, neg = _masks(labels)
     allowed = neg & (dist < nonzero_loss_cutoff)
@@ -173,7 +175,9 @@ class DistanceWeightedMarginLoss(nn.Module):
     loss (as in the paper's implementation). Distances are between unit-normalised embeddings.
     """
 
-    def __init__(self, alpha: float = 0.2, beta: float = 1.2, cutoff: float = 0.5, nonzero_loss_cutoff: float = 1.4) -> None:
+    def __init__(
+        self, alpha: float = 0.2, beta: float = 1.2, cutoff: float = 0.5, nonzero_loss_cutoff: float = 1.4
+    ) -> None:
         super().__init__()
         self.alpha = alpha
         self.beta = nn.Parameter(torch.tensor(float(beta)))
