@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,14 @@ class Paths:
 
 @dataclass(frozen=True)
 class Settings:
-    """Recognition settings. Thresholds are cosine similarities of L2-normalised embeddings."""
+    """Recognition settings. Thresholds are cosine similarities of L2-normalised embeddings.
+
+    ``match_threshold`` decides ``faceapp compare`` (one photo against one: 3e-3 false accepts per
+    comparison on lfw-dev); ``accept_threshold`` and ``unknown_threshold`` are the gallery's open-set
+    decision (see :mod:`faceapp.store.gallery` for the false-accept rates they mean). ``timezone``
+    is the desk's IANA zone ("" = the system's); ``desk_rules`` holds
+    :class:`faceapp.attendance.DeskRules` fields that differ from their defaults.
+    """
 
     version: int = SETTINGS_VERSION
     detector: str = "retinaface_mnet025"
@@ -79,6 +86,11 @@ class Settings:
     min_face_px: int = 20
     flip_embedding: bool = False
     match_threshold: float = 0.30
+    accept_threshold: float = 0.42
+    unknown_threshold: float = 0.30
+    timezone: str = ""
+    camera_name: str = "desk-1"
+    desk_rules: dict[str, Any] = field(default_factory=dict)
     max_image_pixels: int = 40_000_000
 
     def __post_init__(self) -> None:
@@ -91,6 +103,8 @@ class Settings:
                 raise ConfigError(f"{name} must be between 0 and 1")
         if not -1.0 <= self.match_threshold <= 1.0:
             raise ConfigError("match_threshold is a cosine similarity: between -1 and 1")
+        if not -1.0 <= self.unknown_threshold <= self.accept_threshold <= 1.0:
+            raise ConfigError("thresholds must satisfy -1 <= unknown_threshold <= accept_threshold <= 1")
         if self.threads < 0 or self.min_face_px < 0 or self.max_image_pixels <= 0:
             raise ConfigError("threads and min_face_px must be >= 0, max_image_pixels > 0")
 

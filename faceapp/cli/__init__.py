@@ -12,14 +12,24 @@ import sys
 from collections.abc import Sequence
 
 from faceapp import __version__
-from faceapp.cli import eval_cmds, gui_cmds, vision_cmds
+from faceapp.cli import (
+    eval_cmds,
+    gallery_cmds,
+    gui_cmds,
+    recognize_cmds,
+    report_cmds,
+    selftest_cmds,
+    vision_cmds,
+)
 from faceapp.cli.common import setup_logging
 from faceapp.errors import FaceAppError
 from faceapp.train import cli as train_cli
 
 log = logging.getLogger(__name__)
 
-COMMAND_MODULES = [vision_cmds, eval_cmds, gui_cmds, train_cli]
+COMMAND_MODULES = [
+    vision_cmds, gallery_cmds, recognize_cmds, report_cmds, eval_cmds, gui_cmds, selftest_cmds, train_cli,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
