@@ -72,6 +72,9 @@ def _cuda_problem() -> str:
     """Empty when a CUDA session really runs; else a short reason."""
     if "CUDAExecutionProvider" not in ort.get_available_providers():
         return "this ONNX Runtime build has no CUDA support (install onnxruntime-gpu)"
+    capi = Path(ort.__file__).parent / "capi"
+    if os.name == "posix" and capi.is_dir() and not any(capi.glob("libonnxruntime_providers_cuda*")):
+        return "this build has no CUDA support (CPU build)"
     try:
         ctypes.CDLL("libcuda.so.1") if os.name == "posix" else None
     except OSError:
