@@ -1,0 +1,154 @@
+"""Attendance events and their evidence snapshots.
+
+An event's time is stored as UTC ISO 8601 text together with the IANA zone of the desk, so reports
+can show local time. Evidence snapshots are JPEG files below ``Paths.data/"snapshots"`` (private,
+mode 0600); the database stores their path relative to the data folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import cv2
+import numpy as np
+
+from faceapp.config import Paths
+from faceapp.errors import EventNotFoundError, StorageError
+from faceapp.records import Event, EventKind
+from faceapp.store import audit
+from faceapp.store.db import Database
+from faceapp.store.people import People
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_DIR = "snapshots"
+_SELECT = ("SELECT e.*, p.name AS name, p.employee_no AS employee_no, p.department AS department "
+           "FROM events e LEFT JOIN people p ON p.id = e.person_id")
+
+
+def _event(row: dict[str, Any]) -> Event:
+    return Event(id=row["id"], time=datetime.fromisoformat(row["time"]), tz=row["tz"], kind=EventKind(row["kind"]),
+                 person_id=row["person_id"], name=row["name"], employee_no=row["employee_no"],
+                 department=row["department"], score=row["score"], margin=row["margin"], camera=row["camera"],
+                 operator=row["operator"], snapshot=row["snapshot"], note=row["note"])
+
+
+class Events:
+    """Record, list, correct and delete attendance events."""
+
+    def __init__(self, database: Database, paths: Paths) -> None:
+        self.database = database
+        self.data = paths.data
+
+    def add(self, event: Event, snapshot: np.ndarray | bytes | None = None, actor: str = "system") -> Event:
+        """Store an event (its ``id`` and ``snapshot`` are ignored) with an optional evidence image.
+
+        Args:
+            event: the event; ``time`` must be timezone-aware and ``tz`` a valid IANA zone.
+            snapshot: a BGR image (saved as JPEG) or encoded image bytes.
+            actor: who records it, for the audit log.
+        """
+        if event.time.tzinfo is None:
+            raise ValueError("event time must be timezone-aware (UTC)")
+        try:
+            ZoneInfo(event.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {event.tz!r}") from exc
+        if event.person_id is not None:
+            People(self.database).get(event.person_id)  # PersonNotFoundError rather than a foreign-key failure
+        relative = self._write_snapshot(snapshot) if snapshot is not None else None
+        values = (event.time.astimezone(timezone.utc).isoformat(timespec="milliseconds"), event.tz,
+                  EventKind(event.kind).value, event.person_id, event.score, event.margin, event.camera,
+                  event.operator, relative, event.note)
+        try:
+            with self.database.transaction() as db:
+                event_id = int(db.execute(
+                    "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, "
+                    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid)
+                audit.record(db, actor, "event.add", "event", event_id, event.person_id,
+                             kind=values[2], camera=event.camera, has_snapshot=relative is not None)
+        except BaseException:
+            self.delete_files([relative] if relative else [])
+            raise
+        return self.get(event_id)
+
+    def get(self, event_id: int) -> Event:
+        """One event. Raises :class:`EventNotFoundError`."""
+        rows = self.database.query(f"{_SELECT} WHERE e.id = ?", (event_id,))
+        if not rows:
+            raise EventNotFoundError(f"no event with id {event_id}")
+        return _event(rows[0])
+
+    def list(self, start: datetime | None = None, end: datetime | None = None, person_id: int | None = None,
+             kinds: tuple[EventKind, ...] = (), camera: str | None = None, limit: int = 100_000) -> list[Event]:
+        """Events in ``[start, end)`` (aware datetimes), oldest first, optionally filtered."""
+        where: list[str] = []
+        params: list[Any] = []
+        for clause, value in (("e.time >= ?", start), ("e.time < ?", end)):
+            if value is not None:
+                where.append(clause)
+                params.append(value.astimezone(timezone.utc).isoformat(timespec="milliseconds"))
+        for clause, value in (("e.person_id = ?", person_id), ("e.camera = ?", camera)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if kinds:
+            where.append(f"e.kind IN ({', '.join('?' * len(kinds))})")
+            params += [EventKind(k).value for k in kinds]
+        sql = f"{_SELECT} {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY e.time, e.id LIMIT ?"
+        return [_event(r) for r in self.database.query(sql, (*params, limit))]
+
+    def set_note(self, event_id: int, note: str, actor: str = "system") -> Event:
+        """Correct an event's note (e.g. "forgot to check out"), recorded in the audit log."""
+        before = self.get(event_id)
+        with self.database.transaction() as db:
+            db.execute("UPDATE events SET note = ? WHERE id = ?", (note, event_id))
+            audit.record(db, actor, "event.note", "event", event_id, before.person_id, before=before.note, after=note)
+        return self.get(event_id)
+
+    def delete(self, event_id: int, actor: str = "system") -> None:
+        """Delete an event and its snapshot file."""
+        before = self.get(event_id)
+        with self.database.transaction() as db:
+            db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+            audit.record(db, actor, "event.delete", "event", event_id, before.person_id, kind=before.kind.value,
+                         time=before.time.isoformat())
+        self.delete_files([before.snapshot] if before.snapshot else [])
+
+    def snapshot_path(self, event: Event) -> Path | None:
+        """The absolute path of an event's snapshot, or ``None`` when it has none."""
+        return None if event.snapshot is None else self.data / event.snapshot
+
+    def delete_files(self, relatives: list[str]) -> None:
+        """Remove snapshot files (paths relative to the data folder); missing ones are ignored."""
+        for relative in relatives:
+            path = (self.data / relative).resolve()
+            if self.data.resolve() not in path.parents:
+                log.warning("not deleting %s: outside the data folder", path)
+                continue
+            path.unlink(missing_ok=True)
+
+    def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
+        if isinstance(snapshot, np.ndarray):
+            ok, buf = cv2.imencode(".jpg", snapshot, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            if not ok:
+                raise ValueError("could not JPEG-encode the snapshot")
+            snapshot = buf.tobytes()
+        now = datetime.now(timezone.utc)
+        relative = Path(SNAPSHOT_DIR, f"{now:%Y}", f"{now:%m}", f"{now:%d}", f"{uuid.uuid4().hex}.jpg")
+        path = self.data / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(snapshot)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise StorageError(f"cannot save the snapshot {path}: {exc.strerror}. Free some disk space.") from exc
+        return relative.as_posix()
