@@ -16,6 +16,7 @@ from faceapp.cli import (
     eval_cmds,
     gallery_cmds,
     gui_cmds,
+    models_cmds,
     recognize_cmds,
     report_cmds,
     selftest_cmds,
@@ -28,7 +29,7 @@ from faceapp.train import cli as train_cli
 log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [
-    vision_cmds, gallery_cmds, recognize_cmds, report_cmds, eval_cmds, gui_cmds, selftest_cmds, train_cli,
+    vision_cmds, gallery_cmds, recognize_cmds, report_cmds, models_cmds, eval_cmds, gui_cmds, selftest_cmds, train_cli,
 ]
 
 
