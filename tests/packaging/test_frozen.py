@@ -80,12 +80,14 @@ def _has_pyinstaller() -> bool:
 
 
 @pytest.fixture(scope="session")
-def dist(request: pytest.FixtureRequest) -> Path:
+def dist(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The one-folder build: ``FACEAPP_FROZEN_DIST`` or a (cached) fresh build."""
     given = os.environ.get("FACEAPP_FROZEN_DIST")
     if given:
         return Path(given)
-    return _build(Path(request.config.cache.mkdir("faceapp-frozen")))
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    folder = cache.mkdir("faceapp-frozen") if cache is not None else tmp_path_factory.mktemp("faceapp-frozen")
+    return _build(Path(folder))
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
