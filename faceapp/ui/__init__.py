@@ -25,6 +25,11 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
         help="close the window after this many seconds (default with --screenshot: 5)",
     )
     parser.add_argument(
+        "--page", choices=("live", "people", "enrol"), default="live",
+        help="what to show first: the Live page, the People page or the enrolment dialog "
+        "(capturing from the source) (default: live)",
+    )
+    parser.add_argument(
         "--seconds-per-image", type=float, default=2.0, metavar="S",
         help="how long an image-folder slideshow shows each photo (default: 2)",
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import cv2
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from faceapp.errors import FaceAppError
 from faceapp.ui import add_gui_arguments
@@ -35,13 +35,14 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def schedule_quit(window: MainWindow, seconds: float, screenshot: Path | None = None) -> QTimer:
-    """After ``seconds``, save a picture of ``window`` to ``screenshot`` (if given) and close it."""
+def schedule_quit(window: MainWindow, seconds: float, screenshot: Path | None = None,
+                  subject: QWidget | None = None) -> QTimer:
+    """After ``seconds``, save a picture of ``subject`` (default ``window``) to ``screenshot`` and close."""
 
     def finish() -> None:
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            if window.grab().save(str(screenshot)):
+            if (subject or window).grab().save(str(screenshot)):
                 log.info("screenshot saved to %s", screenshot)
             else:
                 log.error("could not save the screenshot to %s", screenshot)
@@ -64,16 +65,33 @@ def run_from_args(args: argparse.Namespace) -> int:
     app = create_application()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # camera probing is noisy; we explain
     services = Services.create(getattr(args, "basedir", None))
-    services.live = LiveOptions(seconds_per_image=args.seconds_per_image)
-    window = MainWindow(services)
-    window.show()
-    window.open_source(args.source if args.source else 0)
-    quit_after = args.quit_after
-    if quit_after is None and args.screenshot is not None:
-        quit_after = DEFAULT_SCREENSHOT_DELAY_S
-    if quit_after is not None:
-        schedule_quit(window, quit_after, args.screenshot)
-    return int(app.exec())
+    try:
+        services.live = LiveOptions(seconds_per_image=args.seconds_per_image)
+        window = MainWindow(services)
+        window.show()
+        window.open_source(args.source if args.source else 0)
+        subject = show_start_page(window, getattr(args, "page", "live"))
+        quit_after = args.quit_after
+        if quit_after is None and args.screenshot is not None:
+            quit_after = DEFAULT_SCREENSHOT_DELAY_S
+        if quit_after is not None:
+            schedule_quit(window, quit_after, args.screenshot, subject)
+        return int(app.exec())
+    finally:
+        services.close()
+
+
+def show_start_page(window: MainWindow, page: str) -> QWidget:
+    """Show the ``--page`` asked for; returns the widget a screenshot should picture."""
+    if page == "people":
+        window.show_page(window.stack.indexOf(window.people))
+    elif page == "enrol":
+        dialog = window.open_enrol(None)
+        if dialog is not None:
+            dialog.tabs.setCurrentIndex(1)
+            dialog.capture.toggle_capture()
+            return dialog
+    return window
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -20,8 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp import __version__, bundled
+from faceapp.ui.dialogs.enrol import EnrolDialog
 from faceapp.ui.pages.live import LivePage
-from faceapp.ui.services import Services
+from faceapp.ui.pages.people import PeoplePage
+from faceapp.ui.services import AdminGate, Services
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,12 @@ _STYLE = """
 #panelHeading { font-weight: bold; font-size: 11pt; margin-top: 4px; }
 #identifyNote { color: #6b7780; }
 """
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
 _VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)"
 
 
@@ -46,7 +55,11 @@ def app_icon() -> QIcon:
 
 
 class MainWindow(QMainWindow):
-    """The application window. Pages are added with :meth:`add_page`; Live is the first."""
+    """The application window. Pages are added with :meth:`add_page`; Live is the first, People second.
+
+    Administrative actions (enrolment, person edits and deletion) first ask
+    ``services.require_admin(parent)``; :attr:`admin_gate` reads and replaces it.
+    """
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,21 +80,39 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_menus()
         self.nav.currentRowChanged.connect(self.show_page)
+        self.enrol_dialog: EnrolDialog | None = None
         self.live = LivePage(services, self)
         self.add_page(self.live.title, self.live)
+        self.people = PeoplePage(services, self.open_enrol, self)
+        self.add_page(self.people.title, self.people)
+        self.people.people_changed.connect(self._on_people_changed)
+        self.live.events_shown.connect(lambda _events: self.people.refresh())
+
+    @property
+    def admin_gate(self) -> AdminGate:
+        """``require_admin(parent) -> bool``, asked before administrative actions."""
+        return self.services.require_admin
+
+    @admin_gate.setter
+    def admin_gate(self, gate: AdminGate) -> None:
+        self.services.require_admin = gate
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.open_camera_action = self._action(file_menu, "Open &camera…", self.ask_camera, "Ctrl+K")
-        self.open_file_action = self._action(file_menu, "Open video &file…", self.ask_video_file, "Ctrl+O")
-        self.open_folder_action = self._action(file_menu, "Open image f&older…", self.ask_image_folder)
-        self.open_url_action = self._action(file_menu, "Open &URL…", self.ask_url, "Ctrl+U")
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.open_camera_action = self._action(file_menu, self.tr("Open &camera…"), self.ask_camera, "Ctrl+K")
+        self.open_file_action = self._action(file_menu, self.tr("Open video &file…"), self.ask_video_file, "Ctrl+O")
+        self.open_folder_action = self._action(file_menu, self.tr("Open image f&older…"), self.ask_image_folder)
+        self.open_url_action = self._action(file_menu, self.tr("Open &URL…"), self.ask_url, "Ctrl+U")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.view_menu = bar.addMenu("&View")
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, f"&About {APP_NAME}", self.show_about)
+        self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        self.people_menu = bar.addMenu(self.tr("&People"))
+        self.enrol_action = self._action(self.people_menu, self.tr("&Enrol person…"), lambda: self.open_enrol(None),
+                                         "Ctrl+E")
+        self.enrol_action.setEnabled(self.services.core is not None)
+        self.view_menu = bar.addMenu(self.tr("&View"))
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&About {}").format(APP_NAME), self.show_about)
 
     def _action(
         self, menu: QMenu, text: str, slot: Callable[[], object],
@@ -112,6 +143,27 @@ class MainWindow(QMainWindow):
             self.nav.setCurrentRow(index)
         self.setWindowTitle(f"{APP_NAME} — {self.nav.item(index).text()}")
 
+    def open_enrol(self, person_id: int | None = None) -> EnrolDialog | None:
+        """Open the (modeless) enrolment dialog, for ``person_id`` or a new person, if the admin allows.
+
+        Returns the dialog, or ``None`` when refused or when no gallery is connected.
+        """
+        if self.services.core is None or not self.services.require_admin(self):
+            return None
+        if self.enrol_dialog is not None:
+            self.enrol_dialog.close()
+        dialog = EnrolDialog(self.services, self.live.session, person_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(lambda _person: self._on_people_changed())
+        dialog.destroyed.connect(lambda: setattr(self, "enrol_dialog", None))
+        self.enrol_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def _on_people_changed(self) -> None:
+        self.people.refresh()
+        self.live.refresh_note()
+
     def open_source(self, spec: str | int) -> None:
         """Play a camera number, video file, image folder or URL on the Live page."""
         self.show_page(self.stack.indexOf(self.live))
@@ -119,25 +171,27 @@ class MainWindow(QMainWindow):
 
     def ask_camera(self) -> None:
         """Ask for a camera number and open it."""
-        number, ok = QInputDialog.getInt(self, "Open camera", "Camera number (0 is the default camera):", 0, 0, 99)
+        number, ok = QInputDialog.getInt(self, self.tr("Open camera"),
+                                         self.tr("Camera number (0 is the default camera):"), 0, 0, 99)
         if ok:
             self.open_source(number)
 
     def ask_video_file(self) -> None:
         """Ask for a video file and play it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open video file", str(Path.home()), _VIDEO_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open video file"), str(Path.home()),
+                                              _tr(_VIDEO_FILTER))
         if path:
             self.open_source(path)
 
     def ask_image_folder(self) -> None:
         """Ask for a folder of photos and play it as a slideshow."""
-        path = QFileDialog.getExistingDirectory(self, "Open image folder", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, self.tr("Open image folder"), str(Path.home()))
         if path:
             self.open_source(path)
 
     def ask_url(self) -> None:
         """Ask for a stream address (rtsp://, http://...) and open it."""
-        url, ok = QInputDialog.getText(self, "Open URL", "Stream address (rtsp://… or http://…):")
+        url, ok = QInputDialog.getText(self, self.tr("Open URL"), self.tr("Stream address (rtsp://… or http://…):"))
         if ok and url.strip():
             self.open_source(url.strip())
 
@@ -145,11 +199,13 @@ class MainWindow(QMainWindow):
         """The About box."""
         provider = self.services.pipeline.provider.describe()
         QMessageBox.about(
-            self, f"About {APP_NAME}",
-            f"<b>{APP_NAME} {__version__}</b><br>Face-recognition attendance and access control."
-            f"<br><br>Runs on: {provider}",
+            self, self.tr("About {}").format(APP_NAME),
+            f"<b>{APP_NAME} {__version__}</b><br>" + self.tr("Face-recognition attendance and access control.")
+            + "<br><br>" + self.tr("Runs on: {}").format(provider),
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if self.enrol_dialog is not None:
+            self.enrol_dialog.close()
         self.live.shutdown()
         super().closeEvent(event)

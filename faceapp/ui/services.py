@@ -5,25 +5,47 @@ Nothing here is global: the entry point (or a test) builds one :class:`Services`
 
 * ``recogniser(embeddings) -> list[Identification]`` (see :class:`faceapp.vision.tracker.Recogniser`),
   e.g. ``gallery.identify``; called on the recognition thread with (N, D) unit vectors.
-* ``desk(sightings, image) -> list[Event]`` (:class:`DeskHook`), e.g. ``desk.decide``; called on the
-  recognition thread after every frame that has identified faces; the events it returns (check-ins,
+* ``desk(sightings, image) -> list[Event]`` (:class:`DeskHook`), e.g. ``CheckIns.observe``; called on
+  the recognition thread after every frame that has identified faces; the events it returns (check-ins,
   check-outs...) are shown in the live page's list and welcome banner.
+
+:meth:`Services.create` opens a :class:`faceapp.services.Core` (one pipeline shared with the
+gallery and the enroller) and connects both hooks to it. ``require_admin(parent) -> bool`` is asked
+before enrolment and person changes; the default allows everything, the login dialog replaces it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from faceapp.capture.sources import Backoff
 from faceapp.config import Paths, Settings
 from faceapp.records import Event
+from faceapp.services import CheckIns, Core
+from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
 from faceapp.vision.tracker import EmbedPolicy, IoUTracker, Recogniser, Sighting, TrackingRecognizer
+
+log = logging.getLogger(__name__)
+
+#: Asked before an administrative action; ``parent`` is the widget to show a login dialog over.
+AdminGate = Callable[[Any], bool]
+
+
+def allow_all(parent: Any = None) -> bool:
+    """The default :data:`AdminGate`: no login configured, every action is allowed."""
+    return True
+
+
+def gui_actor() -> str:
+    """The default actor recorded in the audit log for changes made in the GUI."""
+    return "gui"
 
 
 class DeskHook(Protocol):
@@ -59,7 +81,14 @@ class LiveOptions:
 
 @dataclass
 class Services:
-    """Everything the windows and workers need, passed in (no singletons)."""
+    """Everything the windows and workers need, passed in (no singletons).
+
+    Attributes:
+        core: the opened gallery, desk settings and pipeline; ``None`` runs the live view
+            without identification (the People page and enrolment then stay disabled).
+        require_admin: asked before enrolment, person edits and deletions.
+        actor: who is making changes now, for the audit log (e.g. the logged-in administrator).
+    """
 
     paths: Paths
     settings: Settings
@@ -68,15 +97,50 @@ class Services:
     desk: DeskHook | None = None
     live: LiveOptions = field(default_factory=LiveOptions)
     camera_name: str = "desk"
+    core: Core | None = None
+    check_ins: CheckIns | None = None
+    require_admin: AdminGate = allow_all
+    actor: Callable[[], str] = gui_actor
 
     @classmethod
     def create(
-        cls, basedir: str | PathLike[str] | None = None, pipeline: FacePipeline | None = None
+        cls, basedir: str | PathLike[str] | None = None, pipeline: FacePipeline | None = None,
+        connect: bool = True,
     ) -> Services:
-        """Folders and saved settings for ``basedir``, and a pipeline opened from them."""
-        paths = Paths.resolve(basedir).ensure()
-        settings = Settings.load(paths.settings_file)
-        return cls(paths, settings, pipeline or FacePipeline.from_settings(settings, paths))
+        """Folders, saved settings and a pipeline for ``basedir``; with ``connect`` also the gallery and desk."""
+        if not connect:
+            paths = Paths.resolve(basedir).ensure()
+            settings = Settings.load(paths.settings_file)
+            return cls(paths, settings, pipeline or FacePipeline.from_settings(settings, paths))
+        return cls.from_core(Core.open(basedir, pipeline=pipeline))
+
+    @classmethod
+    def from_core(cls, core: Core) -> Services:
+        """Services over an opened :class:`Core`: gallery search and check-ins connected."""
+        made = cls(core.paths, core.settings, core.pipeline, camera_name=core.settings.camera_name, core=core)
+        made.connect_core()
+        return made
+
+    def connect_core(self) -> None:
+        """(Re)connect the recogniser and the desk to the core's gallery (a fresh desk)."""
+        if self.core is None:
+            return
+        checkins = self.core.check_ins(self.camera_name)
+        self.check_ins = checkins
+        self.recogniser = self.core.gallery.identify
+        self.desk = lambda sightings, image: checkins.observe(sightings, image)
+
+    def enroller(self) -> Enroller:
+        """An enroller on the gallery. Raises :class:`RuntimeError` without a core."""
+        if self.core is None:
+            raise RuntimeError("no gallery is connected")
+        return self.core.enroller()
+
+    def close(self) -> None:
+        """Close the gallery (after the threads using it have stopped)."""
+        if self.core is not None:
+            self.core.close()
+            log.info("gallery closed")
 
     def tracking_recognizer(self, first_track_id: int = 1) -> TrackingRecognizer:
         """A fresh tracker + recogniser for one video source; track ids start at ``first_track_id``."""

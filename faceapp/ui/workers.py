@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from faceapp.capture.sources import Backoff, Frame, FrameSource, LatestSlot, SourceReader, SourceState, open_source
-from faceapp.errors import CameraError, FaceAppError
+from faceapp.errors import CameraError, DuplicateFaceError, FaceAppError
+from faceapp.store.enrol import Enroller
 from faceapp.ui.services import DeskHook, Services
+from faceapp.vision.pipeline import FacePipeline
 from faceapp.vision.tracker import TrackingRecognizer
 
 log = logging.getLogger(__name__)
@@ -89,11 +95,15 @@ class RecognitionWorker(QThread):
         result_ready(FrameResult): faces of the latest processed frame (one in flight at most).
         events_ready(list[Event]): attendance events from the desk hook; never dropped.
         failed(message): something went wrong on a frame; recognition goes on.
+        probe_ready(FaceProbe | None): while :attr:`probing` is set, the largest face of each
+            processed frame with its aligned chip and quality figures (``None``: no face), for
+            enrolment from the live view.
     """
 
     result_ready = Signal(object)
     events_ready = Signal(object)
     failed = Signal(str)
+    probe_ready = Signal(object)
 
     def __init__(
         self, recognizer: TrackingRecognizer, slot: LatestSlot[Frame], desk: DeskHook | None = None,
@@ -107,6 +117,7 @@ class RecognitionWorker(QThread):
         self._stop = threading.Event()
         self._result_busy = threading.Event()
         self._last_error = ""
+        self.probing = threading.Event()
 
     def run(self) -> None:
         """Thread body: take the newest frame, process it, repeat until :meth:`stop`."""
@@ -133,6 +144,20 @@ class RecognitionWorker(QThread):
         if not self._result_busy.is_set():
             self._result_busy.set()
             self.result_ready.emit(result)
+        if self.probing.is_set():
+            self._probe(frame)
+
+    def _probe(self, frame: Frame) -> None:
+        try:
+            probe = probe_largest_face(self.recognizer.pipeline, frame.image)
+        except FaceAppError as exc:
+            self._report(str(exc))
+            return
+        except Exception:  # a bug: log it, tell the user, keep recognising
+            log.exception("enrolment probe failed on frame %d", frame.index)
+            self._report(_BUG.format("face capture"))
+            return
+        self.probe_ready.emit(probe)
 
     def _report(self, message: str) -> None:
         if message != self._last_error:  # the same failure on every frame is said once
@@ -150,6 +175,24 @@ class RecognitionWorker(QThread):
         self.wait()
 
 
+@dataclass(frozen=True)
+class FaceProbe:
+    """The largest face of a frame, ready for enrolment: aligned chip and quality figures."""
+
+    chip: np.ndarray  # (112, 112, 3) uint8 BGR
+    quality: dict[str, float]
+    faces: int  # faces on the frame
+
+
+def probe_largest_face(pipeline: FacePipeline, image: np.ndarray) -> FaceProbe | None:
+    """The largest face on ``image`` with chip and quality (no embedding), or ``None``."""
+    faces = pipeline.process(image, embed=False)
+    if len(faces) == 0 or faces.chips is None or faces.quality is None:
+        return None
+    i = faces.largest()
+    return FaceProbe(faces.chips[i].copy(), dict(faces.quality[i]), len(faces))
+
+
 class LiveSession(QObject):
     """One live video source with its capture and recognition threads.
 
@@ -161,6 +204,7 @@ class LiveSession(QObject):
     events_ready = Signal(object)
     state_changed = Signal(str, str)
     failed = Signal(str)
+    probe_ready = Signal(object)
 
     def __init__(self, services: Services, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +213,19 @@ class LiveSession(QObject):
         self.recognition: RecognitionWorker | None = None
         self.source_name = ""
         self.source_is_live = False
+        self._probers = 0
+
+    def set_probing(self, on: bool) -> None:
+        """Ask for (or stop asking for) :attr:`probe_ready` faces; calls are counted."""
+        self._probers = max(0, self._probers + (1 if on else -1))
+        self._apply_probing()
+
+    def _apply_probing(self) -> None:
+        if self.recognition is not None:
+            if self._probers:
+                self.recognition.probing.set()
+            else:
+                self.recognition.probing.clear()
 
     def start(self, spec: str | int) -> None:
         """Stop the current source and play ``spec`` (see :func:`open_source`)."""
@@ -200,6 +257,8 @@ class LiveSession(QObject):
         self.recognition.result_ready.connect(self._forward_result)
         self.recognition.events_ready.connect(self.events_ready)  # events are never stale
         self.recognition.failed.connect(self.failed)
+        self.recognition.probe_ready.connect(self._forward_probe)
+        self._apply_probing()
         self.recognition.start()
         self.capture.start()
 
@@ -219,6 +278,11 @@ class LiveSession(QObject):
         if self.recognition is not None and self.sender() is self.recognition:
             self.result_ready.emit(result)
 
+    @Slot(object)
+    def _forward_probe(self, probe: object) -> None:
+        if self.recognition is not None and self.sender() is self.recognition:
+            self.probe_ready.emit(probe)
+
     def frame_shown(self) -> None:
         """The GUI drew the last frame."""
         if self.capture is not None:
@@ -236,3 +300,113 @@ class LiveSession(QObject):
                 worker.stop()
                 worker.deleteLater()
         self.capture = self.recognition = None
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """What happened to one photo of an enrolment batch (plain data for the dialog).
+
+    ``status`` is ``"enrolled"``, ``"already"`` (the same file was enrolled before), ``"duplicate"``
+    (the face matches ``other_name``/``other_id``; may be forced) or ``"refused"`` (``reason`` says why).
+    """
+
+    path: str
+    status: str
+    reason: str = ""
+    other_id: int | None = None
+    other_name: str | None = None
+
+
+class EnrolWorker(QThread):
+    """Enrols photo files for one person on its own thread.
+
+    Signals:
+        progress(done, total): after each photo.
+        photo_done(PhotoOutcome): the outcome of one photo.
+    """
+
+    progress = Signal(int, int)
+    photo_done = Signal(object)
+
+    def __init__(self, enroller: Enroller, person_id: int, photos: Sequence[str | Path], force: bool = False,
+                 actor: str = "gui", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.enroller = enroller
+        self.person_id = person_id
+        self.photos = [str(p) for p in photos]
+        self.force = force
+        self.actor = actor
+        self.outcomes: list[PhotoOutcome] = []
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        """Thread body: one photo after another, until done or :meth:`stop`."""
+        for n, photo in enumerate(self.photos, 1):
+            if self._stop.is_set():
+                return
+            outcome = self._enrol(photo)
+            self.outcomes.append(outcome)
+            self.photo_done.emit(outcome)
+            self.progress.emit(n, len(self.photos))
+
+    def _enrol(self, photo: str) -> PhotoOutcome:
+        try:
+            result = self.enroller.enrol_photo(self.person_id, photo, force=self.force, actor=self.actor)
+        except DuplicateFaceError as exc:
+            other = duplicate_of(self.enroller, photo, self.person_id)
+            return PhotoOutcome(photo, "duplicate", str(exc), *(other or (None, None)))
+        except FaceAppError as exc:
+            return PhotoOutcome(photo, "refused", str(exc))
+        except Exception:  # a bug: log it, tell the user, go on with the next photo
+            log.exception("enrolling %s failed", photo)
+            return PhotoOutcome(photo, "refused", _BUG.format("enrolment"))
+        return PhotoOutcome(photo, "already" if result.skipped else "enrolled")
+
+    def stop(self) -> None:
+        """Finish after the current photo and wait."""
+        self._stop.set()
+        self.wait()
+
+
+def duplicate_of(enroller: Enroller, photo: str, person_id: int) -> tuple[int, str] | None:
+    """The other person a photo's face matches (id, name), for the "Enrol anyway" offer."""
+    faces = enroller.pipeline.process(enroller.pipeline.load(photo))
+    if len(faces) == 0 or faces.embeddings is None:
+        return None
+    for other, score in enroller.gallery.rank(faces.embeddings[faces.largest()]):
+        if other != person_id and score >= enroller.gallery.thresholds.accept:
+            return other, enroller.gallery.people.get(other).name
+    return None
+
+
+class ChipEnrolWorker(QThread):
+    """Enrols chips captured from the live view (``source="camera"``) on its own thread.
+
+    Signals:
+        done(status, message): ``"enrolled"``, ``"duplicate"`` or ``"refused"`` and a sentence.
+    """
+
+    done = Signal(str, str)
+
+    def __init__(self, enroller: Enroller, person_id: int, chips: np.ndarray, quality: list[dict[str, float]],
+                 force: bool = False, actor: str = "gui", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.enroller, self.person_id, self.chips, self.quality = enroller, person_id, chips, quality
+        self.force, self.actor = force, actor
+
+    def run(self) -> None:
+        """Thread body: enrol every chip or none."""
+        try:
+            result = self.enroller.enrol_chips(self.person_id, self.chips, self.quality, force=self.force,
+                                               source="camera", actor=self.actor)
+        except DuplicateFaceError as exc:
+            self.done.emit("duplicate", str(exc))
+            return
+        except FaceAppError as exc:
+            self.done.emit("refused", str(exc))
+            return
+        except Exception:  # a bug: log it, tell the user
+            log.exception("enrolling captured faces failed")
+            self.done.emit("refused", _BUG.format("enrolment"))
+            return
+        self.done.emit("enrolled", str(len(result.template_ids)))

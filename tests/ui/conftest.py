@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
@@ -30,8 +31,20 @@ FAST_LIVE = LiveOptions(
 
 
 @pytest.fixture()
-def services(basedir: Path, pipeline: FacePipeline) -> Services:
-    """Services on a private base dir with the session's pipeline and quick live timings."""
+def services(basedir: Path, pipeline: FacePipeline) -> Iterator[Services]:
+    """Services on a private base dir with the session's pipeline, a gallery and quick live timings.
+
+    The gallery is closed after the test (pytest-qt has closed the windows, so the threads are stopped).
+    """
     made = Services.create(basedir, pipeline=pipeline)
+    made.live = FAST_LIVE
+    yield made
+    made.close()
+
+
+@pytest.fixture()
+def bare_services(basedir: Path, pipeline: FacePipeline) -> Services:
+    """Services without a gallery or desk (faces are shown unidentified)."""
+    made = Services.create(basedir, pipeline=pipeline, connect=False)
     made.live = FAST_LIVE
     return made

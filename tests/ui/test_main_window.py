@@ -39,16 +39,16 @@ def test_window_opens_on_a_temporary_basedir(window: MainWindow, services: Servi
     assert window.windowTitle() == "faceapp — Live"
     assert not window.windowIcon().isNull()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Help"]
-    assert window.stack.currentWidget() is window.live and window.nav.count() == 1
+    assert menus == ["&File", "&People", "&View", "&Help"]
+    assert window.stack.currentWidget() is window.live and window.nav.count() == 2
     assert "CPU" in window.live.provider_label.text()
 
 
 def test_pages_can_be_added(window: MainWindow) -> None:
-    index = window.add_page("People", QLabel("people"))
-    assert window.nav.count() == 2 and index == 1
-    window.nav.setCurrentRow(1)
-    assert window.windowTitle() == "faceapp — People" and window.stack.currentIndex() == 1
+    index = window.add_page("Reports", QLabel("reports"))
+    assert window.nav.count() == 3 and index == 2
+    window.nav.setCurrentRow(2)
+    assert window.windowTitle() == "faceapp — Reports" and window.stack.currentIndex() == 2
     window.show_page(0)
     assert window.windowTitle() == "faceapp — Live"
 
@@ -104,6 +104,7 @@ def test_gui_command_options(basedir: Path) -> None:
     gui_cmds.register(parser.add_subparsers())
     args = parser.parse_args(["gui", "--basedir", str(basedir), "--source", "rtsp://cam/1", "--quit-after", "2.5"])
     assert (args.source, args.quit_after, args.screenshot, args.basedir) == ("rtsp://cam/1", 2.5, None, basedir)
+    assert args.page == "live" and parser.parse_args(["gui", "--page", "people"]).page == "people"
     assert callable(args.func)
 
 
@@ -179,3 +180,29 @@ def test_slow_recognition_does_not_slow_the_video(qtbot, window: MainWindow, ser
     assert len(frames) >= 3 * len(results)  # video kept flowing while recognition lagged
     assert all(b - a > 1 for a, b in itertools.pairwise(results))  # recognition skipped stale frames
     assert window.live.view.faces and window.live.view.faces[0].state is FaceState.UNKNOWN
+
+
+@pytest.mark.realdata
+def test_gui_command_screenshots_the_enrolment_dialog(basedir: Path, lfw_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "enrol.png"
+    argv = ["gui", "--basedir", str(basedir), "--source", str(lfw_dir / "images" / "Tom_Ridge"), "--page", "enrol",
+            "--screenshot", str(out), "--quit-after", "2"]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", _RUN_GUI_COMMAND, *argv], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    shot = QImage(str(out))
+    assert not shot.isNull() and (shot.width(), shot.height()) == (720, 560)  # the dialog, not the window
+
+
+def test_people_page_opens_the_enrolment_dialog_for_the_selection(qtbot, window: MainWindow,
+                                                                   services: Services) -> None:
+    person = services.core.gallery.add_person("Ada Lovelace")
+    window.people.refresh()
+    window.people.select_person(person.id)
+    window.people.photos_button.click()
+    dialog = window.enrol_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.person_form.person_id() == person.id
+    assert not dialog.person_form.name.isEnabled()
+    window.close()
+    assert window.enrol_dialog is None or not window.enrol_dialog.isVisible()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
 from faceapp.capture.sources import SourceState
@@ -86,7 +88,7 @@ def test_checkin_model(qtmodeltester) -> None:
     assert model.rowCount() == 3  # the oldest fell off
     assert [model.event(r).name for r in range(3)] == ["Cy", None, "Bob"]
     assert model.data(model.index(0)) == "08:04  Cy — checked in"  # Berlin is UTC+1 in March
-    assert model.data(model.index(1)) == "08:03  Someone — unknown person"
+    assert model.data(model.index(1)) == "08:03  unknown visitor"  # no name, no picture
 
 
 def test_event_text_falls_back_to_local_zone() -> None:
@@ -114,3 +116,20 @@ def test_rate_meter() -> None:
         meter.tick(k * 0.1)
     assert meter.rate(1.0) == pytest.approx(10.0)
     assert meter.rate(10.0) == 0.0  # nothing recent
+
+
+def test_checkin_model_shows_snapshots_but_not_for_unknown_faces(qtmodeltester, tmp_path) -> None:
+    import cv2
+
+    snapshot = tmp_path / "snapshots" / "a.jpg"
+    snapshot.parent.mkdir()
+    cv2.imwrite(str(snapshot), np.full((80, 60, 3), 200, np.uint8))
+    known = replace(_event(EventKind.CHECK_IN), snapshot="snapshots/a.jpg")
+    stranger = replace(_event(EventKind.UNKNOWN, None), snapshot="snapshots/a.jpg")
+    missing = replace(_event(EventKind.CHECK_OUT), snapshot="snapshots/gone.jpg")
+    model = CheckInModel(data_dir=tmp_path)
+    model.add([known, stranger, missing])
+    qtmodeltester.check(model, force_py=True)
+    decoration = Qt.ItemDataRole.DecorationRole
+    assert [model.data(model.index(r), decoration) is not None for r in range(3)] == [False, False, True]
+    assert model.data(model.index(1), Qt.ItemDataRole.FontRole).italic()  # the stranger, discreetly

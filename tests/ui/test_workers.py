@@ -124,9 +124,9 @@ def _collect(qtbot, session: LiveSession, want: int) -> list[FrameResult]:
 
 
 @pytest.mark.realdata
-def test_slideshow_frames_get_face_results(qtbot, services: Services, lfw_dir: Path) -> None:
+def test_slideshow_frames_get_face_results(qtbot, bare_services: Services, lfw_dir: Path) -> None:
     folder = lfw_dir / "images" / "Tom_Ridge"
-    session = LiveSession(services)
+    session = LiveSession(bare_services)
     try:
         session.start(str(folder))
         results = _collect(qtbot, session, want=5)

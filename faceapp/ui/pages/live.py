@@ -5,19 +5,30 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSize, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QStatusBar, QVBoxLayout, QWidget
 
 from faceapp.capture.sources import SourceState
+from faceapp.records import Event
+from faceapp.ui.qtmodels import THUMB_PX, CheckInModel
 from faceapp.ui.services import Services
-from faceapp.ui.widgets.checkins import CheckInModel, WelcomeBanner
+from faceapp.ui.widgets.checkins import WelcomeBanner
 from faceapp.ui.widgets.video_view import VideoView
 from faceapp.ui.workers import LiveSession
 from faceapp.vision.tracker import FrameResult
 
 log = logging.getLogger(__name__)
+
+RECENT_HOURS = 12  # events this recent are listed when the page opens
+
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("LivePage", text)
+
 
 _OPEN_HINT = "Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source."
 
@@ -55,10 +66,12 @@ class LivePage(QWidget):
 
     Signals:
         source_state_changed(state, message): the source's :class:`SourceState` value and a sentence.
+        events_shown(list[Event]): events just added to the check-in list.
     """
 
     title = "Live"
     source_state_changed = Signal(str, str)
+    events_shown = Signal(object)
 
     def __init__(self, services: Services, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,14 +79,18 @@ class LivePage(QWidget):
         self.session = LiveSession(services, self)
         self.view = VideoView(self, services.live.overlay_max_age)
         self.banner = WelcomeBanner(self)
-        self.checkins = CheckInModel(parent=self)
+        self.title = self.tr("Live")
+        self.checkins = CheckInModel(parent=self, data_dir=services.paths.data)
         self.checkin_list = QListView(self)
         self.checkin_list.setModel(self.checkins)
+        self.checkin_list.setIconSize(QSize(THUMB_PX, THUMB_PX))
+        self.checkin_list.setSpacing(2)
         self.video_rate, self.recognition_rate = RateMeter(), RateMeter()
         self.latency_ms = 0.0
         self.last_result: FrameResult | None = None
         self.error = ""
         self._build()
+        self._show_todays_events()
         self.session.frame_ready.connect(self._on_frame)
         self.session.result_ready.connect(self._on_result)
         self.session.events_ready.connect(self._on_events)
@@ -98,7 +115,7 @@ class LivePage(QWidget):
         side = QFrame(self)
         side.setObjectName("livePanel")
         side.setFixedWidth(300)
-        heading = QLabel("Latest check-ins", side)
+        heading = QLabel(self.tr("Latest check-ins"), side)
         heading.setObjectName("panelHeading")
         self.identify_note = QLabel(side)
         self.identify_note.setObjectName("identifyNote")
@@ -119,11 +136,23 @@ class LivePage(QWidget):
         self.fps_label, self.latency_label = QLabel(self), QLabel(self)
         self.provider_label = QLabel(self)
         provider = self.services.pipeline.provider.describe()
-        self.provider_label.setText(f"Runs on: {_shorten(provider, 70)}")
+        self.provider_label.setText(self.tr("Runs on: {}").format(_shorten(provider, 70)))
         self.provider_label.setToolTip(provider)
         for label in (self.fps_label, self.latency_label, self.provider_label):
             self.status.addPermanentWidget(label)
         return self.status
+
+    def _show_todays_events(self) -> None:
+        """Fill the list with the events of the last hours (the desk remembers them too)."""
+        if self.services.core is None:
+            return
+        since = datetime.now(timezone.utc) - timedelta(hours=RECENT_HOURS)
+        recent = self.services.core.gallery.events.list(start=since, camera=self.services.camera_name)
+        self.checkins.add(recent[-self.checkins.limit:])
+
+    def refresh_note(self) -> None:
+        """Update the note under the list (after people were enrolled or removed)."""
+        self._show_identify_note()
 
     def _show_identify_note(self) -> None:
         note = _identify_note(self.services)
@@ -156,19 +185,20 @@ class LivePage(QWidget):
         self.latency_ms = result.latency_ms
         self.session.result_shown()
 
-    def _on_events(self, events: list) -> None:
+    def _on_events(self, events: list[Event]) -> None:
         self.checkins.add(events)
         for event in events:
             self.banner.greet(event)
+        self.events_shown.emit(list(events))
 
     def _on_state(self, state: str, message: str) -> None:
         source_state = SourceState(state)
         self.view.set_state(source_state, message, self.session.source_is_live)
         if source_state is SourceState.FAILED:
-            self.view.set_message(f"{_sentence(message)}\n\n{_OPEN_HINT}")
+            self.view.set_message(f"{_sentence(message)}\n\n{_tr(_OPEN_HINT)}")
         elif source_state is SourceState.LIVE:
             self.view.set_message("")
-        word = "playing" if source_state is SourceState.LIVE and not self.session.source_is_live else state
+        word = self.tr("playing") if source_state is SourceState.LIVE and not self.session.source_is_live else state
         self.status.showMessage(f"{self.session.source_name}: {word}")
         self.source_state_changed.emit(state, message)
 
@@ -178,15 +208,18 @@ class LivePage(QWidget):
         log.warning("live: %s", message)
 
     def _show_rates(self) -> None:
-        self.fps_label.setText(f"Video {self.video_rate.rate():.1f} fps")
-        self.latency_label.setText(f"Recognition {self.latency_ms:.0f} ms · {self.recognition_rate.rate():.1f} fps")
+        self.fps_label.setText(self.tr("Video {:.1f} fps").format(self.video_rate.rate()))
+        self.latency_label.setText(self.tr("Recognition {:.0f} ms · {:.1f} fps").format(
+            self.latency_ms, self.recognition_rate.rate()))
 
 
 def _identify_note(services: Services) -> str:
     if services.recogniser is None:
-        return "Identification is off: no gallery is connected, so faces are shown without names."
+        return _tr("Identification is off: no gallery is connected, so faces are shown without names.")
     if services.desk is None:
-        return "Check-ins are off: no attendance desk is connected."
+        return _tr("Check-ins are off: no attendance desk is connected.")
+    if services.core is not None and len(services.core.gallery) == 0:
+        return _tr("Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.")
     return ""
 
 

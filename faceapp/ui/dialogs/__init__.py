@@ -1,0 +1,1 @@
+"""Dialogs: enrolment (here), settings and login (added by their own modules)."""

@@ -1,0 +1,189 @@
+"""Capturing enrolment faces from the live view: pose steps, guidance and the captured chips.
+
+The panel reads the largest face of each processed frame (``LiveSession.probe_ready``), tells the
+person what to do, and captures automatically when the quality gate passes and the pose fits the
+current step. Captured chips are shown as thumbnails and can be removed before they are saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+
+from faceapp.store.enrol import QualityGate
+from faceapp.ui.qtmodels import ChipListModel, bgr_pixmap
+from faceapp.ui.workers import FaceProbe, LiveSession
+
+PREVIEW_PX = 112
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("CapturePanel", text)
+
+
+@dataclass(frozen=True)
+class CaptureStep:
+    """One pose to capture from the live view: the instruction and the yaw range that fits it."""
+
+    instruction: str
+    min_yaw: float
+    max_yaw: float
+
+
+#: Positive yaw = nose towards the image's right, i.e. the person's own left on an unmirrored camera.
+CAPTURE_STEPS = (
+    CaptureStep("Look straight at the camera", -12.0, 12.0),
+    CaptureStep("Turn a little to your left", 8.0, 30.0),
+    CaptureStep("Turn a little to your right", -30.0, -8.0),
+)
+
+
+def guidance(probe: FaceProbe | None, step: CaptureStep, gate: QualityGate) -> tuple[bool, str]:
+    """Whether ``probe`` can be captured for ``step``, and what to tell the person."""
+    if probe is None:
+        return False, _tr("No face seen: stand in front of the camera")
+    if probe.faces > 1:
+        return False, _tr("Only one person in front of the camera, please")
+    reasons = gate.reasons(probe.quality)
+    if any(r.startswith("too small") for r in reasons):
+        return False, _tr("Come a little closer")
+    if any(r.startswith("blurred") for r in reasons):
+        return False, _tr("Hold still")
+    if any(r.startswith("too dark") for r in reasons):
+        return False, _tr("More light on the face, please")
+    yaw, pitch = probe.quality.get("yaw", 0.0), probe.quality.get("pitch", 0.0)
+    if abs(pitch) > gate.max_pitch:
+        return False, _tr("Look straight: keep your chin level")
+    if yaw < step.min_yaw or yaw > step.max_yaw or reasons:
+        return False, _tr(step.instruction)
+    return True, _tr("Hold it… captured")
+
+
+class CapturePanel(QWidget):
+    """Guidance, a preview of the face seen now, and the captured chips with remove / save buttons.
+
+    Signals:
+        save_requested(): the user wants the captured chips enrolled.
+    """
+
+    save_requested = Signal()
+
+    def __init__(self, session: LiveSession | None, gate: QualityGate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.gate = gate
+        self.step = 0
+        self.capturing = False
+        self.min_capture_interval = 0.7
+        self._last_capture = 0.0
+        self.captured = ChipListModel(self)
+        self._build()
+        self._show_guide()
+
+    def _build(self) -> None:
+        self.guide = QLabel(self)
+        self.guide.setObjectName("captureGuide")
+        self.guide.setStyleSheet("#captureGuide { font-size: 15pt; font-weight: bold; padding: 8px; }")
+        self.guide.setWordWrap(True)
+        self.preview = QLabel(self)
+        self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setStyleSheet("background: #14161a; color: #9aa4ad; border-radius: 6px;")
+        self.preview.setToolTip(self.tr("The face the camera sees now, as it would be enrolled"))
+        self.chip_view = QListView(self)
+        self.chip_view.setViewMode(QListView.ViewMode.IconMode)
+        self.chip_view.setIconSize(QSize(72, 72))
+        self.chip_view.setModel(self.captured)
+        self.capture_button = self._button(self.tr("Start capture"), self.toggle_capture)
+        self.capture_button.setEnabled(self.session is not None)
+        self.remove_chip_button = self._button(self.tr("Remove selected"), self.remove_selected_chip)
+        self.save_chips_button = self._button(self.tr("Save captured faces"), self.save_requested.emit)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        head = QHBoxLayout()
+        head.addWidget(self.preview)
+        head.addWidget(self.guide, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.capture_button)
+        row.addStretch(1)
+        row.addWidget(self.remove_chip_button)
+        row.addWidget(self.save_chips_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.chip_view, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(row)
+
+    def _button(self, text: str, slot: Callable[[], object]) -> QPushButton:
+        button = QPushButton(text, self)
+        button.clicked.connect(lambda: slot())
+        return button
+
+    def toggle_capture(self) -> None:
+        """Start or stop reading faces from the live view."""
+        if self.session is None:
+            return
+        self.capturing = not self.capturing
+        if self.capturing:
+            self.session.probe_ready.connect(self.on_probe)
+        else:
+            self.session.probe_ready.disconnect(self.on_probe)
+        self.session.set_probing(self.capturing)
+        self.capture_button.setText(self.tr("Stop capture") if self.capturing else self.tr("Start capture"))
+        self._show_guide()
+
+    def stop(self) -> None:
+        """Stop capturing (the dialog closes)."""
+        if self.capturing:
+            self.toggle_capture()
+
+    def on_probe(self, probe: FaceProbe | None) -> None:
+        """The latest frame's largest face: guide the person, capture when everything fits."""
+        self._show_preview(probe)
+        if self.step >= len(CAPTURE_STEPS):
+            return
+        ok, text = guidance(probe, CAPTURE_STEPS[self.step], self.gate)
+        now = time.monotonic()
+        if ok and probe is not None and now - self._last_capture >= self.min_capture_interval:
+            self._last_capture = now
+            self.captured.add(probe.chip, probe.quality)
+            self.step += 1
+            if self.step >= len(CAPTURE_STEPS):
+                self.stop()  # every pose is in: stop the extra work on the recognition thread
+            self._show_guide()
+            return
+        self.guide.setText(text)
+
+    def _show_preview(self, probe: FaceProbe | None) -> None:
+        if probe is None:
+            self.preview.clear()
+            self.preview.setText(self.tr("no face"))
+        else:
+            self.preview.setPixmap(bgr_pixmap(probe.chip, PREVIEW_PX))
+
+    def _show_guide(self) -> None:
+        if self.step >= len(CAPTURE_STEPS):
+            self.guide.setText(self.tr("Done: remove any poor picture, then save the captured faces"))
+        elif not self.capturing:
+            self.guide.setText(self.tr("Press Start capture and look at the camera"))
+        else:
+            self.guide.setText(_tr(CAPTURE_STEPS[self.step].instruction))
+
+    def remove_selected_chip(self) -> None:
+        """Drop the selected captured face (that pose is captured again)."""
+        index = self.chip_view.currentIndex()
+        if index.isValid():
+            self.captured.remove(index.row())
+            self.step = min(self.step, self.captured.rowCount())
+            self._show_guide()
+
+    def saved(self, count: int) -> None:
+        """The captured faces were enrolled: start over."""
+        self.status.setText(self.tr("{} faces enrolled").format(count))
+        self.captured.clear()
+        self.step = 0
+        self._show_guide()
