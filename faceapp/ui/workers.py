@@ -117,6 +117,7 @@ class RecognitionWorker(QThread):
         self._stop = threading.Event()
         self._result_busy = threading.Event()
         self._last_error = ""
+        self._first_face_logged = False
         self.probing = threading.Event()
 
     def run(self) -> None:
@@ -139,6 +140,9 @@ class RecognitionWorker(QThread):
             return
         self.frames_done += 1
         self._last_error = ""
+        if result.faces and not self._first_face_logged:
+            self._first_face_logged = True
+            log.info("first recognition result: %d face(s)", len(result.faces))  # read by bench_startup
         if events:
             self.events_ready.emit(events)
         if not self._result_busy.is_set():
