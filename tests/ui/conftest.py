@@ -48,3 +48,9 @@ def bare_services(basedir: Path, pipeline: FacePipeline) -> Services:
     made = Services.create(basedir, pipeline=pipeline, connect=False)
     made.live = FAST_LIVE
     return made
+
+
+@pytest.fixture(autouse=True)
+def _application(qapp: object) -> object:
+    """Every GUI test runs with the QApplication up (pixmaps and fonts need it, whatever the order)."""
+    return qapp
