@@ -20,8 +20,12 @@ from faceapp.errors import ConfigError
 log = logging.getLogger(__name__)
 
 ENV_HOME = "FACEAPP_HOME"
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
 _PROVIDERS = ("auto", "cpu", "cuda")
+#: Interface languages: code -> name shown in the settings dialog (in its own language).
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+MAX_LOCK_MINUTES = 24 * 60
+MAX_CAMERA_SIDE = 16384
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,12 @@ class Paths:
     def logs(self) -> Path:
         return self.data / "logs"
 
+    def with_data_dir(self, data_dir: str | os.PathLike[str] | None) -> Paths:
+        """These paths with the data folder moved to ``data_dir`` (unchanged when empty)."""
+        if not data_dir:
+            return self
+        return Paths(data=Path(data_dir).expanduser().resolve(), config=self.config)
+
     def ensure(self) -> Paths:
         """Create the folders (private to the user) and return self."""
         for folder in (self.data, self.config, self.user_models, self.logs):
@@ -72,6 +82,12 @@ class Settings:
     decision (see :mod:`faceapp.store.gallery` for the false-accept rates they mean). ``timezone``
     is the desk's IANA zone ("" = the system's); ``desk_rules`` holds
     :class:`faceapp.attendance.DeskRules` fields that differ from their defaults.
+
+    ``camera_source`` is what the GUI opens at start (a camera number, video file, image folder or
+    URL) and ``camera_width``/``camera_height`` the capture size asked of a camera (0 = its
+    default). ``data_dir`` moves the data folder ("" = the default, see :meth:`Paths.with_data_dir`;
+    takes effect at the next start). ``language`` is a key of :data:`LANGUAGES`.
+    ``admin_lock_minutes`` locks the admin session after that many idle minutes (0 = never).
     """
 
     version: int = SETTINGS_VERSION
@@ -92,6 +108,12 @@ class Settings:
     camera_name: str = "desk-1"
     desk_rules: dict[str, Any] = field(default_factory=dict)
     max_image_pixels: int = 40_000_000
+    camera_source: str = "0"
+    camera_width: int = 0
+    camera_height: int = 0
+    data_dir: str = ""
+    language: str = "en"
+    admin_lock_minutes: int = 5
 
     def __post_init__(self) -> None:
         if self.provider not in _PROVIDERS:
@@ -107,6 +129,22 @@ class Settings:
             raise ConfigError("thresholds must satisfy -1 <= unknown_threshold <= accept_threshold <= 1")
         if self.threads < 0 or self.min_face_px < 0 or self.max_image_pixels <= 0:
             raise ConfigError("threads and min_face_px must be >= 0, max_image_pixels > 0")
+        self._validate_additions()
+
+    def _validate_additions(self) -> None:
+        """Checks of the camera, folder, language, lock and desk-rule settings."""
+        if not str(self.camera_source).strip():
+            raise ConfigError("camera_source must not be empty (0 is the default camera)")
+        for name in ("camera_width", "camera_height"):
+            if not 0 <= getattr(self, name) <= MAX_CAMERA_SIDE:
+                raise ConfigError(f"{name} must be 0 (the camera's default) or up to {MAX_CAMERA_SIDE} pixels")
+        if self.language not in LANGUAGES:
+            raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+        if not 0 <= self.admin_lock_minutes <= MAX_LOCK_MINUTES:
+            raise ConfigError(f"admin_lock_minutes must be 0 (never) to {MAX_LOCK_MINUTES}")
+        from faceapp.attendance.rules import DeskRules  # here: the attendance package imports this module
+
+        DeskRules.from_dict(self.desk_rules)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -132,19 +170,54 @@ class Settings:
             raise ConfigError(f"cannot read settings {path}: {exc}. Fix or delete the file.") from exc
 
     def save(self, path: Path) -> None:
-        """Write atomically (temporary file then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write atomically (temporary file, flushed to disk, then renamed over the old one).
+
+        Raises:
+            ConfigError: the folder cannot be written (the old file is left as it was).
+        """
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(asdict(self), handle, indent=2, ensure_ascii=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            message = f"cannot save settings to {path}: {exc.strerror}. Check the folder's permissions."
+            raise ConfigError(message) from exc
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added camera, data-folder, language and admin-lock settings.
+
+    Version 1 files named the language nowhere; a ``locale`` key (written by early test builds)
+    becomes ``language``. Everything else takes its default.
+    """
+    if "locale" in data and "language" not in data:
+        data["language"] = data.pop("locale")
+    return data
+
+
+#: ``_STEPS[v]`` brings settings from version ``v`` to ``v + 1``.
+_STEPS = {1: _v1_to_v2}
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     """Bring settings saved by older versions up to :data:`SETTINGS_VERSION`."""
-    version = int(data.get("version", SETTINGS_VERSION))
+    try:
+        version = int(data.get("version", 1))
+    except (TypeError, ValueError):
+        raise ConfigError(f"settings version must be a number, not {data.get('version')!r}") from None
     if version > SETTINGS_VERSION:
         raise ConfigError(
             f"settings were written by a newer faceapp (version {version}); upgrade faceapp"
         )
+    if version < 1:
+        raise ConfigError(f"settings version {version} is not one faceapp ever wrote; delete the file")
+    for step in range(version, SETTINGS_VERSION):
+        data = _STEPS[step](data)
+        log.info("settings migrated from version %d to %d", step, step + 1)
     data["version"] = SETTINGS_VERSION
     return data

@@ -56,8 +56,9 @@ class Core:
     def open(cls, basedir: str | os.PathLike[str] | None = None, pipeline: FacePipeline | None = None,
              settings: Settings | None = None) -> Core:
         """Open settings, models and the gallery below ``basedir`` (see :class:`Paths`)."""
-        paths = Paths.resolve(basedir).ensure()
+        paths = Paths.resolve(basedir)
         settings = settings or Settings.load(paths.settings_file)
+        paths = paths.with_data_dir(settings.data_dir).ensure()
         pipeline = pipeline or FacePipeline.from_settings(settings, paths)
         thresholds = Thresholds(settings.accept_threshold, settings.unknown_threshold)
         gallery = Gallery.open(paths, pipeline.info.embedder, pipeline.info.embedding_size, thresholds=thresholds)
@@ -68,8 +69,9 @@ class Core:
         """Only the gallery (no inference sessions): for listing, reports, removal and export."""
         from faceapp.vision.models import ModelRegistry
 
-        paths = Paths.resolve(basedir).ensure()
+        paths = Paths.resolve(basedir)
         settings = Settings.load(paths.settings_file)
+        paths = paths.with_data_dir(settings.data_dir).ensure()
         spec = ModelRegistry(user_dir=paths.user_models).spec(settings.embedder)
         thresholds = Thresholds(settings.accept_threshold, settings.unknown_threshold)
         return Gallery.open(paths, spec.name, int(spec.embedding_size or 512), thresholds=thresholds)

@@ -25,9 +25,8 @@ def add_gui_arguments(parser: argparse.ArgumentParser) -> None:
         help="close the window after this many seconds (default with --screenshot: 5)",
     )
     parser.add_argument(
-        "--page", choices=("live", "people", "enrol"), default="live",
-        help="what to show first: the Live page, the People page or the enrolment dialog "
-        "(capturing from the source) (default: live)",
+        "--page", choices=("live", "people"), default="live",
+        help="what to show first: the Live page or the People page (default: live)",
     )
     parser.add_argument(
         "--seconds-per-image", type=float, default=2.0, metavar="S",

@@ -12,8 +12,12 @@ import cv2
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from faceapp.config import Paths, Settings
 from faceapp.errors import FaceAppError
+from faceapp.store.backup import apply_pending_restore
 from faceapp.ui import add_gui_arguments
+from faceapp.ui.assembly import attach_admin
+from faceapp.ui.i18n import install_language
 from faceapp.ui.main_window import APP_NAME, MainWindow, app_icon
 from faceapp.ui.services import LiveOptions, Services
 
@@ -64,20 +68,29 @@ def run_from_args(args: argparse.Namespace) -> int:
     """
     app = create_application()
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # camera probing is noisy; we explain
-    services = Services.create(getattr(args, "basedir", None))
+    basedir = getattr(args, "basedir", None)
+    paths = Paths.resolve(basedir)
+    startup = Settings.load(paths.settings_file)
+    apply_pending_restore(paths.with_data_dir(startup.data_dir).data)  # before the database opens
+    translations = install_language(app, startup.language)  # before any widget is built
+    services = Services.create(basedir)
     try:
         services.live = LiveOptions(seconds_per_image=args.seconds_per_image)
         window = MainWindow(services)
+        parts = attach_admin(window, services, app)
         window.show()
-        window.open_source(args.source if args.source else 0)
+        window.open_source(args.source if args.source else services.settings.camera_source)
         subject = show_start_page(window, getattr(args, "page", "live"))
         quit_after = args.quit_after
         if quit_after is None and args.screenshot is not None:
             quit_after = DEFAULT_SCREENSHOT_DELAY_S
         if quit_after is not None:
             schedule_quit(window, quit_after, args.screenshot, subject)
-        return int(app.exec())
+        code = int(app.exec())
+        parts.attendance.shutdown()
+        return code
     finally:
+        del translations
         services.close()
 
 
@@ -85,12 +98,6 @@ def show_start_page(window: MainWindow, page: str) -> QWidget:
     """Show the ``--page`` asked for; returns the widget a screenshot should picture."""
     if page == "people":
         window.show_page(window.stack.indexOf(window.people))
-    elif page == "enrol":
-        dialog = window.open_enrol(None)
-        if dialog is not None:
-            dialog.tabs.setCurrentIndex(1)
-            dialog.capture.toggle_capture()
-            return dialog
     return window
 
 

@@ -155,7 +155,7 @@ class CheckInModel(QAbstractListModel):
             return None
         return file_pixmap(self.data_dir / event.snapshot)
 
-    def event(self, row: int) -> Event:  # type: ignore[override]
+    def event_at(self, row: int) -> Event:
         """The event on ``row``."""
         return self._events[row]
 

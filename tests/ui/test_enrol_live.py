@@ -91,7 +91,7 @@ def test_enrol_in_dialog_then_video_checks_in_once(qtbot, window: MainWindow, se
     assert len(check_ins) == 1 and check_ins[0].person_id == person.id and check_ins[0].name == "Abel Pacheco"
     assert all(e.person_id in (None, person.id) for e in events)  # nothing for the stranger but "unknown"
     assert not [e for e in events if e.kind is EventKind.CHECK_IN and e.person_id != person.id]
-    row = next(r for r in range(checkins.rowCount()) if checkins.event(r).kind is EventKind.CHECK_IN)
+    row = next(r for r in range(checkins.rowCount()) if checkins.event_at(r).kind is EventKind.CHECK_IN)
     assert checkins.data(checkins.index(row)).endswith("Abel Pacheco — checked in")
     assert checkins.data(checkins.index(row), 1) is not None  # the snapshot thumbnail
     assert window.live.banner.title.text() in ("Welcome, Abel Pacheco!", window.live.banner.idle_text())

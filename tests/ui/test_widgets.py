@@ -86,7 +86,7 @@ def test_checkin_model(qtmodeltester) -> None:
     model.add([_event(EventKind.CHECK_IN, "Cy", minute=4)])
     qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == 3  # the oldest fell off
-    assert [model.event(r).name for r in range(3)] == ["Cy", None, "Bob"]
+    assert [model.event_at(r).name for r in range(3)] == ["Cy", None, "Bob"]
     assert model.data(model.index(0)) == "08:04  Cy — checked in"  # Berlin is UTC+1 in March
     assert model.data(model.index(1)) == "08:03  unknown visitor"  # no name, no picture
 

@@ -1,0 +1,72 @@
+"""Putting the admin pieces into the main window: login gate, attendance page, settings dialog.
+
+Kept apart from :mod:`faceapp.ui.app` so tests can build the full window on their own services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, QObject
+
+from faceapp.config import Settings
+from faceapp.store.auth import Users
+from faceapp.store.gallery import Thresholds
+from faceapp.ui.admin import AdminSession
+from faceapp.ui.dialogs.settings import SettingsDialog
+from faceapp.ui.main_window import MainWindow
+from faceapp.ui.pages.attendance import AttendancePage
+from faceapp.ui.services import Services
+from faceapp.vision.pipeline import FacePipeline
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+@dataclass
+class AdminParts:
+    """What :func:`attach_admin` added, for tests and shutdown."""
+
+    session: AdminSession
+    attendance: AttendancePage
+
+
+def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminParts:
+    """Gate admin actions behind a login, add the Attendance page and the Settings/Lock actions."""
+    core = services.core
+    if core is None:
+        raise ValueError("the admin pages need the gallery (Services.create(connect=True))")
+    session = AdminSession(Users(core.gallery.database), services.settings.admin_lock_minutes, parent=window)
+    session.watch(app)
+    services.require_admin = session.require_admin
+    attendance = AttendancePage(core.gallery, core.settings, core.zone, session.require_admin,
+                                actor=lambda: session.actor, parent=window)
+    window.add_page(attendance.title, attendance)
+    window.live.events_shown.connect(lambda _events: attendance.refresh())
+    window.people.people_changed.connect(attendance.reload)
+
+    def on_saved(new: Settings) -> None:
+        services.settings = core.settings = attendance.settings = new
+        session.set_lock_minutes(new.admin_lock_minutes)
+        core.gallery.thresholds = Thresholds(new.accept_threshold, new.unknown_threshold)
+
+    def on_reembedded(_model: str) -> None:
+        # The gallery now searches the new model: the live pipeline must embed with it too.
+        core.pipeline = services.pipeline = FacePipeline.from_settings(services.settings, core.paths)
+        services.connect_core()
+
+    def open_settings() -> None:
+        if not session.require_admin(window):
+            return
+        dialog = SettingsDialog(services.settings, services.paths, core.gallery, actor=session.actor, parent=window)
+        dialog.settings_saved.connect(on_saved)
+        dialog.reembed_finished.connect(on_reembedded)
+        dialog.open()
+
+    file_menu = window.menuBar().actions()[0].menu()
+    window._action(file_menu, _tr("&Settings…"), open_settings, "Ctrl+,")
+    window._action(file_menu, _tr("&Lock administration"), session.lock, "Ctrl+L")
+    session.locked_changed.connect(lambda locked: window.statusBar().showMessage(
+        _tr("Front desk mode") if locked else _tr("Administrator: {0}").format(session.actor)))
+    return AdminParts(session, attendance)

@@ -1,0 +1,1183 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+  <context>
+    <name>AttendancePage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="104" />
+      <source>Attendance</source>
+      <translation>考勤</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="122" />
+      <source>Select an event to see its evidence photo.</source>
+      <translation>选择一条记录以查看其证据照片。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
+      <source>Name or employee number</source>
+      <translation>姓名或工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="146" />
+      <source>All kinds</source>
+      <translation>全部类型</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <source>From:</source>
+      <translation>从：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <source>To:</source>
+      <translation>到：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
+      <source>Person:</source>
+      <translation>人员：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <source>Department:</source>
+      <translation>部门：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <source>Kind:</source>
+      <translation>类型：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="169" />
+      <source>Add event…</source>
+      <translation>添加记录…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="170" />
+      <source>Correct…</source>
+      <translation>更正…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
+      <source>Delete…</source>
+      <translation>删除…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
+      <source>Export report…</source>
+      <translation>导出报表…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="191" />
+      <source>All departments</source>
+      <translation>全部部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="222" />
+      <source>Cannot read the events</source>
+      <translation>无法读取考勤记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="225" />
+      <source>{0} events</source>
+      <translation>{0} 条记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="251" />
+      <source>This event has no evidence photo.</source>
+      <translation>此记录没有证据照片。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="263" />
+      <source>Reason (recorded in the audit log):</source>
+      <translation>原因（将记入审计日志）：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="297" />
+      <source>Delete event</source>
+      <translation>删除记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="322" />
+      <source>The correction was not saved</source>
+      <translation>更正未保存</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="333" />
+      <source>Export report</source>
+      <translation>导出报表</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="364" />
+      <source>The report was not written</source>
+      <translation>报表未能写入</translation>
+    </message>
+  </context>
+  <context>
+    <name>CapturePanel</name>
+    <message>
+      <source>Look straight at the camera</source>
+      <translation>请正视摄像头</translation>
+    </message>
+    <message>
+      <source>Turn a little to your left</source>
+      <translation>请稍向左转</translation>
+    </message>
+    <message>
+      <source>Turn a little to your right</source>
+      <translation>请稍向右转</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="48" />
+      <source>No face seen: stand in front of the camera</source>
+      <translation>未检测到人脸：请站在摄像头前</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="50" />
+      <source>Only one person in front of the camera, please</source>
+      <translation>摄像头前请只保留一人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="53" />
+      <source>Come a little closer</source>
+      <translation>请再靠近一点</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="55" />
+      <source>Hold still</source>
+      <translation>请保持不动</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="57" />
+      <source>More light on the face, please</source>
+      <translation>请让脸部光线更充足</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="60" />
+      <source>Look straight: keep your chin level</source>
+      <translation>请正视：保持下巴水平</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="63" />
+      <source>Hold it… captured</source>
+      <translation>保持住…已采集</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="96" />
+      <source>The face the camera sees now, as it would be enrolled</source>
+      <translation>摄像头当前看到的人脸（即将录入的样子）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="101" />
+      <source>Start capture</source>
+      <translation>开始采集</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="103" />
+      <source>Remove selected</source>
+      <translation>移除所选</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="104" />
+      <source>Save captured faces</source>
+      <translation>保存采集的人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="136" />
+      <source>Stop capture</source>
+      <translation>停止采集</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="164" />
+      <source>no face</source>
+      <translation>无人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="170" />
+      <source>Done: remove any poor picture, then save the captured faces</source>
+      <translation>完成：请移除效果不佳的图片，然后保存采集的人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="172" />
+      <source>Press Start capture and look at the camera</source>
+      <translation>请按“开始采集”并看向摄像头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="186" />
+      <source>{} faces enrolled</source>
+      <translation>已录入 {} 张人脸</translation>
+    </message>
+  </context>
+  <context>
+    <name>EnrolDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="61" />
+      <source>enrolled</source>
+      <translation>已录入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="63" />
+      <source>already enrolled</source>
+      <translation>此前已录入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="65" />
+      <source>matches {} (id {})</source>
+      <translation>与 {}（编号 {}）相符</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="137" />
+      <source>Enrol person</source>
+      <translation>录入人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="151" />
+      <source>Photos</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="154" />
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="165" />
+      <source>Add photos…</source>
+      <translation>添加照片…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="167" />
+      <source>…or drop photo files onto this window. Each photo must show one face.</source>
+      <translation>…或将照片文件拖放到此窗口。每张照片必须只有一张人脸。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="173" />
+      <source>Enrol anyway</source>
+      <translation>仍然录入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="174" />
+      <source>Enrol the selected photo although it matches someone else</source>
+      <translation>尽管与他人相符，仍录入所选照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="201" />
+      <source>Cannot add the person</source>
+      <translation>无法添加此人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="211" />
+      <source>Add photos</source>
+      <translation>添加照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="290" />
+      <source>Saving…</source>
+      <translation>正在保存…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="313" />
+      <source>Enrol anyway?</source>
+      <translation>仍然录入？</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="314" />
+      <source>{}
+
+Enrol these faces anyway?</source>
+      <translation>{}
+
+仍然录入这些人脸吗？</translation>
+    </message>
+    <message>
+      <source>Look straight at the camera</source>
+      <translation type="vanished">请正视摄像头</translation>
+    </message>
+    <message>
+      <source>Turn a little to your left</source>
+      <translation type="vanished">请稍向左转</translation>
+    </message>
+    <message>
+      <source>Turn a little to your right</source>
+      <translation type="vanished">请稍向右转</translation>
+    </message>
+    <message>
+      <source>{} faces enrolled</source>
+      <translation type="vanished">已录入 {} 张人脸</translation>
+    </message>
+  </context>
+  <context>
+    <name>EventDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="34" />
+      <source>Add an event</source>
+      <translation>添加记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="34" />
+      <source>Correct an event</source>
+      <translation>更正记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="48" />
+      <source>Required: why is this corrected?</source>
+      <translation>必填：为什么要更正？</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="55" />
+      <source>Person:</source>
+      <translation>人员：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="56" />
+      <source>Kind:</source>
+      <translation>类型：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="57" />
+      <source>Time:</source>
+      <translation>时间：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="58" />
+      <source>Note:</source>
+      <translation>备注：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/correction.py" line="59" />
+      <source>Reason:</source>
+      <translation>原因：</translation>
+    </message>
+  </context>
+  <context>
+    <name>EventTableModel</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="25" />
+      <source>Check-in</source>
+      <translation>签到</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="26" />
+      <source>Check-out</source>
+      <translation>签退</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="27" />
+      <source>Unknown face</source>
+      <translation>陌生人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="28" />
+      <source>Uncertain</source>
+      <translation>不确定</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="29" />
+      <source>Refused</source>
+      <translation>已拒绝</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="50" />
+      <source>Time</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="51" />
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="52" />
+      <source>Employee no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="53" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="54" />
+      <source>Kind</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="55" />
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="56" />
+      <source>Score</source>
+      <translation>相似度</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
+      <source>Note</source>
+      <translation>备注</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="114" />
+      <source>(unknown)</source>
+      <translation>（未知）</translation>
+    </message>
+  </context>
+  <context>
+    <name>LivePage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="82" />
+      <source>Live</source>
+      <translation>实时</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="118" />
+      <source>Latest check-ins</source>
+      <translation>最近签到</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="139" />
+      <source>Runs on: {}</source>
+      <translation>运行于：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="198" />
+      <source>Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source.</source>
+      <translation>请使用“文件 ▸ 打开视频文件…”、“打开图片文件夹…”或“打开网址…”选择其他来源。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="201" />
+      <source>playing</source>
+      <translation>正在播放</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="211" />
+      <source>Video {:.1f} fps</source>
+      <translation>视频 {:.1f} 帧/秒</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="212" />
+      <source>Recognition {:.0f} ms · {:.1f} fps</source>
+      <translation>识别 {:.0f} 毫秒 · {:.1f} 帧/秒</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="218" />
+      <source>Identification is off: no gallery is connected, so faces are shown without names.</source>
+      <translation>身份识别已关闭：未连接人脸库，因此人脸不显示姓名。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="220" />
+      <source>Check-ins are off: no attendance desk is connected.</source>
+      <translation>签到已关闭：未连接考勤台。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="222" />
+      <source>Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.</source>
+      <translation>尚未录入任何人员：请使用“人员 ▸ 录入人员…”，以便人脸显示姓名。</translation>
+    </message>
+  </context>
+  <context>
+    <name>LoginDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="84" />
+      <source>User name:</source>
+      <translation>用户名：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="85" />
+      <source>Password:</source>
+      <translation>密码：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="87" />
+      <source>Password again:</source>
+      <translation>再次输入密码：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="101" />
+      <source>Create the administrator</source>
+      <translation>创建管理员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="102" />
+      <source>No administrator exists yet. Choose the administrator's name and a password of at least {0} characters. The administrator can correct attendance, export reports and change the settings.</source>
+      <translation>尚无管理员。请设置管理员的用户名和至少 {0} 个字符的密码。管理员可以更正考勤、导出报表和修改设置。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="106" />
+      <source>Create administrator</source>
+      <translation>创建管理员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="108" />
+      <source>Administrator login</source>
+      <translation>管理员登录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="109" />
+      <source>This needs an administrator. Enter the administrator's password.</source>
+      <translation>此操作需要管理员权限。请输入管理员密码。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="110" />
+      <source>Log in</source>
+      <translation>登录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="126" />
+      <source>Enter a user name.</source>
+      <translation>请输入用户名。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="128" />
+      <source>The two passwords differ. Type the same password twice.</source>
+      <translation>两次输入的密码不一致。请输入相同的密码两次。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="138" />
+      <source>Too many wrong passwords. Try again in {0} seconds.</source>
+      <translation>密码错误次数过多。请在 {0} 秒后重试。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="142" />
+      <source>The password must have at least {0} characters.</source>
+      <translation>密码至少需要 {0} 个字符。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="144" />
+      <source>A user of that name exists already. Choose another name.</source>
+      <translation>该用户名已存在。请换一个用户名。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="148" />
+      <source>Wrong user name or password, or this user is not an administrator.</source>
+      <translation>用户名或密码错误，或该用户不是管理员。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="150" />
+      <source>The login could not be checked: {0}</source>
+      <translation>无法验证登录：{0}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="156" />
+      <source>You may try again now.</source>
+      <translation>现在可以重试了。</translation>
+    </message>
+  </context>
+  <context>
+    <name>MainWindow</name>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="68" />
+      <source>&amp;Settings…</source>
+      <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="69" />
+      <source>&amp;Lock administration</source>
+      <translation>锁定管理(&amp;L)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="71" />
+      <source>Administrator: {0}</source>
+      <translation>管理员：{0}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="71" />
+      <source>Front desk mode</source>
+      <translation>前台模式</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="102" />
+      <source>&amp;File</source>
+      <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="103" />
+      <source>Open &amp;camera…</source>
+      <translation>打开摄像头(&amp;C)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="104" />
+      <source>Open video &amp;file…</source>
+      <translation>打开视频文件(&amp;F)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="105" />
+      <source>Open image f&amp;older…</source>
+      <translation>打开图片文件夹(&amp;O)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="106" />
+      <source>Open &amp;URL…</source>
+      <translation>打开网址(&amp;U)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="108" />
+      <source>&amp;Quit</source>
+      <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="109" />
+      <source>&amp;People</source>
+      <translation>人员(&amp;P)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="110" />
+      <source>&amp;Enrol person…</source>
+      <translation>录入人员(&amp;E)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="113" />
+      <source>&amp;View</source>
+      <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="114" />
+      <source>&amp;Help</source>
+      <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="115" />
+      <source>&amp;About {}</source>
+      <translation>关于 {}(&amp;A)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="174" />
+      <source>Open camera</source>
+      <translation>打开摄像头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="175" />
+      <source>Camera number (0 is the default camera):</source>
+      <translation>摄像头编号（0 为默认摄像头）：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="181" />
+      <source>Open video file</source>
+      <translation>打开视频文件</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="182" />
+      <source>Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)</source>
+      <translation>视频 (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;所有文件 (*)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="188" />
+      <source>Open image folder</source>
+      <translation>打开图片文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="194" />
+      <source>Open URL</source>
+      <translation>打开网址</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="194" />
+      <source>Stream address (rtsp://… or http://…):</source>
+      <translation>视频流地址（rtsp://… 或 http://…）：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="202" />
+      <source>About {}</source>
+      <translation>关于 {}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="203" />
+      <source>Face-recognition attendance and access control.</source>
+      <translation>人脸识别考勤与门禁。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="204" />
+      <source>Runs on: {}</source>
+      <translation>运行于：{}</translation>
+    </message>
+  </context>
+  <context>
+    <name>PeoplePage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="81" />
+      <source>People</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="101" />
+      <source>Search name, number or department</source>
+      <translation>搜索姓名、工号或部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="121" />
+      <source>Enrol person…</source>
+      <translation>录入人员…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="122" />
+      <source>Add photos…</source>
+      <translation>添加照片…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="123" />
+      <source>Edit…</source>
+      <translation>编辑…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="124" />
+      <source>Deactivate</source>
+      <translation>停用</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="125" />
+      <source>Delete…</source>
+      <translation>删除…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="177" />
+      <source>Activate</source>
+      <translation>启用</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="210" />
+      <source>Cannot save</source>
+      <translation>无法保存</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="228" />
+      <source>Delete person</source>
+      <translation>删除人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="229" />
+      <source>Delete {} and all their face data? Their attendance events stay, without a name. This cannot be undone.</source>
+      <translation>删除 {} 及其全部人脸数据？其考勤记录将保留，但不再显示姓名。此操作无法撤销。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="237" />
+      <source>Cannot delete</source>
+      <translation>无法删除</translation>
+    </message>
+  </context>
+  <context>
+    <name>PersonDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="43" />
+      <source>Edit {}</source>
+      <translation>编辑 {}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="48" />
+      <source>Recognised at the desk</source>
+      <translation>在考勤台被识别</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="55" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="56" />
+      <source>Employee no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="57" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="58" />
+      <source>Title</source>
+      <translation>职务</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/people.py" line="59" />
+      <source>Active</source>
+      <translation>启用</translation>
+    </message>
+  </context>
+  <context>
+    <name>PersonForm</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="77" />
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="81" />
+      <source>New person…</source>
+      <translation>新建人员…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="90" />
+      <source>Full name</source>
+      <translation>全名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="92" />
+      <source>Enrol</source>
+      <translation>录入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="93" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="94" />
+      <source>Employee no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="95" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+  </context>
+  <context>
+    <name>SettingsDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="80" />
+      <source>Faces scoring at least this are recognised. About 1 in {0:,} comparisons with a different person reaches it, so with N enrolled people a stranger is taken for someone up to N times as often. Raise it for large sites.</source>
+      <translation>得分不低于此值的人脸会被识别。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值；因此若已录入 N 人，陌生人被误认为某人的概率最多为其 N 倍。人员较多的场所请调高此值。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="83" />
+      <source>Faces scoring below this are unknown visitors; between the two thresholds the desk waits for another look. About 1 in {0:,} comparisons with a different person reaches it.</source>
+      <translation>得分低于此值的人脸视为陌生访客；介于两个阈值之间时，考勤台会等待再看一次。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="162" />
+      <source>Settings</source>
+      <translation>设置</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="195" />
+      <source>Camera</source>
+      <translation>摄像头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="197" />
+      <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
+      <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="203" />
+      <source>camera default</source>
+      <translation>摄像头默认</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="208" />
+      <source>Source:</source>
+      <translation>来源：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="209" />
+      <source>Desk name:</source>
+      <translation>考勤台名称：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="210" />
+      <source>Resolution:</source>
+      <translation>分辨率：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
+      <source>Recognition</source>
+      <translation>识别</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="234" />
+      <source>Automatic (GPU when available)</source>
+      <translation>自动（有 GPU 时使用 GPU）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="234" />
+      <source>CPU</source>
+      <translation>CPU</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="235" />
+      <source>NVIDIA GPU (CUDA)</source>
+      <translation>NVIDIA GPU（CUDA）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
+      <source>Accept threshold:</source>
+      <translation>接受阈值：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="239" />
+      <source>Unknown threshold:</source>
+      <translation>陌生阈值：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
+      <source>Face detector:</source>
+      <translation>人脸检测模型：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="242" />
+      <source>Face embedder:</source>
+      <translation>人脸特征模型：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
+      <source>Run on:</source>
+      <translation>运行设备：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="253" />
+      <source>Front desk</source>
+      <translation>考勤台</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="254" />
+      <source> frames</source>
+      <translation> 帧</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
+      <source> s</source>
+      <translation> 秒</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="257" />
+      <source>Frames that must agree:</source>
+      <translation>需一致的帧数：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="258" />
+      <source>Out of the last:</source>
+      <translation>在最近的帧数中：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="259" />
+      <source>Ignore the same person again for:</source>
+      <translation>同一人再次出现时忽略：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="263" />
+      <source>Interface and security</source>
+      <translation>界面与安全</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="267" />
+      <source> min</source>
+      <translation> 分钟</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="268" />
+      <source>never</source>
+      <translation>从不</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="269" />
+      <source>Language:</source>
+      <translation>语言：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="270" />
+      <source>Lock the admin session after:</source>
+      <translation>管理员会话自动锁定时间：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
+      <source>Data</source>
+      <translation>数据</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="277" />
+      <source>Browse…</source>
+      <translation>浏览…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="282" />
+      <source>Back up…</source>
+      <translation>备份…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
+      <source>Restore…</source>
+      <translation>恢复…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="292" />
+      <source>Data folder:</source>
+      <translation>数据文件夹：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="343" />
+      <source>The settings were not saved</source>
+      <translation>设置未保存</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="352" />
+      <source>Settings saved</source>
+      <translation>设置已保存</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="352" />
+      <source>Some changes take effect when faceapp is restarted.</source>
+      <translation>部分更改将在重新启动 faceapp 后生效。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="364" />
+      <source>Re-computing the face templates with {0}…</source>
+      <translation>正在用 {0} 重新计算人脸模板…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="399" />
+      <source>Data folder</source>
+      <translation>数据文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="406" />
+      <source>Back up the data</source>
+      <translation>备份数据</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="407" />
+      <source>Zip archives (*.zip)</source>
+      <translation>Zip 压缩包 (*.zip)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="412" />
+      <source>Restore a backup</source>
+      <translation>恢复备份</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="423" />
+      <source>The backup was not written</source>
+      <translation>备份未能写入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
+      <source>Backup written</source>
+      <translation>备份已完成</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
+      <source>The data was saved to {0}.</source>
+      <translation>数据已保存到 {0}。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="435" />
+      <source>The backup cannot be restored</source>
+      <translation>无法恢复此备份</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="438" />
+      <source>Restore ready</source>
+      <translation>恢复已就绪</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="438" />
+      <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
+      <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
+    </message>
+  </context>
+  <context>
+    <name>WelcomeBanner</name>
+    <message>
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="41" />
+      <source>Look at the camera to check in</source>
+      <translation>请看向摄像头签到</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="47" />
+      <source>friend</source>
+      <translation>朋友</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="48" />
+      <source>Goodbye, {}!</source>
+      <translation>再见，{}！</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="48" />
+      <source>Welcome, {}!</source>
+      <translation>欢迎，{}！</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="50" />
+      <source>{} at {}</source>
+      <translation>{}，{}</translation>
+    </message>
+  </context>
+  <context>
+    <name>faceapp</name>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="47" />
+      <source>checked in</source>
+      <translation>已签到</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="48" />
+      <source>checked out</source>
+      <translation>已签退</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="49" />
+      <source>unknown visitor</source>
+      <translation>陌生访客</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="50" />
+      <source>not sure who</source>
+      <translation>无法确定身份</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="51" />
+      <source>access refused</source>
+      <translation>拒绝通行</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="77" />
+      <source>Someone</source>
+      <translation>某人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="133" />
+      <source>similarity</source>
+      <translation>相似度</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="209" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="209" />
+      <source>Employee no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="209" />
+      <source>Last seen</source>
+      <translation>最近出现</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="209" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="209" />
+      <source>Photos</source>
+      <translation>照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="210" />
+      <source>Active</source>
+      <translation>启用</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="245" />
+      <source>no</source>
+      <translation>否</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/qtmodels.py" line="245" />
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+  </context>
+</TS>
