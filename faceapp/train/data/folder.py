@@ -5,6 +5,7 @@ cached as chips, or folders of chips that are already aligned (112x112).
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,7 @@ def _align_one(pipeline: FacePipeline, path: Path, rel: str, target: Path, selec
     report.aligned += 1
 
 
-class ChipSource(Dataset[tuple[torch.Tensor, int]]):
+class ChipSource(Dataset[tuple[torch.Tensor, int]], ABC):
     """Base of the chip datasets: seeded augmentation and normalisation of (H, W, 3) BGR chips.
 
     The augmentation of item ``i`` in epoch ``e`` is drawn from a generator seeded with
@@ -150,9 +151,9 @@ class ChipSource(Dataset[tuple[torch.Tensor, int]]):
     def __len__(self) -> int:
         return len(self.labels)
 
+    @abstractmethod
     def chip(self, index: int) -> np.ndarray:
         """The (H, W, 3) uint8 BGR chip of item ``index``."""
-        raise NotImplementedError
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         chip = self.chip(index)

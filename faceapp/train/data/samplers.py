@@ -7,13 +7,14 @@ through an epoch (``start_batch``) when training resumes from a checkpoint.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 from torch.utils.data import Sampler
 
 
-class _EpochBatches(Sampler[list[int]]):
+class _EpochBatches(Sampler[list[int]], ABC):
     def __init__(self, seed: int, rank: int, world: int) -> None:
         self.seed, self.rank, self.world = seed, rank, world
         self.epoch = 0
@@ -26,9 +27,9 @@ class _EpochBatches(Sampler[list[int]]):
     def _rng(self) -> np.random.Generator:
         return np.random.default_rng((self.seed, self.epoch))
 
+    @abstractmethod
     def all_batches(self) -> list[list[int]]:
         """Every batch of the epoch, for all ranks."""
-        raise NotImplementedError
 
     def _mine(self) -> list[list[int]]:
         batches = self.all_batches()

@@ -19,6 +19,7 @@ Margins (``θ`` = angle between embedding and class weight, ``y`` = target class
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any
 
 import torch
@@ -26,7 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-class MarginLoss(nn.Module):
+class MarginLoss(nn.Module, ABC):
     """Turns cosines into logits; subclasses change the target column.
 
     Args of :meth:`forward`:
@@ -44,13 +45,13 @@ class MarginLoss(nn.Module):
         target = self.target(cosine.gather(1, index), feature_norm, weight_norm.expand_as(cosine).gather(1, index))
         return others.scatter(1, index, target.to(others.dtype))
 
+    @abstractmethod
     def non_target(self, cosine: Tensor, feature_norm: Tensor, weight_norm: Tensor) -> Tensor:
         """Logits of all classes without any margin."""
-        raise NotImplementedError
 
+    @abstractmethod
     def target(self, cos_y: Tensor, feature_norm: Tensor, weight_norm_y: Tensor) -> Tensor:
         """Logits of the target class (N, 1) from its cosine (N, 1)."""
-        raise NotImplementedError
 
 
 class Softmax(MarginLoss):
