@@ -26,6 +26,14 @@ import sqlite_utils
 
 from faceapp.config import Paths
 from faceapp.errors import StorageError
+from faceapp.store.migrations import (
+    v3_reliability,
+    v4_identification,
+    v5_liveness,
+    v6_access,
+    v7_attendance,
+    v8_models,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +126,16 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
 
 
 #: Forward migrations; ``MIGRATIONS[i]`` brings the schema from version ``i`` to ``i + 1``.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_v1,
+    _migrate_v2,
+    v3_reliability.migrate,
+    v4_identification.migrate,
+    v5_liveness.migrate,
+    v6_access.migrate,
+    v7_attendance.migrate,
+    v8_models.migrate,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

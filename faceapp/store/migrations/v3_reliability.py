@@ -1,0 +1,10 @@
+"""Ids never reused, pending purges, cross-process desk state (live core and reliability)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply this step (nothing yet)."""
+    del conn

@@ -1,0 +1,10 @@
+"""Doors, access levels, schedules, visitors and access events (access control)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply this step (nothing yet)."""
+    del conn
