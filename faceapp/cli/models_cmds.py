@@ -1,18 +1,17 @@
-"""``faceapp models list|activate``: the model registry, and switching the active models."""
+"""``faceapp models list|activate|rollback|history``: the model registry, switching the active
+models, and going back to an earlier one in one step (see :mod:`faceapp.train.history`)."""
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+import sys
+from collections.abc import Callable
 
 from tqdm import tqdm
 
 from faceapp.cli.common import add_common, emit_json, load_settings
-from faceapp.errors import ConfigError
-from faceapp.services import Core
-from faceapp.store import Gallery
+from faceapp.train.history import activate_model, load_history, load_report, rollback
 from faceapp.vision.models import ModelRegistry
-from faceapp.vision.pipeline import FacePipeline
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +24,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     act.add_argument("name")
     add_common(act)
     act.set_defaults(func=run_activate)
+    back = msub.add_parser("rollback", help="go back to the model the active one replaced, or to NAME")
+    back.add_argument("name", nargs="?", help="any registered model (default: the one replaced last)")
+    back.add_argument("--kind", choices=("embedder", "detector"), default="embedder",
+                      help="which active model to roll back without NAME (default embedder)")
+    add_common(back)
+    back.set_defaults(func=run_rollback)
+    hist = msub.add_parser("history", help="trained models with their reports, and every switch")
+    add_common(hist)
+    hist.set_defaults(func=run_history)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -32,8 +40,10 @@ def run_list(args: argparse.Namespace) -> int:
     registry = ModelRegistry(user_dir=paths.user_models)
     active = {settings.detector, settings.embedder}
     for spec in registry.specs():
+        report = None if spec.bundled else load_report(paths.user_models, spec.name)
         row = {"name": spec.name, "kind": spec.kind, "family": spec.family, "bundled": spec.bundled,
-               "active": spec.name in active, "file": str(spec.path), "licence": spec.licence}
+               "active": spec.name in active, "file": str(spec.path), "licence": spec.licence,
+               "report": report is not None}
         if args.json:
             emit_json(row)
         else:
@@ -43,31 +53,45 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bar(quiet: bool) -> Callable[[int, int], None] | None:
+    """A progress callback drawing a bar on a terminal, else None."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    bar = tqdm(desc="re-embedding", unit="face", file=sys.stderr)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return update
+
+
 def run_activate(args: argparse.Namespace) -> int:
-    paths, settings = load_settings(args)
-    spec = ModelRegistry(user_dir=paths.user_models).verify(args.name)
-    if spec.kind == "detector":
-        new = replace(settings, detector=spec.name)
-    elif spec.kind == "embedder":
-        new = replace(settings, embedder=spec.name)
-    else:
-        raise ConfigError(f"{spec.name} is a {spec.kind} model; only detectors and embedders can be activated")
-    pipeline = FacePipeline.from_settings(new, paths)  # opens (and so checks) the new model first
-    gallery = Core.open_gallery(args.basedir)
-    if spec.kind == "embedder":
-        _reembed(gallery, pipeline, args.json)
-    new.save(paths.settings_file)
-    message = f"{spec.name} is now the active {spec.kind}"
+    result = activate_model(args.basedir, args.name, progress=_bar(args.json))
     if args.json:
-        emit_json({"active": spec.name, "kind": spec.kind, "templates": len(gallery)})
+        emit_json({k: result[k] for k in ("active", "kind", "templates")})
     else:
-        print(message)
-    gallery.close()
+        print(f"{result['active']} is now the active {result['kind']}")
     return 0
 
 
-def _reembed(gallery: Gallery, pipeline: FacePipeline, quiet: bool) -> None:
-    """Embed every stored chip with the new embedder; searches use the old index until it is done."""
-    total = gallery.people.count_templates() - gallery.people.models().get(pipeline.info.embedder, 0)
-    with tqdm(total=total, desc="re-embedding", unit="face", disable=quiet or not total) as bar:
-        gallery.reembed(pipeline, progress=lambda done, _total: bar.update(done - bar.n), actor="cli")
+def run_rollback(args: argparse.Namespace) -> int:
+    result = rollback(args.basedir, args.name, args.kind, progress=_bar(args.json))
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"rolled back: {result['active']} is the active {result['kind']} again (was {result['previous']})")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    paths, _ = load_settings(args)
+    for entry in load_history(paths.user_models):
+        if args.json:
+            emit_json(entry)
+            continue
+        extra = f" (was {entry['previous']})" if entry.get("previous") else ""
+        verdict = f": {entry['reason']}" if entry.get("reason") else ""
+        print(f"{entry['at']}  {entry['event']:<9} {entry['kind']:<9} {entry['name']}{extra}{verdict}")
+    return 0
+

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from faceapp.cli.common import add_common, emit_json
-from faceapp.config import Paths, Settings
+from faceapp.config import Paths
 from faceapp.errors import ConfigError, FaceAppError
 from faceapp.train.callbacks import TrainCallback
-from faceapp.train.config import NORMALISATIONS
 
 TRAIN_EXTRA = "pip install 'faceapp[train]'"
 
@@ -69,12 +69,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     fin = train_sub.add_parser("finetune", help="fine-tune the active embedder on the enrolled gallery")
     fin.add_argument("--from-gallery", action="store_true", required=True, help="train on the enrolled faces")
-    fin.add_argument("--name", help="name of the new model (default: <active embedder>_ft)")
-    fin.add_argument("--steps", type=int, default=100, help="training steps (default 100)")
-    fin.add_argument("--batch-size", type=int, default=32)
-    fin.add_argument("--lr", type=float, default=1e-3, help="SGD learning rate (default 1e-3)")
-    fin.add_argument("--min-templates", type=int, default=2, help="people with fewer enrolled faces are skipped")
-    fin.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    fin.add_argument("--name", help="name of the new model (default: <active embedder>_ftN)")
+    fin.add_argument("--steps", type=int, help="training steps (default 100)")
+    fin.add_argument("--batch-size", type=int, help="faces per step (default 32)")
+    fin.add_argument("--lr", type=float, help="SGD learning rate (default 1e-3)")
+    fin.add_argument("--device", help="auto, cpu or cuda")
+    fin.add_argument("--amp", help="none, bf16 or fp16 (CUDA only)")
+    fin.add_argument("--holdout", type=float, help="share of each person's faces held out (default 0.34)")
+    fin.add_argument("--unseen", type=float, help="share of people never trained on, the strangers (default 0.2)")
+    fin.add_argument("--seed", type=int, help="seed of the split and the training")
+    fin.add_argument("--far", type=float, help="the site's false-accept target for TAR@FAR (default 1e-3)")
+    fin.add_argument("--fpir", type=float, help="false-positive identification rate for DIR (default 0.01)")
+    fin.add_argument("--tolerance", type=float, help="largest allowed fall of a figure (default 0.005)")
+    fin.add_argument("--public-check", dest="public_check", default=os.environ.get("FACEAPP_PUBLIC_CHECK"),
+                     help="LFW-format folder (images/ + pairs.txt) the candidate must not do worse on "
+                          "(default $FACEAPP_PUBLIC_CHECK)")
+    fin.add_argument("--no-activate", action="store_true", help="measure and recommend only; do not activate")
+    fin.add_argument("--resume", action="store_true", help="continue the stopped run of --name from its checkpoint")
     add_common(fin)
     fin.set_defaults(func=run_finetune)
 
@@ -192,51 +203,25 @@ def _export(backbone: Any, config: Any, args: argparse.Namespace) -> None:
 
 
 def run_finetune(args: argparse.Namespace) -> int:
-    """``faceapp train finetune --from-gallery``: the active MobileFaceNet embedder, fine-tuned on
-    the enrolled faces (ArcFace s=32 m=0.3, class weights started at each person's mean
-    embedding, SGD at a low rate), exported to the user models folder. Selecting it re-embeds the
-    gallery. (30 such steps on lfw-dev identities kept the bundled model's lfw-dev accuracy:
-    0.9917 before, 0.9933 after.)"""
+    """``faceapp train finetune --from-gallery``: fine-tune the active embedder on part of the
+    gallery, measure it against the active model on the held-out part (and a public check), and
+    activate it only when better (see :mod:`faceapp.train.finetune`). With ``--json`` the progress
+    lines are followed by the report ``{"before", "after", "activated", "reason", ...}``."""
     _require_torch()
-    from faceapp.store.db import Database
-    from faceapp.store.people import People
-    from faceapp.train.data.gallery import GalleryDataset
-    from faceapp.train.data.transforms import Augment
-    from faceapp.train.loop import Trainer
-    from faceapp.vision.models import ModelRegistry
+    from faceapp.train.finetune import FinetuneOptions, finetune_from_gallery
 
-    paths = Paths.resolve(args.basedir).ensure()
-    settings = Settings.load(paths.settings_file)
-    spec = ModelRegistry(user_dir=paths.user_models).verify(settings.embedder)
-    normalisation = next((k for k, v in NORMALISATIONS.items() if v == (spec.mean[0], spec.std[0])), None)
-    if normalisation is None:
-        raise ConfigError(f"embedder {spec.name!r}: its normalisation {spec.mean}/{spec.std} is not a known preset")
-    name = args.name or f"{spec.name}_ft"
-    config = _finetune_config(spec.path, normalisation, name, paths, args)
-    database = Database.open(paths)
-    try:
-        augment = Augment(flip=config.flip, brightness=config.jitter, contrast=config.jitter, saturation=config.jitter)
-        mean, std = config.mean_std
-        dataset = GalleryDataset(People(database), mean, std, augment, config.seed, args.min_templates)
-    finally:
-        database.close()
-    trainer = Trainer(config, dataset=dataset, callbacks=[_Progress(args.json)])
-    trainer.fit()
-    args.export = name
-    _export(trainer.model.backbone, config, args)
+    fields = ("name", "steps", "batch_size", "lr", "device", "amp", "holdout", "unseen", "seed", "far", "fpir",
+              "tolerance", "public_check")
+    values = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
+    options = FinetuneOptions(**values, activate=not args.no_activate)
+    report = finetune_from_gallery(args.basedir, options, callbacks=[_Progress(args.json)], resume=args.resume)
+    if args.json:
+        emit_json(report)
+        return 0
+    for when in ("before", "after"):
+        f = report[when]
+        public = f" public accuracy {f['public']['accuracy']:.4f}" if "public" in f else ""
+        print(f"{when:<6} {f['model']}: accuracy {f['accuracy']:.4f} TAR@FAR={f['far']:g} {f['tar_at_far']:.4f} "
+              f"DIR@FPIR={f['fpir']:g} {f['dir_at_fpir']:.4f}{public}")
+    print(("activated " if report["activated"] else "not activated ") + report["model"] + ": " + report["reason"])
     return 0
-
-
-def _finetune_config(onnx_path: Path, normalisation: str, name: str, paths: Paths, args: argparse.Namespace) -> Any:
-    """The fine-tuning recipe for ``train finetune`` (validated on lfw-dev, see run_finetune)."""
-    from faceapp.train.backbones.onnx_weights import onnx_variant
-    from faceapp.train.config import TrainConfig
-
-    backbone, embedding = onnx_variant(onnx_path)
-    return TrainConfig(
-        data="gallery", out_dir=str(paths.data / "training" / name), backbone=backbone, embedding_size=embedding,
-        pretrained=str(onnx_path), deploy=True, normalisation=normalisation, head_init="centroids",
-        loss="arcface", scale=32.0, margin=0.3, batch_size=args.batch_size, max_steps=args.steps,
-        optimizer="sgd", lr=args.lr, warmup_steps=max(1, args.steps // 6),
-        device=args.device, log_every=max(1, args.steps // 20),
-    )

@@ -71,7 +71,7 @@ def verify_pairs(
     pairs = read_pairs(pairs_file)
     names = sorted({p.first for p in pairs} | {p.second for p in pairs})
     found = [n for n in names if (chips_dir / Path(n).with_suffix(CHIP_SUFFIX)).is_file()]
-    chips = np.stack([_read_chip(chips_dir / Path(n).with_suffix(CHIP_SUFFIX)) for n in found]) if found else None
+    chips = np.stack([read_chip(chips_dir / Path(n).with_suffix(CHIP_SUFFIX)) for n in found]) if found else None
     vectors = embed_chips(model, chips, mean, std, device, flip=flip) if chips is not None else np.zeros((0, 1))
     emb = dict(zip(found, vectors, strict=True))
     scores = np.array([
@@ -83,7 +83,8 @@ def verify_pairs(
     return evaluate_verification(scores, np.array([p.same for p in pairs]), np.array([p.fold for p in pairs]), far)
 
 
-def _read_chip(path: Path) -> np.ndarray:
+def read_chip(path: Path) -> np.ndarray:
+    """A chip image file (BGR uint8)."""
     image = cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise DataError(f"{path}: unreadable chip; delete it to have it aligned again")

@@ -96,7 +96,7 @@ def test_train_recognition_then_export_into_the_registry(tmp_path: Path, capsys:
 def test_bad_options_and_an_empty_gallery_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(FaceAppError, match="unknown field"):
         _run(["train", "recognition", "--data", "x", "--set", "nonsense=1"])
-    with pytest.raises(FaceAppError, match="at least 2 active people"):
+    with pytest.raises(FaceAppError, match="at least 3 people"):
         _run(["train", "finetune", "--from-gallery", "--basedir", str(tmp_path / "home")])
 
 
@@ -117,16 +117,19 @@ def test_finetune_from_gallery_exports_a_new_embedder(tmp_path: Path, capsys: py
     Settings(embedder="tiny").save(paths.settings_file)
     gallery = Gallery.open(paths, "tiny", 16)
     rng = np.random.default_rng(0)
-    for k in range(3):
+    for k in range(5):
         person = gallery.add_person(f"person {k}")
-        for _ in range(3 if k else 1):  # person 0 has one face and is left out
+        for _ in range(3 if k else 1):  # person 0 has one face: never trained on, a stranger
             gallery.add_template(person.id, rng.integers(0, 256, (112, 112, 3), np.uint8), rng.normal(size=16))
     gallery.close()
     argv = ["train", "finetune", "--from-gallery", "--steps", "2", "--batch-size", "4", "--device", "cpu",
-            "--basedir", str(home), "--json"]
+            "--no-activate", "--basedir", str(home), "--json"]
     assert _run(argv) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert records[0]["event"] == "start" and records[0]["classes"] == 2 and records[0]["images"] == 6
-    assert records[-1]["event"] == "exported" and records[-1]["name"] == "tiny_ft"
-    spec, _ = ModelRegistry(user_dir=paths.user_models).open("tiny_ft", choose_provider("cpu"))
+    split = records[-1]["split"]
+    assert split["unseen_people"] == 2 and split["train_people"] == 3
+    assert records[0]["event"] == "start" and records[0]["classes"] == 3 and records[0]["images"] == 6
+    assert records[-1]["model"] == "tiny_ft1" and not records[-1]["activated"]
+    assert Settings.load(paths.settings_file).embedder == "tiny"  # measure only: nothing switched
+    spec, _ = ModelRegistry(user_dir=paths.user_models).open("tiny_ft1", choose_provider("cpu"))
     assert spec.embedding_size == 16
