@@ -43,6 +43,7 @@ MIN_PASSWORD_LENGTH = 8
 FREE_FAILURES = 3  # wrong passwords allowed before attempts are slowed down
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 15 * 60.0
+UNKNOWN_ACTOR = "(unknown user)"  # the audit actor of a failed login with an unknown name
 _SCHEME = "scrypt"
 
 Clock = Callable[[], datetime]
@@ -278,7 +279,9 @@ class Users:
         rows = self.database.query("SELECT * FROM users WHERE name = ?", (name.strip(),))
         if not rows:
             verify_password(password, _dummy_hash())  # the same cost as a real check
-            self._audit(None, "auth.failure", name=name.strip(), reason="unknown user")
+            # What was typed is never stored: it may be a password typed into the name field.
+            with self.database.transaction() as db:
+                audit.record(db, UNKNOWN_ACTOR, "auth.failure", "user", None, reason="unknown user")
             raise LoginFailedError("wrong user name or password")
         row = rows[0]
         wait = self.wait_seconds(row["name"])

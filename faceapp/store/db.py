@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ import sqlite_utils
 
 from faceapp.config import Paths
 from faceapp.errors import StorageError
+from faceapp.private import make_dirs
 from faceapp.store.migrations import (
     v3_reliability,
     v4_identification,
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "faceapp.db"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
+PURGE_WAIT_S = 10.0  # how long a removal waits for other readers before leaving a pending purge
+PURGE_KEY = "pending_purge"
 
 _V1 = (
     """CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -183,6 +187,7 @@ class Database:
             self.db = sqlite_utils.Database(self.conn)
             for pragma in ("journal_mode=WAL", "foreign_keys=ON", "secure_delete=ON", "synchronous=NORMAL"):
                 self.conn.execute(f"PRAGMA {pragma}")
+            self._finish_pending_purge()
             self._migrate()
         except sqlite3.Error as exc:
             self.conn.close()
@@ -288,6 +293,80 @@ class Database:
         if busy:
             log.warning("WAL checkpoint of %s incomplete: another connection is reading", self.path)
 
+    # -- erasing deleted data ------------------------------------------------------------------
+    @property
+    def purge_pending(self) -> bool:
+        """Whether deleted data may still be on disk (a checkpoint could not complete yet)."""
+        return self.get_meta(PURGE_KEY) is not None
+
+    def purge(self, wait_s: float | None = None, vacuum: bool = True) -> bool:
+        """Erase deleted rows from disk: (vacuum and) a *completed* ``wal_checkpoint(TRUNCATE)``.
+
+        Another connection that holds a read transaction keeps old pages (with the deleted bytes)
+        in the database file and the WAL; the checkpoint is retried until it completes or
+        ``wait_s`` (default :data:`PURGE_WAIT_S`) has passed, saying once that it waits. When it
+        still cannot complete, a pending purge is recorded that the next opening of the database
+        finishes before anything else.
+
+        Returns:
+            True when the bytes are gone from the database file and the WAL.
+        """
+        with self._lock:
+            try:
+                if vacuum:
+                    self.conn.execute("VACUUM")
+                wait = PURGE_WAIT_S if wait_s is None else wait_s
+                if self._checkpoint_until(time.monotonic() + wait):
+                    if self.purge_pending:
+                        self._clear_pending()
+                    return True
+                self.set_meta(PURGE_KEY, utc_now())
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.path) from exc
+        log.warning("deleted data is still in %s because another program keeps reading it; it will be "
+                    "erased when the database is next opened (close the other faceapp windows or commands)",
+                    self.path)
+        return False
+
+    def _checkpoint_until(self, deadline: float) -> bool:
+        """Retry ``wal_checkpoint(TRUNCATE)`` until it completes (True) or the deadline passes (False)."""
+        timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        self.conn.execute("PRAGMA busy_timeout = 100")
+        try:
+            said = False
+            while True:
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                if not said:
+                    log.warning("waiting up to %.0f s for another program to stop reading %s, so that "
+                                "deleted data can be erased", max(deadline - time.monotonic(), 0), self.path)
+                    said = True
+                time.sleep(0.1)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+
+    def _clear_pending(self) -> None:
+        """Forget the pending purge, then checkpoint again so that the WAL ends empty."""
+        with self.db.atomic():
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (PURGE_KEY,))
+        self._checkpoint_until(time.monotonic() + 1.0)
+
+    def _finish_pending_purge(self) -> None:
+        """At opening: finish a purge that an earlier removal could not complete."""
+        has_meta = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta or not self.conn.execute("SELECT 1 FROM meta WHERE key = ?", (PURGE_KEY,)).fetchone():
+            return
+        self.conn.execute("VACUUM")
+        if self._checkpoint_until(time.monotonic() + PURGE_WAIT_S):
+            self._clear_pending()
+            log.info("erased the data deleted earlier from %s", self.path)
+        else:
+            log.warning("deleted data is still in %s: another program keeps reading it", self.path)
+
     def _migrate(self) -> None:
         with self.db.atomic():
             self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
@@ -297,17 +376,29 @@ class Database:
         if version > SCHEMA_VERSION:
             raise StorageError(f"the database {self.path} was written by a newer faceapp "
                                f"(schema {version} > {SCHEMA_VERSION}); upgrade faceapp")
-        for number in range(version, SCHEMA_VERSION):
-            with self.db.atomic():
-                MIGRATIONS[number](self.conn)
-                self.conn.execute("UPDATE schema_version SET version = ?", (number + 1,))
-            log.info("database %s migrated to schema %d", self.path, number + 1)
+        if version == SCHEMA_VERSION:
+            return
+        # Foreign keys off while migrating (SQLite's documented way to rebuild a table: dropping a
+        # parent table with them on would cascade-delete its children); checked before each commit.
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for number in range(version, SCHEMA_VERSION):
+                with self.db.atomic():
+                    MIGRATIONS[number](self.conn)
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StorageError(f"migrating {self.path} to schema {number + 1} would break "
+                                           f"{len(broken)} references; restore a backup and report this")
+                    self.conn.execute("UPDATE schema_version SET version = ?", (number + 1,))
+                log.info("database %s migrated to schema %d", self.path, number + 1)
+        finally:
+            self.conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _create_private(path: Path) -> None:
     """Create the folder (0700) and an empty database file (0600) unless they exist."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dirs(path.parent)
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
         os.close(fd)
     except OSError as exc:

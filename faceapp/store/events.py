@@ -20,6 +20,7 @@ import numpy as np
 
 from faceapp.config import Paths
 from faceapp.errors import EventNotFoundError, StorageError
+from faceapp.private import make_dirs
 from faceapp.records import Event, EventKind
 from faceapp.store import audit
 from faceapp.store.db import Database
@@ -144,7 +145,7 @@ class Events:
         relative = Path(SNAPSHOT_DIR, f"{now:%Y}", f"{now:%m}", f"{now:%d}", f"{uuid.uuid4().hex}.jpg")
         path = self.data / relative
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_dirs(path.parent)  # year/month/day folders 0700 whatever the umask
             fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(snapshot)

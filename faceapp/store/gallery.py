@@ -265,12 +265,18 @@ class Gallery:
             self._refresh_person(person_id)
         return after
 
-    def delete_person(self, person_id: int, actor: str = "system", compact: bool = True) -> None:
+    def delete_person(self, person_id: int, actor: str = "system", compact: bool = True) -> bool:
         """Delete a person and every trace of their biometric data.
 
         Templates (chips and embeddings of every model) and their events' snapshot files go, the
-        events stay without a person; the index vectors are overwritten; the WAL is checkpointed
-        and the file vacuumed (``compact``) so the bytes are gone from disk, not only unreachable.
+        events stay without a person; the index vectors are overwritten; the file is vacuumed and
+        the WAL checkpointed (``compact``, see :meth:`Database.purge`) so the bytes are gone from
+        disk, not only unreachable. The audit log keeps that a deletion happened, under the
+        person's id (never reused), without their name.
+
+        Returns:
+            False when another program's open read kept the bytes on disk for now (a pending purge
+            finishes at the next opening of the database); True otherwise.
         """
         with self._lock:
             template_ids = [t.id for t in self.people.templates(person_id)]
@@ -279,9 +285,9 @@ class Gallery:
             self._forget(template_ids)
         self.events.delete_files(snapshots)
         self._purge_other_indexes()
-        if compact:
-            self.database.compact()
+        erased = self.database.purge() if compact else True
         log.info("person %d deleted with %d templates", person_id, len(template_ids))
+        return erased
 
     def add_template(self, person_id: int, chip: np.ndarray, embedding: np.ndarray, *,
                      quality: dict[str, float] | None = None, source: str = "camera",
@@ -305,6 +311,7 @@ class Gallery:
                 self.people.delete_template_row(db, template_id, actor)
             self._forget([template_id])
         self._purge_other_indexes()
+        self.database.purge(vacuum=False)
 
     # -- switching models ----------------------------------------------------------------------
     def reembed(self, embedder: ChipEmbedder, model: str | None = None, progress: Progress | None = None,

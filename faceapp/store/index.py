@@ -55,6 +55,8 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from faceapp.private import make_dirs, write_private
+
 log = logging.getLogger(__name__)
 
 EXACT_BELOW = 10_000
@@ -217,7 +219,7 @@ class TemplateIndex:
     # -- persistence ---------------------------------------------------------------------------
     def save(self, folder: Path, schema_version: int) -> None:
         """Write ``<model>.bin`` (graph mode only) and ``<model>.json`` atomically."""
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_dirs(folder)
         bin_path, meta_path = _paths(folder, self.model)
         meta = {"model": self.model, "dim": self.dim, "count": len(self), "schema_version": schema_version,
                 "max_id": int(self._ids.max()) if len(self) else 0, "fingerprint": fingerprint(self._ids),
@@ -231,7 +233,7 @@ class TemplateIndex:
         elif bin_path.exists():
             bin_path.unlink()
         tmp_meta = meta_path.with_suffix(".json.tmp")
-        tmp_meta.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        write_private(tmp_meta, json.dumps(meta, indent=1).encode("utf-8"))
         os.replace(tmp_meta, meta_path)
 
     def load(self, folder: Path, ids: np.ndarray, schema_version: int) -> bool:

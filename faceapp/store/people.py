@@ -152,7 +152,8 @@ class People:
         """Delete a person with templates and embeddings inside the caller's transaction.
 
         Their events stay (person set to NULL) without snapshot paths; their audit entries lose
-        their details. Returns the snapshot paths (relative to the data folder) to delete.
+        their details, and the deletion is recorded without name or number. Returns the snapshot
+        paths (relative to the data folder) to delete.
         """
         person = self.get(person_id)
         snapshots = [r[0] for r in db.execute(
@@ -161,8 +162,10 @@ class People:
         db.execute("UPDATE events SET snapshot = NULL WHERE person_id = ?", (person_id,))
         db.execute("DELETE FROM people WHERE id = ?", (person_id,))
         audit.scrub_person(db, person_id)
-        audit.record(db, actor, "person.delete", "person", person_id, person_id, name=person.name,
-                     employee_no=person.employee_no, templates=n_templates, snapshots=len(snapshots))
+        # The record that a deletion happened names the person only by their id (never reused),
+        # a pseudonym once the name is gone: no name, number or paths.
+        audit.record(db, actor, "person.delete", "person", person_id, person_id, ref=f"person#{person.id}",
+                     templates=n_templates, snapshots=len(snapshots))
         return snapshots
 
     def _raise_if_duplicate(self, employee_no: str | None, person_id: int | None) -> None:
