@@ -13,13 +13,16 @@ from collections.abc import Sequence
 
 from faceapp import __version__
 from faceapp.cli import (
+    admin_cmds,
     eval_cmds,
+    events_cmds,
     gallery_cmds,
     gui_cmds,
     models_cmds,
     recognize_cmds,
     report_cmds,
     selftest_cmds,
+    shift_cmds,
     vision_cmds,
 )
 from faceapp.cli.common import setup_logging
@@ -29,6 +32,8 @@ from faceapp.train import cli as train_cli
 log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [
+    admin_cmds,
+    shift_cmds, events_cmds,
     vision_cmds, gallery_cmds, recognize_cmds, report_cmds, models_cmds, eval_cmds, gui_cmds, selftest_cmds, train_cli,
 ]
 

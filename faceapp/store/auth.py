@@ -54,6 +54,7 @@ class Role(str, Enum):
 
     ADMIN = "admin"
     OPERATOR = "operator"
+    MANAGER = "manager"  # attendance and reports, approves corrections and leave (schema 7)
 
 
 class AuthError(FaceAppError):

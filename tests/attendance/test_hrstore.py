@@ -1,0 +1,149 @@
+"""The attendance rules in the database: migration (manager role), leave and missing-punch approval with
+audit, holiday imports (CSV, iCalendar), scheduled exports with catch-up, atomic files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import pytest
+
+from faceapp.attendance.calendar import Holiday, Leave, holidays_from_csv, holidays_from_ics
+from faceapp.attendance.exports import add_schedule, due_periods, run_due, schedules
+from faceapp.attendance.hr_reports import ReportSpec, atomic_path, write
+from faceapp.attendance.hrstore import AttendanceStore
+from faceapp.attendance.schedule import Assignment
+from faceapp.attendance.shifts import Shift
+from faceapp.attendance.timecard import compute_days
+from faceapp.errors import ConfigError, DataError
+from faceapp.store.audit import AuditLog
+from faceapp.store.auth import Role, Users
+from faceapp.store.db import Database
+from faceapp.store.people import People
+
+ZONE = "Asia/Shanghai"
+
+
+@pytest.fixture()
+def database(tmp_path: Path):
+    db = Database(tmp_path / "faceapp.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture()
+def store(database: Database) -> AttendanceStore:
+    people = People(database)
+    people.add("Li Na", employee_no="E1", department="Ops")
+    people.add("Wang Fang", employee_no="E2", department="Ops")
+    s = AttendanceStore(database)
+    s.save_shift(Shift("Office", time(9), time(18), break_minutes=60))
+    s.assign(Assignment("Office", date(2026, 1, 1), department="Ops"))
+    return s
+
+
+def test_migration_allows_manager_and_keeps_users(tmp_path: Path) -> None:
+    db = Database(tmp_path / "a.db")
+    users = Users(db)
+    users.add("boss", "long-password", Role.ADMIN)
+    users.add("head", "long-password", Role.MANAGER)
+    assert [(u.name, u.role) for u in users.list()] == [("boss", Role.ADMIN), ("head", Role.MANAGER)]
+    assert users.authenticate("head", "long-password").role is Role.MANAGER
+    with pytest.raises(sqlite3.IntegrityError):
+        db.conn.execute("INSERT INTO users (name, role, password, created, updated) VALUES ('x', 'root', '', '', '')")
+    db.close()
+
+
+def test_leave_pending_until_approved_and_audited(store: AttendanceStore, database: Database) -> None:
+    entry = store.add_leave(Leave(1, date(2026, 3, 3), "sick"), actor="li", approved=False)
+    assert entry.status == "pending" and store.approved_leave(date(2026, 3, 1), date(2026, 3, 31)) == {}
+    with pytest.raises(DataError):
+        store.add_leave(Leave(1, date(2026, 3, 3)), actor="li")  # one entry per person-day
+    decided = store.decide_leave(entry.id, True, actor="head")
+    assert (decided.status, decided.decided_by) == ("approved", "head")
+    assert store.approved_leave(date(2026, 3, 1), date(2026, 3, 31))[1][date(2026, 3, 3)].kind == "sick"
+    with pytest.raises(DataError):
+        store.decide_leave(entry.id, False, actor="head")
+    actions = [e.action for e in AuditLog(database).entries(entity="leave")]
+    assert actions == ["leave.approve", "leave.request"]
+
+
+def test_missing_punch_request_becomes_an_audited_manual_event(store: AttendanceStore, database: Database) -> None:
+    day = date(2026, 3, 4)
+    moment = datetime(2026, 3, 4, 9, 0, tzinfo=timezone.utc)
+    before = compute_days(store, People(database).list(), day, day, "UTC")
+    assert before[0].result.status.value == "absent"
+    with pytest.raises(DataError):
+        store.request_punch(1, moment, "check_in", "  ", ZONE)
+    request = store.request_punch(1, moment, "check_in", "badge reader broken", "UTC", actor="li")
+    store.request_punch(1, moment.replace(hour=18), "check_out", "badge reader broken", "UTC", actor="li")
+    assert compute_days(store, People(database).list(), day, day, "UTC")[0].result.status.value == "absent"
+    approved = store.decide_punch(request.id, True, actor="head")
+    other = store.punch_requests("pending")[0]
+    store.decide_punch(other.id, True, actor="head")
+    assert approved.status == "approved" and approved.event_id is not None
+    result = compute_days(store, People(database).list(), day, day, "UTC")[0].result
+    assert (result.status.value, result.worked_minutes) == ("present", 480)
+    assert {p.source for p in result.punches} == {"manual"}
+    corrections = [e for e in AuditLog(database).entries(entity="event") if e.action == "event.correct"]
+    assert corrections[-1].details["reason"] == "badge reader broken" and corrections[-1].actor == "head"
+
+
+def test_holiday_imports_csv_and_ics() -> None:
+    csv_result = holidays_from_csv("date,name\n2026-01-01,New Year\n2026-13-01,Bad\n2026-05-01\n")
+    assert csv_result.holidays == (Holiday(date(2026, 1, 1), "New Year"),)
+    assert [n for n, _ in csv_result.problems] == [3, 4]
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261001\r\n"
+           "DTEND;VALUE=DATE:20261004\r\nSUMMARY:National Day\\, Golden\r\n  Week\r\nEND:VEVENT\r\n"
+           "BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261225\r\nRRULE:FREQ=YEARLY;COUNT=2\r\nSUMMARY:Christmas\r\n"
+           "END:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART:20260101\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    result = holidays_from_ics(ics)
+    assert [(h.day.isoformat(), h.name) for h in result.holidays] == [
+        ("2026-10-01", "National Day, Golden Week"), ("2026-10-02", "National Day, Golden Week"),
+        ("2026-10-03", "National Day, Golden Week"), ("2026-12-25", "Christmas"), ("2027-12-25", "Christmas")]
+    assert len(result.problems) == 1 and "not supported" in result.problems[0][1]
+    assert holidays_from_ics("hello").problems
+
+
+def test_due_periods_catch_up_missed_runs() -> None:
+    from faceapp.attendance.exports import Schedule
+
+    daily = Schedule(1, "daily", Path("/x"), "en", "2026-03-02")
+    assert [k for k, _, _ in due_periods(daily, date(2026, 3, 6))] == ["2026-03-03", "2026-03-04", "2026-03-05"]
+    assert due_periods(Schedule(1, "daily", Path("/x"), "en", None), date(2026, 3, 6))[0][0] == "2026-03-05"
+    monthly = Schedule(2, "monthly", Path("/x"), "en", "2025-11")
+    assert [(k, e) for k, _, e in due_periods(monthly, date(2026, 2, 10))] == [
+        ("2025-12", date(2025, 12, 31)), ("2026-01", date(2026, 1, 31))]
+    assert due_periods(Schedule(2, "monthly", Path("/x"), "en", "2026-01"), date(2026, 2, 27)) == []
+
+
+def test_run_due_writes_files_atomically_records_and_does_not_repeat(store: AttendanceStore, database: Database,
+                                                                     tmp_path: Path) -> None:
+    out = tmp_path / "share"
+    add_schedule(database, "daily", out, "zh_CN")
+    add_schedule(database, "monthly", out)
+    now = datetime(2026, 3, 3, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai on 3 March
+    written = run_due(database, ZONE, now=now)
+    names = sorted(p.name for p in written)
+    assert names == ["daily-2026-03-02.csv", "exceptions-2026-03-02.csv", "punches-2026-02.csv",
+                     "summary-2026-02.xlsx", "timecard-2026-02.pdf", "timecard-2026-02.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == names  # no temporary files left
+    assert run_due(database, ZONE, now=now) == []
+    later = datetime(2026, 3, 6, 1, 0, tzinfo=timezone.utc)
+    assert sorted(p.name for p in run_due(database, ZONE, now=later) if p.name.startswith("daily")) == [
+        "daily-2026-03-03.csv", "daily-2026-03-04.csv", "daily-2026-03-05.csv"]
+    assert {s.last_done for s in schedules(database)} == {"2026-03-05", "2026-02"}
+    runs = [e for e in AuditLog(database).entries(entity="export") if e.action == "export.run"]
+    assert len(runs) == 5
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "r.csv"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as temporary:
+        temporary.write_text("half")
+        raise RuntimeError("disk gone")
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+    with pytest.raises(ConfigError):
+        write([], ReportSpec("timecard", date(2026, 3, 1), date(2026, 3, 31), ZONE), tmp_path / "x.csv")
