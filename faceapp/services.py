@@ -1,27 +1,33 @@
 """The Qt-free composition root: settings, pipeline, gallery and desk, opened once and passed on.
 
-The CLI uses it directly; the GUI wraps it. ``CheckIns`` turns tracked sightings into stored
-attendance events (identification → desk rules → event + evidence snapshot).
+The CLI uses it directly; the GUI wraps it. :meth:`Core.live_service` builds the one live
+service (:mod:`faceapp.live`) both front ends run; ``CheckIns`` (from :mod:`faceapp.live.checkins`)
+turns tracked sightings into stored attendance events. ``Core.changes`` announces settings edits:
+the gallery's thresholds and every live service follow them.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import numpy as np
-
-from faceapp.attendance import Desk, DeskRules, Observation, zone_info
+from faceapp.attendance import Desk, DeskRules, zone_info
 from faceapp.config import Paths, Settings
-from faceapp.records import Event
-from faceapp.store import Gallery, Thresholds
+from faceapp.live.changes import Changes
+from faceapp.live.checkins import CheckIns, crop
+from faceapp.live.service import LiveOptions, LiveService
+from faceapp.live.stages import TrackStage
+from faceapp.store import Gallery
+from faceapp.store.decision import operating_point
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
-from faceapp.vision.tracker import Sighting
+
+__all__ = ["CheckIns", "Core", "image_paths", "system_zone"]
+_crop = crop  # the evidence crop, shared by every front end
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,17 @@ class Core:
     pipeline: FacePipeline
     gallery: Gallery
     zone: str
+    changes: Changes = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.changes = Changes(self.settings)
+        self.changes.subscribe(self._follow)
+
+    def _follow(self, old: Settings, new: Settings) -> None:
+        """Keep the core's own copies current (thresholds are the gallery's)."""
+        del old
+        self.settings = new
+        self.gallery.operating = operating_point(new, self.pipeline.embedder.spec.calibration)
 
     @classmethod
     def open(cls, basedir: str | os.PathLike[str] | None = None, pipeline: FacePipeline | None = None,
@@ -60,8 +77,8 @@ class Core:
         settings = settings or Settings.load(paths.settings_file)
         paths = paths.with_data_dir(settings.data_dir).ensure()
         pipeline = pipeline or FacePipeline.from_settings(settings, paths)
-        thresholds = Thresholds(settings.accept_threshold, settings.unknown_threshold)
-        gallery = Gallery.open(paths, pipeline.info.embedder, pipeline.info.embedding_size, thresholds=thresholds)
+        operating = operating_point(settings, pipeline.embedder.spec.calibration)
+        gallery = Gallery.open(paths, pipeline.info.embedder, pipeline.info.embedding_size, operating=operating)
         return cls(paths, settings, pipeline, gallery, settings.timezone or system_zone())
 
     @staticmethod
@@ -73,8 +90,8 @@ class Core:
         settings = Settings.load(paths.settings_file)
         paths = paths.with_data_dir(settings.data_dir).ensure()
         spec = ModelRegistry(user_dir=paths.user_models).spec(settings.embedder)
-        thresholds = Thresholds(settings.accept_threshold, settings.unknown_threshold)
-        return Gallery.open(paths, spec.name, int(spec.embedding_size or 512), thresholds=thresholds)
+        return Gallery.open(paths, spec.name, int(spec.embedding_size or 512),
+                            operating=operating_point(settings, spec.calibration))
 
     def enroller(self) -> Enroller:
         return Enroller(self.gallery, self.pipeline)
@@ -89,56 +106,29 @@ class Core:
         desk.restore(self.gallery.events.list(start=since))
         return CheckIns(self.gallery, desk, camera or self.settings.camera_name, self.zone)
 
+    def live_service(self, camera: str | None = None, *, checkin: bool = True, stages: Iterable[TrackStage] = (),
+                     options: LiveOptions | None = None, first_track_id: int = 1,
+                     pipeline: FacePipeline | None = None) -> LiveService:
+        """The live service on this core's gallery, following ``changes`` until it is closed.
+
+        Args:
+            camera: the desk's camera name (default: the settings' ``camera_name``).
+            checkin: record check-ins through the desk rules (else identify only).
+            stages: per-track stages (liveness, access control...), run in order.
+            options: tracker and embedding settings.
+            first_track_id: continue the track ids of a previous source.
+            pipeline: default the core's.
+        """
+        gallery = self.gallery
+        checkins = self.check_ins(camera) if checkin else None
+        service = LiveService(pipeline or self.pipeline, lambda emb, model: gallery.identify(emb, model=model),
+                              checkins, camera=camera or self.settings.camera_name, options=options,
+                              stages=stages, first_track_id=first_track_id)
+        service.unsubscribe = self.changes.subscribe(service.apply_settings)
+        return service
+
     def close(self) -> None:
         self.gallery.close()
-
-
-@dataclass
-class CheckIns:
-    """Feeds sightings to the desk and stores what it decides, with the evidence snapshot."""
-
-    gallery: Gallery
-    desk: Desk
-    camera: str
-    zone: str
-    operator: str | None = None
-    recorded: list[Event] = field(default_factory=list)
-
-    def observe(self, sightings: Sequence[Sighting], image: np.ndarray | None) -> list[Event]:
-        """Record the events that these sightings (of one frame) complete; only fresh looks count."""
-        observations = [
-            Observation(s.track_id, s.identification, datetime.fromtimestamp(s.timestamp, timezone.utc),
-                        self.camera, snapshot=_crop(image, s.box))
-            for s in sightings if s.fresh
-        ]
-        return self._store(self.desk.decide_frame(observations))
-
-    def observe_one(self, observation: Observation) -> list[Event]:
-        """Record what a single observation completes (still photos)."""
-        return self._store(self.desk.decide(observation))
-
-    def _store(self, decisions: Iterable) -> list[Event]:
-        events = []
-        for decision in decisions:
-            person = self.gallery.people.get(decision.person_id) if decision.person_id is not None else None
-            event = decision.to_event(self.zone, person=person, operator=self.operator)
-            events.append(self.gallery.events.add(event, snapshot=decision.snapshot, actor=self.operator or "desk"))
-        self.recorded.extend(events)
-        return events
-
-
-def _crop(image: np.ndarray | None, box: tuple[float, float, float, float], margin: float = 0.4) -> np.ndarray | None:
-    """The face with some context, as evidence (a copy: the frame buffer is reused)."""
-    if image is None:
-        return None
-    x1, y1, x2, y2 = box
-    w, h = x2 - x1, y2 - y1
-    if w <= 0 or h <= 0:
-        return image.copy()
-    height, width = image.shape[:2]
-    left, top = max(int(x1 - margin * w), 0), max(int(y1 - margin * h), 0)
-    right, bottom = min(int(x2 + margin * w), width), min(int(y2 + margin * h), height)
-    return image[top:bottom, left:right].copy()
 
 
 def image_paths(inputs: Iterable[Path]) -> list[Path]:

@@ -12,6 +12,7 @@ FORBIDDEN = {
     "store": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "attendance": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "capture": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
+    "live": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "evaluation": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "ui": ("torch", "faceapp.train"),
     "train": ("PySide6", "faceapp.ui"),

@@ -19,6 +19,11 @@ Rules (see :class:`~faceapp.attendance.rules.DeskRules`):
   UNKNOWN decision (at most one per track, one per camera per ``flag_interval_seconds``), carrying
   the snapshot; the same for UNCERTAIN when ``uncertain_frames`` > 0.
 * bookkeeping - tracks unseen for ``track_ttl_seconds`` are forgotten, at most ``max_tracks`` kept.
+
+The desk's cooldown and in/out memory is a per-process cache. Where several desks (processes)
+share one database, :meth:`Desk.resolve` re-applies the cooldown and in/out rules to the stored
+events inside the transaction that writes the new one, and :meth:`Desk.note_recorded` brings the
+cache in line with what was actually stored.
 """
 
 from __future__ import annotations
@@ -128,6 +133,7 @@ class _Track:
     flag_counts: Counter[EventKind] = field(default_factory=Counter)
     flagged: set[EventKind] = field(default_factory=set)
     snapshot: Any = None  # latest non-None snapshot
+    confirmed: int | None = None  # the person whose consensus this track reached last
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,57 @@ class Desk:
     def track_count(self) -> int:
         """Tracks currently remembered."""
         return len(self._tracks)
+
+    def confirmed(self, camera: str, track_id: int) -> int | None:
+        """The person the consensus of this track confirmed (also when the cooldown held it back)."""
+        track = self._tracks.get((camera, track_id))
+        return None if track is None else track.confirmed
+
+    def settled(self, camera: str, track_id: int) -> bool:
+        """Whether the desk has decided about this track (recognised, or flagged unknown/uncertain)."""
+        track = self._tracks.get((camera, track_id))
+        return track is not None and bool(track.decided or track.flagged)
+
+    def resolve(self, decision: Decision, history: Iterable[tuple[datetime, EventKind, str]]) -> EventKind | None:
+        """Re-apply cooldown and in/out to the events already stored for the decision's person.
+
+        Called inside the database transaction that writes the event, with the person's stored
+        CHECK_IN/CHECK_OUT events ``(time, kind, camera)`` of the last two days, so that desks in
+        other processes count too.
+
+        Returns:
+            The kind to store (the direction may differ from the decision's, when another desk
+            recorded an event meanwhile), or ``None`` when the cooldown forbids recording it.
+        """
+        rules = self._rules
+        cooldown = timedelta(seconds=rules.cooldown_seconds)
+        stored = sorted((t.astimezone(timezone.utc), EventKind(k), c) for t, k, c in history if k in _RECORDED)
+        per_direction = rules.in_out is InOutMode.CAMERA
+        for time, kind, _camera in stored:
+            if abs(decision.time - time) < cooldown and (not per_direction or kind is decision.kind):
+                return None
+        if per_direction and decision.camera in rules.camera_directions:
+            return decision.kind
+        today = [kind for time, kind, _ in stored
+                 if time <= decision.time and self.local_day(time) == decision.local_day]
+        if not today:
+            return EventKind.CHECK_IN
+        if rules.in_out is InOutMode.FIRST_IN_LAST_OUT:
+            return EventKind.CHECK_OUT
+        return EventKind.CHECK_OUT if today[-1] is EventKind.CHECK_IN else EventKind.CHECK_IN
+
+    def note_recorded(self, person: int, kind: EventKind | None, time: datetime, decided: EventKind) -> None:
+        """Bring the cache in line with what the transaction stored (``kind``; ``None``: nothing).
+
+        ``decided`` is the kind the desk had noted for the decision.
+        """
+        if kind is decided:
+            return
+        if kind is None:
+            return  # another desk recorded this person moments ago: the cooldown noted here holds
+        state = self._days.get(person)
+        self._days[person] = _PersonDay(day=self.local_day(time), events=state.events if state else 1, last=kind)
+        self._recorded[self._cooldown_key(person, kind)] = time
 
     def local_day(self, time: datetime) -> date:
         """The date of the aware ``time`` in the desk's zone."""
@@ -271,7 +328,10 @@ class Desk:
         if not agreeing:
             return None
         person = agreeing[0].identification.person_id
-        if person is None or person in track.decided:
+        if person is None:
+            return None
+        track.confirmed = person
+        if person in track.decided:
             return None
         track.decided.add(person)
         track.flag_counts.clear()

@@ -1,23 +1,30 @@
-"""``faceapp recognize``: who is in these photos, this video or this camera; optional check-in."""
+"""``faceapp recognize``: who is in these photos, this video or this camera; optional check-in.
+
+Videos and cameras run the same live service as the GUI (:mod:`faceapp.live`): the same tracker,
+re-embedding policy, evidence crops, reconnection and per-track stages. Results go to stdout
+(``--json``: one object per line); errors and how the source ended go to stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
-from collections.abc import Iterator
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from faceapp.attendance import Observation
-from faceapp.capture.sources import VideoCaptureSource
+from faceapp.capture.sources import Frame, FrameSource, VideoCaptureSource
 from faceapp.cli.common import add_common, emit_json
 from faceapp.errors import ConfigError, ImageError
+from faceapp.live.checkins import CheckIns, crop
+from faceapp.live.runner import RunReport, run_source
+from faceapp.live.service import LiveOptions, LiveResult
+from faceapp.live.stages import TrackStage
 from faceapp.records import Event, Identification
-from faceapp.services import CheckIns, Core, image_paths
-from faceapp.vision.tracker import EmbedPolicy, TrackingRecognizer
+from faceapp.services import Core, image_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,24 +38,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     rec.set_defaults(func=run_recognize)
 
 
+def build_stages(core: Core, args: argparse.Namespace) -> list[TrackStage]:
+    """The per-track stages (liveness, access control...) that the options ask for, in order.
+
+    Options of such stages (e.g. ``--door``) are added in :func:`register`; each stage module
+    builds its stage here from ``core`` and ``args`` (see :mod:`faceapp.live.stages`).
+    """
+    del core, args
+    return []
+
+
 def run_recognize(args: argparse.Namespace) -> int:
     sources = [bool(args.paths), args.video is not None, args.camera is not None]
     if sum(sources) != 1:
         raise ConfigError("give photos/folders, or --video FILE, or --camera N|URL (exactly one)")
     core = Core.open(args.basedir)
-    if args.paths:
-        return _photos(core, args)
-    return _stream(core, args)
+    try:
+        if args.paths:
+            return _photos(core, args)
+        return _stream(core, args)
+    finally:
+        core.close()
 
 
 def _photos(core: Core, args: argparse.Namespace) -> int:
     """Each photo is a deliberate capture: one look is enough for the desk (consensus of 1)."""
+    photos = image_paths(args.paths)
+    if not photos:
+        _error(f"no photos found in {', '.join(map(str, args.paths))} (jpg, png, bmp, webp, tif)")
+        return 1
     checkins = None
     if args.checkin:
         rules = dataclasses.replace(core.desk_rules(), consensus_frames=1, consensus_window=1, unknown_frames=1)
         checkins = core.check_ins(rules=rules)
     failures, track = 0, 0
-    for path in image_paths(args.paths):
+    model = core.pipeline.info.embedder
+    for path in photos:
         try:
             image = core.pipeline.load(path)
         except ImageError as exc:
@@ -56,53 +81,68 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
             _emit(args, {"path": str(path), "error": str(exc)})
             continue
         faces = core.pipeline.process(image)
-        ids = core.gallery.identify(faces.embeddings) if len(faces) else []
+        ids = core.gallery.identify(faces.embeddings, model=model) if len(faces) else []
         if not ids:
             _emit(args, {"path": str(path), "name": None, "faces": 0})
         for box, ident in zip(faces.boxes, ids, strict=True):
             track += 1
             events = checkins.observe_one(_observation(track, ident, box, image, checkins)) if checkins else []
             _emit(args, _line(str(path), ident, box, events))
+    if failures:
+        _error(f"{failures} of {len(photos)} photos could not be read")
     return 1 if failures else 0
 
 
 def _observation(track: int, ident: Identification, box: np.ndarray, image: np.ndarray,
                  checkins: CheckIns) -> Observation:
-    x1, y1, x2, y2 = (int(max(v, 0)) for v in box)
-    return Observation(track, ident, datetime.now(timezone.utc), checkins.camera, snapshot=image[y1:y2, x1:x2].copy())
+    box_ = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+    return Observation(track, ident, datetime.now(timezone.utc), checkins.camera, snapshot=crop(image, box_))
+
+
+def _source(args: argparse.Namespace) -> FrameSource:
+    if args.video is not None:
+        return VideoCaptureSource(str(args.video))
+    camera = str(args.camera)
+    return VideoCaptureSource(int(camera) if camera.isdigit() else camera)
 
 
 def _stream(core: Core, args: argparse.Namespace) -> int:
-    target = args.video if args.video is not None else args.camera
-    if args.camera is not None and str(args.camera).isdigit():
-        target = int(args.camera)
-    source = VideoCaptureSource(target)
-    source.open()
-    recogniser = TrackingRecognizer(core.pipeline, core.gallery.identify, policy=EmbedPolicy(every=3))
-    checkins = core.check_ins() if args.checkin else None
+    source = _source(args)
+    service = core.live_service(checkin=args.checkin, stages=build_stages(core, args))
+
+    def on_result(result: LiveResult, frame: Frame) -> None:
+        faces = {f.track_id: f for f in result.frame.faces}
+        per_track = service.checkins.track_events if service.checkins is not None else {}
+        for s in result.sightings:
+            if s.fresh:
+                extras = dict(faces[s.track_id].extras) if s.track_id in faces else {}
+                _emit(args, {**_line(source.name, s.identification, np.asarray(s.box), per_track.get(s.track_id, [])),
+                             "frame": frame.index, "track": s.track_id, "extras": extras})
+
     try:
-        for index, (stamp, frame) in enumerate(_frames(source, args)):
-            _, sightings = recogniser.process(frame, stamp, index)
-            events = checkins.observe(sightings, frame) if checkins else []
-            for s in sightings:
-                if s.fresh:
-                    _emit(args, {**_line(source.name, s.identification, np.asarray(s.box), events),
-                                 "frame": index, "track": s.track_id})
+        report = run_source(service, source, on_result, max_frames=args.max_frames,
+                            backoff=LiveOptions().reconnect)  # the GUI's reconnection delays
     finally:
-        source.close()
+        service.close()
+    return _ending(source, report)
+
+
+def _ending(source: FrameSource, report: RunReport) -> int:
+    """Say on stderr how the source ended; non-zero when nothing could be read or it failed."""
+    if report.frames == 0:
+        _error(f"{source.name}: no frame could be read ({report.message})")
+        return 1
+    if not report.ok:
+        _error(f"{source.name}: failed after {report.frames} frames ({report.message})")
+        return 1
+    if report.truncated:
+        _error(f"{source.name}: the video ended after {report.frames} of the {report.expected} frames it "
+               "announces; the file is truncated or damaged")
     return 0
 
 
-def _frames(source: VideoCaptureSource, args: argparse.Namespace) -> Iterator[tuple[float, np.ndarray]]:
-    """Frames with capture times: a file's own clock (so processing speed does not matter), else now."""
-    start, fps = time.time(), source.fps if args.video is not None else 0.0
-    index = 0
-    while not args.max_frames or index < args.max_frames:
-        frame = source.read()
-        if frame is None:
-            return
-        yield (start + index / fps if fps > 0 else time.time()), frame
-        index += 1
+def _error(message: str) -> None:
+    print(f"faceapp: {message}", file=sys.stderr)
 
 
 def _line(path: str, ident: Identification, box: np.ndarray, events: list[Event]) -> dict:
@@ -120,10 +160,12 @@ def _line(path: str, ident: Identification, box: np.ndarray, events: list[Event]
 
 
 def _emit(args: argparse.Namespace, record: dict) -> None:
+    if "error" in record:
+        print(f"faceapp: {record['path']}: error: {record['error']}", file=sys.stderr)
+        if not args.json:
+            return
     if args.json:
         emit_json(record)
-    elif "error" in record:
-        print(f"{record['path']}: error: {record['error']}")
     elif record.get("faces") == 0:
         print(f"{record['path']}: no face")
     else:

@@ -221,10 +221,36 @@ class Database:
         """
         with self._lock:
             try:
-                with self.db.atomic() as db:
-                    yield db
+                if self.conn.in_transaction:
+                    with self.db.atomic() as db:
+                        yield db
+                else:
+                    with self._immediate() as db:
+                        yield db
             except sqlite3.Error as exc:
                 raise storage_error(exc, self.path) from exc
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite_utils.Database]:
+        """``BEGIN IMMEDIATE``: take the write lock first (waiting up to the busy timeout).
+
+        A deferred transaction that reads and then writes cannot wait for another process's
+        writer: SQLite fails it at once with "database is locked". Taking the lock up front lets
+        every read-then-write transaction (imports, check-ins with their cooldown) simply wait.
+        """
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read-only query as dicts."""

@@ -1,7 +1,10 @@
 """Attendance events and their evidence snapshots.
 
 An event's time is stored as UTC ISO 8601 text together with the IANA zone of the desk, so reports
-can show local time. Evidence snapshots are JPEG files below ``Paths.data/"snapshots"`` (private,
+can show local time. Check-ins and check-outs that must obey rules spanning processes (cooldown,
+in/out alternation) go through :meth:`Events.add_resolved`, which reads the person's recent
+events and writes the new one in one ``BEGIN IMMEDIATE`` transaction. Evidence snapshots are
+JPEG files below ``Paths.data/"snapshots"`` (private,
 mode 0600); the database stores their path relative to the data folder.
 """
 
@@ -10,7 +13,9 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from datetime import datetime, timezone
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,7 +24,7 @@ import cv2
 import numpy as np
 
 from faceapp.config import Paths
-from faceapp.errors import EventNotFoundError, StorageError
+from faceapp.errors import EventNotFoundError, PersonNotFoundError, StorageError
 from faceapp.private import make_dirs
 from faceapp.records import Event, EventKind
 from faceapp.store import audit
@@ -27,6 +32,10 @@ from faceapp.store.db import Database
 from faceapp.store.people import People
 
 log = logging.getLogger(__name__)
+
+#: ``(time, kind, camera)`` of a person's stored check-ins/outs -> the kind to store, or None to skip.
+Resolver = Callable[[list[tuple[datetime, EventKind, str]]], "EventKind | None"]
+_ATTENDANCE = (EventKind.CHECK_IN.value, EventKind.CHECK_OUT.value)
 
 SNAPSHOT_DIR = "snapshots"
 _SELECT = ("SELECT e.*, p.name AS name, p.employee_no AS employee_no, p.department AS department "
@@ -78,6 +87,56 @@ class Events:
             self.delete_files([relative] if relative else [])
             raise
         return self.get(event_id)
+
+    def add_resolved(self, event: Event, resolve: Resolver, snapshot: np.ndarray | bytes | None = None,
+                     actor: str = "system", window: timedelta = timedelta(days=2)) -> Event | None:
+        """Store a check-in/out only if ``resolve`` allows it, deciding on what is stored *now*.
+
+        The person's CHECK_IN/CHECK_OUT events within ``window`` of the event's time are read and
+        the new event written in one ``BEGIN IMMEDIATE`` transaction, so two desks (processes) on
+        one database cannot both record the same person within a cooldown.
+
+        Returns:
+            The stored event (its kind as ``resolve`` returned it), or ``None`` when ``resolve``
+            refused it.
+
+        Raises:
+            PersonNotFoundError: the person was deleted meanwhile (nothing is stored).
+        """
+        if event.person_id is None or event.time.tzinfo is None:
+            raise ValueError("add_resolved needs a person and a timezone-aware time")
+        relative = self._write_snapshot(snapshot) if snapshot is not None else None
+        when = event.time.astimezone(timezone.utc)
+        span = [(when + d).isoformat(timespec="milliseconds") for d in (-window, window)]
+        event_id = None
+        try:
+            with self.database.transaction() as db:
+                if db.execute("SELECT 1 FROM people WHERE id = ?", (event.person_id,)).fetchone() is None:
+                    raise PersonNotFoundError(f"no person with id {event.person_id}")
+                rows = db.execute(
+                    "SELECT time, kind, camera FROM events WHERE person_id = ? AND kind IN (?, ?) "
+                    "AND time >= ? AND time <= ? ORDER BY time, id", (event.person_id, *_ATTENDANCE, *span)).fetchall()
+                kind = resolve([(datetime.fromisoformat(t), EventKind(k), c) for t, k, c in rows])
+                if kind is not None:
+                    event_id = self._insert(db, replace(event, kind=kind), relative, actor)
+        except BaseException:
+            self.delete_files([relative] if relative else [])
+            raise
+        if event_id is None:
+            self.delete_files([relative] if relative else [])
+            return None
+        return self.get(event_id)
+
+    def _insert(self, db: Any, event: Event, relative: str | None, actor: str) -> int:
+        values = (event.time.astimezone(timezone.utc).isoformat(timespec="milliseconds"), event.tz,
+                  EventKind(event.kind).value, event.person_id, event.score, event.margin, event.camera,
+                  event.operator, relative, event.note)
+        event_id = int(db.execute(
+            "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, "
+            "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid)
+        audit.record(db, actor, "event.add", "event", event_id, event.person_id,
+                     kind=values[2], camera=event.camera, has_snapshot=relative is not None)
+        return event_id
 
     def get(self, event_id: int) -> Event:
         """One event. Raises :class:`EventNotFoundError`."""

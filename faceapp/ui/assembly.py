@@ -11,7 +11,6 @@ from PySide6.QtCore import QCoreApplication, QObject
 
 from faceapp.config import Settings
 from faceapp.store.auth import Users
-from faceapp.store.gallery import Thresholds
 from faceapp.ui.admin import AdminSession
 from faceapp.ui.dialogs.settings import SettingsDialog
 from faceapp.ui.main_window import MainWindow
@@ -47,14 +46,21 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
     window.people.people_changed.connect(attendance.reload)
 
     def on_saved(new: Settings) -> None:
-        services.settings = core.settings = attendance.settings = new
+        # Announced once in the core: the gallery (operating point, see Core._follow) and the
+        # running live service (desk rules, camera name) apply it at once; what needs a restart is said.
+        services.settings = attendance.settings = new
+        services.camera_name = new.camera_name
         session.set_lock_minutes(new.admin_lock_minutes)
-        core.gallery.thresholds = Thresholds(new.accept_threshold, new.unknown_threshold)
+        later = core.changes.publish(new)
+        if later:
+            window.statusBar().showMessage(_tr("Saved. Takes effect after a restart: {0}").format(", ".join(later)))
 
     def on_reembedded(_model: str) -> None:
-        # The gallery now searches the new model: the live pipeline must embed with it too.
-        core.pipeline = services.pipeline = FacePipeline.from_settings(services.settings, core.paths)
-        services.connect_core()
+        # The gallery now searches the new model: the running live service swaps its pipeline
+        # atomically between two frames (until then its identify calls are refused, never mixed).
+        pipeline = FacePipeline.from_settings(services.settings, core.paths)
+        core.pipeline = services.pipeline = pipeline
+        window.live.session.set_pipeline(pipeline)
 
     def open_settings() -> None:
         if not session.require_admin(window):

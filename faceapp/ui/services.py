@@ -10,8 +10,12 @@ Nothing here is global: the entry point (or a test) builds one :class:`Services`
   check-outs...) are shown in the live page's list and welcome banner.
 
 :meth:`Services.create` opens a :class:`faceapp.services.Core` (one pipeline shared with the
-gallery and the enroller) and connects both hooks to it. ``require_admin(parent) -> bool`` is asked
-before enrolment and person changes; the default allows everything, the login dialog replaces it.
+gallery and the enroller) and connects both hooks to it. Every live source runs one
+:class:`faceapp.live.service.LiveService` (:meth:`Services.live_service`) — the same service as
+``faceapp recognize`` — with the per-track ``stages`` (liveness, access control...) listed here;
+with a core it follows ``core.changes`` (desk rules, camera name) while it runs.
+``require_admin(parent) -> bool`` is asked before enrolment and person changes; the default
+allows everything, the login dialog replaces it.
 """
 
 from __future__ import annotations
@@ -24,13 +28,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from faceapp.capture.sources import Backoff
 from faceapp.config import Paths, Settings
+from faceapp.live.checkins import CheckIns
+from faceapp.live.service import Identify, LiveOptions, LiveService
+from faceapp.live.stages import TrackStage
 from faceapp.records import Event
-from faceapp.services import CheckIns, Core
+from faceapp.services import Core
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
-from faceapp.vision.tracker import EmbedPolicy, IoUTracker, Recogniser, Sighting, TrackingRecognizer
+from faceapp.vision.tracker import Recogniser, Sighting
+
+__all__ = ["AdminGate", "DeskHook", "LiveOptions", "Services", "allow_all", "gui_actor"]
 
 log = logging.getLogger(__name__)
 
@@ -52,31 +60,6 @@ class DeskHook(Protocol):
     """Turns the sightings of one frame into attendance events (usually none)."""
 
     def __call__(self, sightings: Sequence[Sighting], image: np.ndarray) -> Sequence[Event]: ...
-
-
-@dataclass(frozen=True)
-class LiveOptions:
-    """How live video is read, tracked and shown.
-
-    Attributes:
-        seconds_per_image: how long a slideshow shows each photo.
-        slideshow_fps: frames per second a slideshow produces.
-        embed_every: re-identify a tracked face at least every this many frames.
-        track_iou: least box overlap to continue a track.
-        track_max_misses: frames a face may be missed before its track is dropped.
-        smoothing: weight of the previous box when smoothing (0 = none).
-        reconnect: delays between attempts to reconnect a live camera.
-        overlay_max_age: do not draw face boxes older than this many seconds.
-    """
-
-    seconds_per_image: float = 2.0
-    slideshow_fps: float = 10.0
-    embed_every: int = 10
-    track_iou: float = 0.3
-    track_max_misses: int = 5
-    smoothing: float = 0.5
-    reconnect: Backoff = field(default_factory=Backoff)
-    overlay_max_age: float = 1.0
 
 
 @dataclass
@@ -101,6 +84,7 @@ class Services:
     check_ins: CheckIns | None = None
     require_admin: AdminGate = allow_all
     actor: Callable[[], str] = gui_actor
+    stages: list[TrackStage] = field(default_factory=list)
 
     @classmethod
     def create(
@@ -142,9 +126,26 @@ class Services:
             self.core.close()
             log.info("gallery closed")
 
-    def tracking_recognizer(self, first_track_id: int = 1) -> TrackingRecognizer:
-        """A fresh tracker + recogniser for one video source; track ids start at ``first_track_id``."""
-        opts = self.live
-        tracker = IoUTracker(opts.track_iou, opts.track_max_misses, opts.smoothing, first_track_id)
-        policy = EmbedPolicy(every=opts.embed_every)
-        return TrackingRecognizer(self.pipeline, self.recogniser, tracker, policy)
+    def live_service(self, first_track_id: int = 1) -> LiveService:
+        """The live service for one video source; track ids start at ``first_track_id``.
+
+        The connected gallery is searched with the pipeline's model named; the connected desk
+        (``check_ins``) is shared by every source of the session. Custom ``recogniser``/``desk``
+        hooks (tests) are used as given.
+        """
+        checkins = self.check_ins if self.check_ins is not None and self.desk == self.check_ins.observe else None
+        service = LiveService(self.pipeline, self._identify(), checkins, camera=self.camera_name, options=self.live,
+                              stages=self.stages, first_track_id=first_track_id,
+                              desk_hook=None if checkins is not None else self.desk)
+        if self.core is not None:
+            service.unsubscribe = self.core.changes.subscribe(service.apply_settings)
+        return service
+
+    def _identify(self) -> Identify | None:
+        recogniser = self.recogniser
+        if recogniser is None:
+            return None
+        gallery = self.core.gallery if self.core is not None else None
+        if gallery is not None and recogniser == gallery.identify:
+            return lambda embeddings, model: gallery.identify(embeddings, model=model)
+        return lambda embeddings, model: recogniser(embeddings)

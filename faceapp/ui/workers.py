@@ -5,7 +5,9 @@ from the capture thread to the recognition thread through a :class:`LatestSlot` 
 wins; a slow recogniser skips frames instead of queueing them). Towards the GUI each worker keeps
 at most one frame or result in flight: it sends the next one only after the GUI has acknowledged
 the previous one (``frame_shown`` / ``result_shown``), so a busy GUI never builds a backlog either.
-Exceptions become user messages; the GUI thread never waits on inference.
+Exceptions become user messages; the GUI thread never waits on inference. The recognition worker
+only moves frames into the Qt-free :class:`~faceapp.live.service.LiveService` (tracking,
+identification, stages, desk, events) and its results back out.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from faceapp.capture.sources import Backoff, Frame, FrameSource, LatestSlot, SourceReader, SourceState, open_source
 from faceapp.errors import CameraError, DuplicateFaceError, FaceAppError
+from faceapp.live.service import LiveService
 from faceapp.store.enrol import Enroller
-from faceapp.ui.services import DeskHook, Services
+from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
-from faceapp.vision.tracker import TrackingRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +91,11 @@ class CaptureWorker(QThread):
 
 
 class RecognitionWorker(QThread):
-    """Runs a :class:`TrackingRecognizer` (and the desk hook) on the newest frame.
+    """Runs the :class:`LiveService` on the newest frame.
 
     Signals:
         result_ready(FrameResult): faces of the latest processed frame (one in flight at most).
-        events_ready(list[Event]): attendance events from the desk hook; never dropped.
+        events_ready(list[Event]): events the service stored (check-ins, stage reports); never dropped.
         failed(message): something went wrong on a frame; recognition goes on.
         probe_ready(FaceProbe | None): while :attr:`probing` is set, the largest face of each
             processed frame with its aligned chip and quality figures (``None``: no face), for
@@ -105,14 +107,10 @@ class RecognitionWorker(QThread):
     failed = Signal(str)
     probe_ready = Signal(object)
 
-    def __init__(
-        self, recognizer: TrackingRecognizer, slot: LatestSlot[Frame], desk: DeskHook | None = None,
-        parent: QObject | None = None,
-    ) -> None:
+    def __init__(self, service: LiveService, slot: LatestSlot[Frame], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.recognizer = recognizer
+        self.service = service
         self.slot = slot
-        self.desk = desk
         self.frames_done = 0
         self._stop = threading.Event()
         self._result_busy = threading.Event()
@@ -129,8 +127,8 @@ class RecognitionWorker(QThread):
 
     def _process(self, frame: Frame) -> None:
         try:
-            result, sightings = self.recognizer.process(frame.image, frame.timestamp, frame.index)
-            events = list(self.desk(sightings, frame.image)) if self.desk and sightings else []
+            live = self.service.process(frame.image, frame.timestamp, frame.index)
+            result, events = live.frame, list(live.events)
         except FaceAppError as exc:
             self._report(str(exc))
             return
@@ -153,7 +151,7 @@ class RecognitionWorker(QThread):
 
     def _probe(self, frame: Frame) -> None:
         try:
-            probe = probe_largest_face(self.recognizer.pipeline, frame.image)
+            probe = probe_largest_face(self.service.pipeline, frame.image)
         except FaceAppError as exc:
             self._report(str(exc))
             return
@@ -249,13 +247,12 @@ class LiveSession(QObject):
         Track ids go on from the previous source's, so the desk never mistakes a new face for
         an old track with the same id.
         """
-        first_id = self.recognition.recognizer.tracker.next_id if self.recognition is not None else 1
+        first_id = self.recognition.service.next_track_id if self.recognition is not None else 1
         self.stop()
         self.source_name, self.source_is_live = source.name, source.is_live
         slot: LatestSlot[Frame] = LatestSlot()
         self.capture = CaptureWorker(source, slot, self.services.live.reconnect, self)
-        recognizer = self.services.tracking_recognizer(first_id)
-        self.recognition = RecognitionWorker(recognizer, slot, self.services.desk, self)
+        self.recognition = RecognitionWorker(self.services.live_service(first_id), slot, self)
         self.capture.frame_ready.connect(self._forward_frame)
         self.capture.state_changed.connect(self._forward_state)
         self.recognition.result_ready.connect(self._forward_result)
@@ -297,12 +294,24 @@ class LiveSession(QObject):
         if self.recognition is not None:
             self.recognition.result_shown()
 
+    @property
+    def service(self) -> LiveService | None:
+        """The live service of the current source, if one is playing."""
+        return self.recognition.service if self.recognition is not None else None
+
+    def set_pipeline(self, pipeline: FacePipeline) -> None:
+        """Embed with ``pipeline`` from the next frame on (after a model switch); atomic."""
+        if self.recognition is not None:
+            self.recognition.service.set_pipeline(pipeline)
+
     def stop(self) -> None:
         """Stop both threads and wait for them (quick: reads and inference are short)."""
         for worker in (self.capture, self.recognition):
             if worker is not None:
                 worker.stop()
                 worker.deleteLater()
+        if self.recognition is not None:
+            self.recognition.service.close()
         self.capture = self.recognition = None
 
 

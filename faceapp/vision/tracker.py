@@ -3,8 +3,10 @@
 :class:`IoUTracker` matches each frame's detections to existing tracks by box overlap (greedy,
 best IoU first), keeps track ids stable, smooths boxes and landmarks, and forgets tracks that
 have not been seen for a few frames. :class:`TrackingRecognizer` runs the detector on every frame
-but embeds a tracked face only when :class:`EmbedPolicy` says so (new track, every few frames, or
-a clearly better view), which keeps live video smooth on a CPU.
+but embeds a tracked face only when :class:`EmbedPolicy` says so: on every frame until the track's
+identity is settled (enough agreeing looks within a time window, or a desk decision), then every
+few frames or on a clearly better view. Decisions thus depend on evidence and time, not on how
+many frames per second the machine manages, and settled faces cost little on a CPU.
 
 Qt-free: the GUI's recognition worker and a command-line loop can both drive it.
 """
@@ -12,10 +14,11 @@ Qt-free: the GUI's recognition worker and a command-line loop can both drive it.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -40,6 +43,24 @@ class Track:
     identity: Identification | None = None
     best_quality: float = 0.0
     last_embedded: int | None = None  # tracker frame number of the latest embedding
+    settled: bool = False  # identity decided: embed only now and then (see EmbedPolicy)
+    looks: deque[tuple[float, str, int | None]] = field(default_factory=lambda: deque(maxlen=16))
+    extras: dict[str, Any] = field(default_factory=dict)  # what live stages added (sticky)
+
+    def note_look(self, timestamp: float, identity: Identification | None, looks: int, seconds: float) -> None:
+        """Record a fresh identification; settle when the last ``looks`` agree within ``seconds``.
+
+        A look that disagrees with the settled identity reopens the question.
+        """
+        key = (identity.verdict.value, identity.person_id) if identity is not None else ("none", None)
+        self.looks.append((timestamp, *key))
+        recent = list(self.looks)[-looks:]
+        agree = (len(recent) >= looks and identity is not None
+                 and all((v, p) == key for _, v, p in recent) and timestamp - recent[0][0] <= seconds)
+        if agree:
+            self.settled = True
+        elif self.settled and len(self.looks) > 1 and self.looks[-2][1:] != key:
+            self.settled = False
 
 
 def match_greedy(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
@@ -84,6 +105,7 @@ class IoUTracker:
         self.smoothing = smoothing
         self.tracks: list[Track] = []
         self.frame = 0
+        self.ended: list[int] = []  # ids of the tracks dropped by the latest update
         self._next_id = first_id
 
     @property
@@ -114,6 +136,7 @@ class IoUTracker:
             if id(track) not in seen:
                 track.misses += 1
             track.age += 1
+        self.ended = [t.id for t in self.tracks if t.misses > self.max_misses]
         self.tracks = [t for t in self.tracks if t.misses <= self.max_misses]
         result = []
         for i, found in enumerate(matched):
@@ -137,6 +160,7 @@ class IoUTracker:
 
     def reset(self) -> None:
         """Forget all tracks (e.g. when the video source changes)."""
+        self.ended = [t.id for t in self.tracks]
         self.tracks.clear()
 
 
@@ -162,17 +186,31 @@ def view_quality(boxes: np.ndarray, scores: np.ndarray, landmarks: np.ndarray) -
 class EmbedPolicy:
     """When a tracked face is embedded (and identified) again.
 
+    A track is embedded on every processed frame until it is *settled*: its last ``settle_looks``
+    identifications agree (same verdict and person) within ``settle_seconds``, or the desk has
+    decided about it. Then it is embedded again at least every ``every`` frames, or as soon as
+    its view is ``quality_gain`` times better than the best so far; a look that disagrees
+    unsettles it. So the number of looks behind a decision depends on time, not the frame rate.
+
     Attributes:
-        every: at least every this many frames.
+        every: a settled track is re-embedded at least every this many frames.
         quality_gain: or as soon as its view is this much better than the best one so far.
+        settle_looks: agreeing looks that settle a track.
+        settle_seconds: ... all within this many seconds.
     """
 
     every: int = 10
     quality_gain: float = 1.2
+    settle_looks: int = 3
+    settle_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.every < 1 or self.settle_looks < 1 or self.settle_seconds <= 0:
+            raise ValueError("every and settle_looks must be >= 1, settle_seconds > 0")
 
     def wants(self, track: Track, quality: float, frame: int) -> bool:
         """Whether ``track``, seen with ``quality`` on tracker frame ``frame``, needs embedding."""
-        if track.last_embedded is None:
+        if track.last_embedded is None or not track.settled:
             return True
         if frame - track.last_embedded >= self.every:
             return True
@@ -209,6 +247,7 @@ class FaceResult:
     name: str | None = None
     similarity: float | None = None
     person_id: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)  # added by live stages (liveness, door...)
 
 
 @dataclass(frozen=True)
@@ -259,6 +298,7 @@ class TrackingRecognizer:
         self.recogniser = recogniser
         self.tracker = tracker or IoUTracker()
         self.policy = policy or EmbedPolicy()
+        self.last_tracks: list[Track] = []  # the tracks of the latest frame, in face order
 
     def process(
         self, image: np.ndarray, timestamp: float, frame_index: int
@@ -271,8 +311,9 @@ class TrackingRecognizer:
         frame = self.tracker.frame
         todo = [i for i, t in enumerate(tracks) if self.policy.wants(t, float(quality[i]), frame)]
         if todo:
-            self._identify(image, faces[np.array(todo)], [tracks[i] for i in todo], quality[todo])
-        results = tuple(_face_result(t) for t in tracks)
+            self._identify(image, faces[np.array(todo)], [tracks[i] for i in todo], quality[todo], timestamp)
+        self.last_tracks = tracks
+        results = tuple(face_result(t) for t in tracks)
         latency = (time.perf_counter() - start) * 1000.0
         fresh = set(todo)
         sightings = [
@@ -282,7 +323,8 @@ class TrackingRecognizer:
         ]
         return FrameResult(frame_index, timestamp, results, latency, len(todo)), sightings
 
-    def _identify(self, image: np.ndarray, faces: Faces, tracks: list[Track], quality: np.ndarray) -> None:
+    def _identify(self, image: np.ndarray, faces: Faces, tracks: list[Track], quality: np.ndarray,
+                  timestamp: float) -> None:
         identities: Sequence[Identification | None] = [None] * len(tracks)
         if self.recogniser is not None:  # without one, embeddings would be wasted work
             embeddings = self.pipeline.process_faces(image, faces).embeddings
@@ -291,10 +333,12 @@ class TrackingRecognizer:
             identities = list(self.recogniser(embeddings))
             if len(identities) != len(tracks):
                 raise ValueError(f"recogniser returned {len(identities)} results for {len(tracks)} faces")
+        policy = self.policy
         for track, identity, q in zip(tracks, identities, quality.tolist(), strict=True):
             track.identity = identity
             track.best_quality = max(track.best_quality, q)
             track.last_embedded = self.tracker.frame
+            track.note_look(timestamp, identity, policy.settle_looks, policy.settle_seconds)
 
     def reset(self) -> None:
         """Forget tracks and identities (new source)."""
@@ -306,7 +350,8 @@ def _box(box: np.ndarray) -> tuple[float, float, float, float]:
     return (x1, y1, x2, y2)
 
 
-def _face_result(track: Track) -> FaceResult:
+def face_result(track: Track) -> FaceResult:
+    """What the display needs of a track (plain data)."""
     identity = track.identity
     return FaceResult(
         track_id=track.id,
@@ -317,4 +362,5 @@ def _face_result(track: Track) -> FaceResult:
         name=identity.name if identity else None,
         similarity=identity.score if identity else None,
         person_id=identity.person_id if identity else None,
+        extras=dict(track.extras),
     )

@@ -118,9 +118,27 @@ def test_embed_policy() -> None:
     track = Track(1, np.zeros(4, np.float32), np.zeros((5, 2), np.float32), 0.9)
     assert policy.wants(track, 0.5, frame=1)  # never embedded
     track.last_embedded, track.best_quality = 1, 0.5
+    assert policy.wants(track, 0.55, frame=2)  # not settled yet: every frame
+    track.settled = True
     assert not policy.wants(track, 0.55, frame=3)
     assert policy.wants(track, 0.7, frame=3)  # clearly better view
     assert policy.wants(track, 0.5, frame=6)  # due again
+
+
+def test_tracks_settle_on_agreeing_looks_within_the_time_window() -> None:
+    track = Track(1, np.zeros(4, np.float32), np.zeros((5, 2), np.float32), 0.9)
+    tom = Identification(3, "Tom", 0.6, 0.3, Verdict.ACCEPT)
+    for t in (0.0, 0.5):
+        track.note_look(t, tom, looks=3, seconds=2.0)
+    assert not track.settled
+    track.note_look(1.0, tom, looks=3, seconds=2.0)
+    assert track.settled
+    track.note_look(1.2, Identification(4, "Ann", 0.6, 0.3, Verdict.ACCEPT), looks=3, seconds=2.0)
+    assert not track.settled  # a disagreeing look reopens the question
+    slow = Track(2, np.zeros(4, np.float32), np.zeros((5, 2), np.float32), 0.9)
+    for t in (0.0, 1.5, 3.0):
+        slow.note_look(t, tom, looks=3, seconds=2.0)
+    assert not slow.settled  # agreeing, but spread over more than the window
 
 
 @pytest.mark.parametrize(
@@ -143,7 +161,7 @@ def test_tracking_recognizer_embeds_selectively(pipeline, lfw_dir) -> None:
         assert embeddings.shape[1] == pipeline.embedder.dim
         return [Identification(7, "Hugo Chavez", 0.71, 0.3, Verdict.ACCEPT)] * len(embeddings)
 
-    live = TrackingRecognizer(pipeline, recognise, policy=EmbedPolicy(every=3, quality_gain=10.0))
+    live = TrackingRecognizer(pipeline, recognise, policy=EmbedPolicy(every=3, quality_gain=10.0, settle_looks=1))
     results = [live.process(image, float(i), i) for i in range(4)]
     first, sightings = results[0]
     assert len(first.faces) >= 1 and first.embedded == len(first.faces)

@@ -1,0 +1,278 @@
+"""The live service: one frame in, faces with identities, stage extras and stored events out.
+
+See :mod:`faceapp.live` for the flow and the stage (hook) API. Not tied to a thread: the GUI's
+recognition worker and ``faceapp recognize`` call :meth:`LiveService.process` frame after frame;
+:meth:`LiveService.set_pipeline` and :meth:`LiveService.apply_settings` may be called from any
+thread and take effect between two frames.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from faceapp.attendance import DeskRules
+from faceapp.capture.sources import Backoff
+from faceapp.config import Settings
+from faceapp.errors import ModelMismatchError
+from faceapp.live.checkins import CheckIns
+from faceapp.live.stages import Phase, StageOutcome, TrackContext, TrackStage
+from faceapp.records import Event, Identification
+from faceapp.vision.pipeline import FacePipeline
+from faceapp.vision.tracker import (
+    EmbedPolicy,
+    FrameResult,
+    IoUTracker,
+    Sighting,
+    Track,
+    TrackingRecognizer,
+    face_result,
+)
+
+log = logging.getLogger(__name__)
+
+#: ``identify(embeddings, model)``: one identification per row; ``model`` names who embedded them.
+Identify = Callable[[np.ndarray, str], Sequence[Identification]]
+#: A desk given as a plain callable: the frame's sightings (fresh or not) and image -> stored events.
+DeskHook = Callable[[Sequence[Sighting], np.ndarray], Sequence[Event]]
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """How live video is read, tracked and shown.
+
+    Attributes:
+        seconds_per_image: how long a slideshow shows each photo.
+        slideshow_fps: frames per second a slideshow produces.
+        embed_every: re-identify a *settled* tracked face at least every this many frames
+            (unsettled faces are identified on every frame, see :class:`EmbedPolicy`).
+        track_iou: least box overlap to continue a track.
+        track_max_misses: frames a face may be missed before its track is dropped.
+        smoothing: weight of the previous box when smoothing (0 = none).
+        reconnect: delays between attempts to reconnect a live camera.
+        overlay_max_age: do not draw face boxes older than this many seconds.
+    """
+
+    seconds_per_image: float = 2.0
+    slideshow_fps: float = 10.0
+    embed_every: int = 10
+    track_iou: float = 0.3
+    track_max_misses: int = 5
+    smoothing: float = 0.5
+    reconnect: Backoff = field(default_factory=Backoff)
+    overlay_max_age: float = 1.0
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """What one processed frame gave: faces for display, events stored, sightings."""
+
+    frame: FrameResult
+    events: tuple[Event, ...] = ()
+    sightings: tuple[Sighting, ...] = ()
+
+
+def policy_for(rules: DeskRules | None, every: int) -> EmbedPolicy:
+    """The embedding policy that gives the desk the looks its rules need, in time not frames."""
+    if rules is None:
+        return EmbedPolicy(every=every)
+    looks = max(rules.consensus_frames, rules.unknown_frames, rules.uncertain_frames, 1)
+    return EmbedPolicy(every=every, settle_looks=looks, settle_seconds=max(rules.consensus_seconds, 2.0))
+
+
+class LiveService:
+    """Tracks, identifies, runs the stages and the desk, for one camera.
+
+    Args:
+        pipeline: detector + embedder; its embedder's model is given to every identify.
+        identify: ``identify(embeddings, model)``, e.g. a gallery's; ``None``: faces stay unidentified.
+        checkins: the desk and event store; ``None``: nothing is recorded (unless ``desk_hook``).
+        camera: the camera name given to the stages (the desk uses ``checkins.camera``).
+        options: tracker and embedding settings.
+        stages: per-track stages, run in order (see :mod:`faceapp.live.stages`).
+        first_track_id: continue the track ids of a previous service (a new source).
+        desk_hook: a plain callable instead of ``checkins`` (tests, custom desks).
+    """
+
+    def __init__(self, pipeline: FacePipeline, identify: Identify | None = None, checkins: CheckIns | None = None,
+                 *, camera: str = "desk", options: LiveOptions | None = None, stages: Iterable[TrackStage] = (),
+                 first_track_id: int = 1, desk_hook: DeskHook | None = None) -> None:
+        self.options = options or LiveOptions()
+        self.checkins = checkins
+        self.camera = checkins.camera if checkins is not None else camera
+        self.desk_hook = desk_hook
+        self.stages: list[TrackStage] = list(stages)
+        self._identify = identify
+        self._lock = threading.RLock()
+        self.unsubscribe: Callable[[], None] = lambda: None  # set by whoever subscribed it to changes
+        self._reported: set[tuple[int, str]] = set()
+        self._warned = ""
+        opts = self.options
+        tracker = IoUTracker(opts.track_iou, opts.track_max_misses, opts.smoothing, first_track_id)
+        rules = checkins.desk.rules if checkins is not None else None
+        self.recognizer = TrackingRecognizer(pipeline, None, tracker, policy_for(rules, opts.embed_every))
+        self._bind(pipeline)
+
+    # -- configuration ---------------------------------------------------------------------------
+    @property
+    def pipeline(self) -> FacePipeline:
+        return self.recognizer.pipeline
+
+    @property
+    def model(self) -> str:
+        """The embedding model of the running pipeline."""
+        return str(self.recognizer.pipeline.info.embedder)
+
+    @property
+    def next_track_id(self) -> int:
+        return self.recognizer.tracker.next_id
+
+    def add_stage(self, stage: TrackStage) -> None:
+        """Append a per-track stage (runs from the next frame on)."""
+        with self._lock:
+            self.stages.append(stage)
+
+    def set_pipeline(self, pipeline: FacePipeline) -> None:
+        """Switch detector/embedder atomically between two frames; every track is identified afresh."""
+        with self._lock:
+            self._bind(pipeline)
+            for track in self.recognizer.tracker.tracks:
+                track.last_embedded, track.settled, track.identity = None, False, None
+                track.looks.clear()
+                track.best_quality = 0.0
+        log.info("live: now embedding with %s", self.model)
+
+    def apply_settings(self, old: Settings | None, new: Settings) -> None:
+        """Apply desk rules and the camera name of edited settings (a :class:`Changes` listener)."""
+        del old
+        with self._lock:
+            rules = DeskRules.from_dict(new.desk_rules)
+            if self.checkins is not None:
+                self.checkins.set_rules(rules)
+                self.checkins.camera = new.camera_name
+            self.camera = new.camera_name
+            self.recognizer.policy = policy_for(rules if self.checkins else None, self.options.embed_every)
+
+    def _bind(self, pipeline: FacePipeline) -> None:
+        model = str(pipeline.info.embedder)
+        identify = self._identify
+
+        def recognise(embeddings: np.ndarray) -> Sequence[Identification | None]:
+            assert identify is not None
+            try:
+                return identify(embeddings, model)
+            except ModelMismatchError as exc:  # the gallery switched first: wait for set_pipeline
+                if str(exc) != self._warned:
+                    self._warned = str(exc)
+                    log.warning("live: %s", exc)
+                return [None] * len(embeddings)
+
+        self.recognizer.pipeline = pipeline
+        self.recognizer.recogniser = recognise if identify is not None else None  # type: ignore[assignment]
+
+    # -- frames ------------------------------------------------------------------------------------
+    def process(self, image: np.ndarray, timestamp: float, index: int = 0) -> LiveResult:
+        """Track, identify, run the stages and the desk on one frame."""
+        with self._lock:
+            frame, sightings = self.recognizer.process(image, timestamp, index)
+            tracks = self.recognizer.last_tracks
+            self._forget(self.recognizer.tracker.ended)
+            seen = {s.track_id: s for s in sightings}
+            contexts = [self._context(t, seen.get(t.id), image, timestamp, index) for t in tracks]
+            reports = self._run_stages(Phase.GATE, contexts, seen, image)
+            events = self._desk([seen[c.track_id] for c in contexts if c.track_id in seen and c.vetoed is None], image)
+            per_track = self.checkins.track_events if self.checkins is not None else {}
+            for ctx, track in zip(contexts, tracks, strict=True):
+                if self.checkins is not None:
+                    ctx.confirmed = self.checkins.confirmed(track.id)
+                    track.settled = track.settled or self.checkins.settled(track.id)
+                ctx.events = tuple(per_track.get(track.id, ()))
+            self._run_stages(Phase.DECISION, contexts, seen, image)
+            if self.stages:
+                frame = replace(frame, faces=tuple(face_result(t) for t in tracks))
+            return LiveResult(frame, tuple(reports + events), tuple(sightings))
+
+    def _context(self, track: Track, sighting: Sighting | None, image: np.ndarray, timestamp: float,
+                 index: int) -> TrackContext:
+        box = tuple(float(v) for v in track.box)
+        return TrackContext(self.camera, track.id, timestamp, index, image, box,  # type: ignore[arg-type]
+                            track.landmarks, sighting.quality if sighting else 0.0, track.identity,
+                            bool(sighting and sighting.fresh), self.model, track.extras)
+
+    def _desk(self, sightings: list[Sighting], image: np.ndarray) -> list[Event]:
+        if self.checkins is not None and sightings:
+            return self.checkins.observe(sightings, image)
+        if self.checkins is not None:
+            self.checkins.track_events = {}
+        if self.desk_hook is not None and sightings:
+            return list(self.desk_hook(sightings, image))
+        return []
+
+    def _run_stages(self, phase: Phase, contexts: list[TrackContext], seen: dict[int, Sighting],
+                    image: np.ndarray) -> list[Event]:
+        reports: list[Event] = []
+        for stage in [s for s in self.stages if s.phase is phase]:
+            for ctx in contexts:
+                outcome = self._call(stage, ctx)
+                if outcome is None:
+                    continue
+                _merge(ctx.extras, outcome.extras)
+                if phase is Phase.GATE and outcome.veto:
+                    ctx.vetoed = ctx.vetoed or outcome.veto
+                    report = self._report(stage.name, outcome, ctx, seen.get(ctx.track_id), image)
+                    if report is not None:
+                        reports.append(report)
+        return reports
+
+    def _call(self, stage: TrackStage, ctx: TrackContext) -> StageOutcome | None:
+        try:
+            return stage(ctx)
+        except Exception:  # a stage's bug must not stop recognition
+            log.exception("live stage %s failed on track %d", getattr(stage, "name", stage), ctx.track_id)
+            return None
+
+    def _report(self, name: str, outcome: StageOutcome, ctx: TrackContext, sighting: Sighting | None,
+                image: np.ndarray) -> Event | None:
+        key = (ctx.track_id, name)
+        if outcome.report is None or self.checkins is None or key in self._reported:
+            return None
+        self._reported.add(key)
+        look = sighting or Sighting(ctx.track_id, ctx.identification, ctx.fresh, ctx.quality,  # type: ignore[arg-type]
+                                    ctx.timestamp, ctx.box)
+        return self.checkins.report(outcome.report, look, image, f"{name}: {outcome.veto}")
+
+    def _forget(self, ended: list[int]) -> None:
+        if not ended:
+            return
+        gone = set(ended)
+        self._reported = {k for k in self._reported if k[0] not in gone}
+        for stage in self.stages:
+            forget = getattr(stage, "forget", None)
+            if forget is not None:
+                try:
+                    forget(gone)
+                except Exception:
+                    log.exception("live stage %s failed to forget tracks", getattr(stage, "name", stage))
+
+    def close(self) -> None:
+        """Stop following settings changes."""
+        self.unsubscribe()
+
+    def reset(self) -> None:
+        """Forget every track (a new source)."""
+        with self._lock:
+            self.recognizer.reset()
+            self._forget(self.recognizer.tracker.ended)
+
+
+def _merge(extras: dict[str, Any], new: Any) -> None:
+    for key, value in dict(new).items():
+        if value is None:
+            extras.pop(key, None)
+        else:
+            extras[key] = value
