@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import logging.handlers
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,10 +11,14 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from faceapp import logs
+from faceapp.cli.auth import Actor, require_admin
 from faceapp.config import Paths, Settings
 from faceapp.vision.pipeline import FacePipeline
 
 T = TypeVar("T")
+__all__ = ["Actor", "add_common", "emit_json", "load_settings", "open_pipeline", "progress", "require_admin",
+           "setup_logging"]
 
 
 def add_common(parser: argparse.ArgumentParser, json_output: bool = True) -> None:
@@ -27,24 +29,8 @@ def add_common(parser: argparse.ArgumentParser, json_output: bool = True) -> Non
 
 
 def setup_logging(basedir: Path | None, verbose: bool) -> None:
-    """Console warnings (debug with -v) and a rotating log file in the data folder."""
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG)
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("faceapp: %(levelname)s: %(message)s"))
-    root.addHandler(console)
-    try:
-        logs = Paths.resolve(basedir).ensure().logs
-        handler = logging.handlers.RotatingFileHandler(
-            logs / "faceapp.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError as exc:
-        root.warning("no log file: %s", exc)
-        return
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    """Console warnings (debug with -v), the private rotating log file and crash hooks (faceapp.logs)."""
+    logs.setup(basedir, verbose=verbose)
 
 
 def load_settings(args: argparse.Namespace) -> tuple[Paths, Settings]:

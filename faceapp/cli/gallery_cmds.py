@@ -12,13 +12,14 @@ from pathlib import Path
 
 import cv2
 
+from faceapp.cli.auth import require_admin
 from faceapp.cli.common import add_common, emit_json, progress
+from faceapp.cli.inputs import Inputs, check_output_folder, collect_images
 from faceapp.errors import ConfigError, DataError, DuplicatePersonError, FaceAppError, PersonNotFoundError
 from faceapp.records import Person
-from faceapp.services import Core, image_paths
+from faceapp.services import Core
 from faceapp.store import Gallery
 from faceapp.store.enrol import Enroller, EnrolResult
-from faceapp.vision.imageio import is_image_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,15 +62,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_enroll(args: argparse.Namespace) -> int:
+    inputs = collect_images(args.photos)
+    inputs.report()
+    if not inputs.images:
+        raise DataError("no photos to enrol in " + ", ".join(map(str, args.photos)) + "; nothing was done")
     core = Core.open(args.basedir)
+    actor = require_admin(args, core, f"enrol {args.name}").name
     enroller = core.enroller()
-    person, created = _find_or_add(core, args.name, args.employee_no, args.department)
+    person, created = _find_or_add(core, args.name, args.employee_no, args.department, actor=actor)
     tally = _Tally()
-    for photo in image_paths(args.photos):
-        tally.take(photo, lambda p=photo: enroller.enrol_photo(person.id, p, largest=args.largest, force=args.force))
-    _drop_if_empty(core, person, created)
+    try:
+        for photo in inputs.images:
+            tally.take(photo, lambda p=photo: enroller.enrol_photo(person.id, p, largest=args.largest,
+                                                                   force=args.force, actor=actor))
+    finally:  # whatever stopped the loop, a person created here never stays without a face
+        _drop_if_empty(core, person, created, actor)
     _print_tally(args, tally, f"{person.name} (id {person.id})")
-    return 1 if tally.failed else 0
+    return 1 if tally.failed or not (tally.enrolled or tally.already) else 0
 
 
 @dataclass
@@ -117,36 +126,43 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise DataError(f"{args.folder}: not a folder; expected DIR/<person>/*.jpg")
     mapping = read_mapping(args.mapping) if args.mapping else {}
-    folders = sorted(p for p in args.folder.iterdir() if p.is_dir())
+    entries = sorted(args.folder.iterdir())
+    folders = [p for p in entries if p.is_dir()]
+    ignored = [(p, "not in a person folder (expected DIR/<person>/*.jpg)") for p in entries if not p.is_dir()]
+    jobs: list[tuple[Path, Path]] = []
+    for folder in folders:
+        found = collect_images([folder], recursive=False)
+        ignored += found.ignored
+        jobs += [(folder, photo) for photo in (found.images[:args.limit] if args.limit else found.images)]
+    Inputs(ignored=ignored).report()
+    if not jobs:
+        raise DataError(f"{args.folder}: no photos in DIR/<person>/ folders; nothing was imported")
     core = Core.open(args.basedir)
+    actor = require_admin(args, core, f"import people from {args.folder}").name
     enroller = core.enroller()
     tally, people = _Tally(), 0
-    jobs = [(folder, photo) for folder in folders for photo in _photos(folder, args.limit)]
     current: tuple[Path, Person, bool] | None = None
-    for folder, photo in progress(jobs, len(jobs), "import", enabled=not args.json):
-        if current is None or current[0] != folder:
-            if current is not None:
-                _drop_if_empty(core, current[1], current[2])
-            row = mapping.get(folder.name, {})
-            current = (folder, *_find_or_add(core, row.get("name") or folder.name.replace("_", " "),
-                                             row.get("employee_no") or None, row.get("department", ""),
-                                             row.get("title", "")))
-            people += 1
-        person = current[1]
-        tally.take(photo, lambda p=photo, pid=person.id: _import_one(enroller, pid, p, args.largest))
-    if current is not None:
-        _drop_if_empty(core, current[1], current[2])
+    try:
+        for folder, photo in progress(jobs, len(jobs), "import", enabled=not args.json):
+            if current is None or current[0] != folder:
+                if current is not None:
+                    _drop_if_empty(core, current[1], current[2], actor)
+                row = mapping.get(folder.name, {})
+                current = (folder, *_find_or_add(core, row.get("name") or folder.name.replace("_", " "),
+                                                 row.get("employee_no") or None, row.get("department", ""),
+                                                 row.get("title", ""), actor=actor))
+                people += 1
+            person = current[1]
+            tally.take(photo, lambda p=photo, pid=person.id: _import_one(enroller, pid, p, args.largest, actor))
+    finally:
+        if current is not None:
+            _drop_if_empty(core, current[1], current[2], actor)
     _print_tally(args, tally, f"{args.folder} ({people} people)")
-    return 0 if tally.enrolled or tally.already or not tally.failed else 1
+    return 0 if tally.enrolled or tally.already else 1
 
 
-def _import_one(enroller: Enroller, person_id: int, photo: Path, largest: bool) -> EnrolResult:
-    return enroller.enrol_photo(person_id, photo, largest=largest, source="import")
-
-
-def _photos(folder: Path, limit: int) -> list[Path]:
-    photos = sorted(p for p in folder.iterdir() if p.is_file() and is_image_path(p))
-    return photos[:limit] if limit else photos
+def _import_one(enroller: Enroller, person_id: int, photo: Path, largest: bool, actor: str) -> EnrolResult:
+    return enroller.enrol_photo(person_id, photo, largest=largest, source="import", actor=actor)
 
 
 def read_mapping(path: Path) -> dict[str, dict[str, str]]:
@@ -162,7 +178,7 @@ def read_mapping(path: Path) -> dict[str, dict[str, str]]:
 
 
 def _find_or_add(core: Core, name: str, employee_no: str | None, department: str = "",
-                 title: str = "") -> tuple[Person, bool]:
+                 title: str = "", actor: str = "cli") -> tuple[Person, bool]:
     """The person with this employee number (or, without one, this exact name) and whether it is new."""
     people = core.gallery.people
     if employee_no:
@@ -181,14 +197,14 @@ def _find_or_add(core: Core, name: str, employee_no: str | None, department: str
             return same[0], False
         if len(same) > 1:
             raise ConfigError(f"several people are called {name!r}; give --employee-no to choose")
-    person = core.gallery.add_person(name, employee_no=employee_no, department=department, title=title, actor="cli")
+    person = core.gallery.add_person(name, employee_no=employee_no, department=department, title=title, actor=actor)
     return person, True
 
 
-def _drop_if_empty(core: Core, person: Person, created: bool) -> None:
+def _drop_if_empty(core: Core, person: Person, created: bool, actor: str) -> None:
     """A person created by this command but left without any face is removed again."""
     if created and core.gallery.people.count_templates(person.id) == 0:
-        core.gallery.delete_person(person.id, actor="cli")
+        core.gallery.delete_person(person.id, actor=actor)
 
 
 def resolve_person(gallery: Gallery, key: str) -> Person:
@@ -239,6 +255,7 @@ def run_show(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     gallery = Core.open_gallery(args.basedir)
     person = resolve_person(gallery, args.person)
+    actor = require_admin(args, gallery, f"remove person {person.id}").name
     if not args.yes:
         if not sys.stdin.isatty():
             raise ConfigError("removing a person deletes all their biometric data; add --yes to confirm")
@@ -246,14 +263,19 @@ def run_remove(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing deleted")
             return 1
-    gallery.delete_person(person.id, actor="cli")
+    erased = gallery.delete_person(person.id, actor=actor)
     print(f"deleted {person.name} (id {person.id}) with all templates, chips and snapshots")
+    if not erased:
+        print("faceapp: another program is still reading the database: the deleted data will be erased "
+              "from disk when the database is next opened", file=sys.stderr)
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     """Chips as PNG files and a people.csv; embeddings never leave the machine this way."""
+    check_output_folder(args.out, "export")
     gallery = Core.open_gallery(args.basedir)
+    require_admin(args, gallery, f"export the gallery to {args.out}")
     args.out.mkdir(parents=True, exist_ok=True)
     people = gallery.people
     count = 0

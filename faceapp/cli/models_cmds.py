@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from tqdm import tqdm
 
-from faceapp.cli.common import add_common, emit_json, load_settings
+from faceapp.cli.common import add_common, emit_json, load_settings, require_admin
 from faceapp.train.history import activate_model, load_history, load_report, rollback
 from faceapp.vision.models import ModelRegistry
 
@@ -67,6 +67,7 @@ def _bar(quiet: bool) -> Callable[[int, int], None] | None:
 
 
 def run_activate(args: argparse.Namespace) -> int:
+    require_admin(args, None, f"activate the model {args.name}")
     result = activate_model(args.basedir, args.name, progress=_bar(args.json))
     if args.json:
         emit_json({k: result[k] for k in ("active", "kind", "templates")})
@@ -76,6 +77,7 @@ def run_activate(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
+    require_admin(args, None, "roll back the active model")
     result = rollback(args.basedir, args.name, args.kind, progress=_bar(args.json))
     if args.json:
         emit_json(result)

@@ -10,9 +10,13 @@ import cv2
 import numpy as np
 
 from faceapp.cli.common import add_common, emit_json, load_settings, open_pipeline
+from faceapp.cli.inputs import check_output_file, check_output_folder
 from faceapp.errors import FaceAppError, ImageError, NoFaceError
 from faceapp.vision.pipeline import FacePipeline
 from faceapp.vision.types import Faces
+
+#: File types ``detect --out`` can write (what OpenCV encodes everywhere).
+ANNOTATED_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +37,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_detect(args: argparse.Namespace) -> int:
+    if args.out:  # checked before any work: a bad place or type is said at once, not after the first photo
+        if len(args.images) == 1 and args.out.suffix:
+            check_output_file(args.out, ANNOTATED_SUFFIXES, "annotated image")
+        else:
+            check_output_folder(args.out, "annotated images")
     overrides = {} if args.threshold is None else {"detect_score_threshold": args.threshold}
     pipeline = open_pipeline(args, **overrides)
     failures = 0

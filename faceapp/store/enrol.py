@@ -36,12 +36,12 @@ import numpy as np
 from faceapp.errors import (
     ConfigError,
     DuplicateFaceError,
-    ImageNotFoundError,
     MultipleFacesError,
     NoFaceError,
     PoorQualityError,
 )
 from faceapp.store.gallery import Gallery
+from faceapp.vision.imageio import read_file
 from faceapp.vision.pipeline import FacePipeline
 from faceapp.vision.quality import blur_score
 
@@ -132,16 +132,13 @@ class Enroller:
             PersonNotFoundError.
         """
         path = Path(photo)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImageNotFoundError(f"{path}: cannot read the photo ({exc.strerror})") from exc
+        data = read_file(path)  # a regular file of bounded size, checked before reading
         self.gallery.people.get(person_id)
         sha256 = hashlib.sha256(data).hexdigest()
         already = set(self.gallery.people.templates_with_sha256(sha256))
         mine = already & {t.id for t in self.gallery.people.templates(person_id)}
         if mine:
-            log.info("%s already enrolled for person %d; skipped", path, person_id)
+            log.info("photo already enrolled for person %d; skipped", person_id)  # no path: it may hold a name
             return EnrolResult(person_id, tuple(sorted(mine)), skipped=True)
         chip, embedding, quality = self._one_face(data, path, largest)
         if check_quality:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from faceapp.errors import ImageDecodeError, ImageNotFoundError, ImageTooLargeError
 
 DEFAULT_MAX_PIXELS = 40_000_000
+DEFAULT_MAX_BYTES = 100_000_000  # no photo a camera takes comes near; refuse before reading
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 
 
@@ -29,9 +31,9 @@ def load_image(source: str | os.PathLike[str] | bytes, max_pixels: int = DEFAULT
         max_pixels: refuse images with more pixels than this (decompression bombs).
 
     Raises:
-        ImageNotFoundError: the path does not exist or is not a file.
+        ImageNotFoundError: the path does not exist or is not a regular file.
         ImageDecodeError: empty, truncated, corrupt, or not an image.
-        ImageTooLargeError: more than ``max_pixels`` pixels.
+        ImageTooLargeError: more than ``max_pixels`` pixels, or a file over :data:`DEFAULT_MAX_BYTES`.
     """
     name, data = _read(source)
     if not data:
@@ -63,16 +65,59 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
+def read_file(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The bytes of a photo file, checked to be a regular file of at most ``max_bytes`` before reading.
+
+    A FIFO, a device (``/dev/zero``), a folder or a huge file is refused up front: opening is
+    non-blocking (a FIFO without writer would hang) and the type and size come from the open file
+    itself, so a file swapped after a check is caught too.
+
+    Raises:
+        ImageNotFoundError: missing, unreadable, or not a regular file.
+        ImageTooLargeError: larger than ``max_bytes``.
+    """
+    name = os.fspath(path)
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError as exc:
+        raise ImageNotFoundError(f"{name}: no such image file") from exc
+    except OSError as exc:
+        raise ImageNotFoundError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageNotFoundError(f"{name}: not a regular file ({_kind(info.st_mode)}); give a photo file")
+        if info.st_size > max_bytes:
+            raise ImageTooLargeError(f"{name}: {info.st_size / 1e6:,.0f} MB is over the limit of "
+                                     f"{max_bytes / 1e6:,.0f} MB for a photo; use a smaller file")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > max_bytes:  # it grew while being read
+            raise ImageTooLargeError(f"{name}: over the limit of {max_bytes / 1e6:,.0f} MB for a photo")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ImageNotFoundError(f"{name}: cannot read the file ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "not a plain file"
+
+
 def _read(source: str | os.PathLike[str] | bytes) -> tuple[str, bytes]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "image data", bytes(source)
-    path = Path(source)
-    if not path.is_file():
-        raise ImageNotFoundError(f"{path}: no such image file")
-    try:
-        return str(path), path.read_bytes()
-    except OSError as exc:
-        raise ImageNotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    return os.fspath(source), read_file(source)
 
 
 def _to_bgr(image: Image.Image, name: str) -> np.ndarray:

@@ -164,10 +164,12 @@ def test_a_v2_database_keeps_its_data_and_never_reuses_ids_after_migration(paths
     database = Database(path)
     try:
         assert database.schema_version == db_module.SCHEMA_VERSION
-        assert database.rows("SELECT id, name, employee_no FROM people ORDER BY id") == [(1, "p1", "E1"), (2, "p2", "E2")]
+        people = database.rows("SELECT id, name, employee_no FROM people ORDER BY id")
+        assert people == [(1, "p1", "E1"), (2, "p2", "E2")]
         assert database.rows("SELECT id, person_id FROM templates ORDER BY id") == [(10, 1), (20, 2)]
         assert database.rows("SELECT template_id FROM embeddings ORDER BY 1") == [(10,), (20,)]
-        assert database.scalar("SELECT COUNT(*) FROM events") == 2 and database.scalar("SELECT COUNT(*) FROM audit") == 3
+        assert database.scalar("SELECT COUNT(*) FROM events") == 2
+        assert database.scalar("SELECT COUNT(*) FROM audit") == 3
         for table in ("people", "templates", "events", "audit", "users"):
             sql = database.scalar("SELECT sql FROM sqlite_master WHERE name = ?", (table,))
             assert "AUTOINCREMENT" in sql, table
