@@ -152,9 +152,12 @@ class LiveService:
         del old
         with self._lock:
             rules = DeskRules.from_dict(new.desk_rules)
-            if self.checkins is not None:
-                self.checkins.set_rules(rules)
+            if self.checkins is not None and (rules != self.checkins.desk.rules or new.camera_name != self.camera):
+                self.checkins.set_rules(rules)  # the desk restarts its tracks: they need fresh looks
                 self.checkins.camera = new.camera_name
+                for track in self.recognizer.tracker.tracks:
+                    track.settled = False
+                    track.looks.clear()
             self.camera = new.camera_name
             self.recognizer.policy = policy_for(rules if self.checkins else None, self.options.embed_every)
 
