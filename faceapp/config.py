@@ -20,7 +20,9 @@ from faceapp.errors import ConfigError
 log = logging.getLogger(__name__)
 
 ENV_HOME = "FACEAPP_HOME"
-SETTINGS_VERSION = 2
+SETTINGS_VERSION = 3
+#: Offered false-accept rates per identification attempt (the open-set operating point).
+FALSE_ACCEPT_TARGETS = (0.001, 0.005, 0.01)
 _PROVIDERS = ("auto", "cpu", "cuda")
 #: Interface languages: code -> name shown in the settings dialog (in its own language).
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -78,8 +80,11 @@ class Settings:
     """Recognition settings. Thresholds are cosine similarities of L2-normalised embeddings.
 
     ``match_threshold`` decides ``faceapp compare`` (one photo against one: 3e-3 false accepts per
-    comparison on lfw-dev); ``accept_threshold`` and ``unknown_threshold`` are the gallery's open-set
-    decision (see :mod:`faceapp.store.gallery` for the false-accept rates they mean). ``timezone``
+    comparison on lfw-dev). The gallery's open-set decision aims at ``false_accept_target``, the
+    chance per attempt that a never-enrolled face is accepted as someone: its thresholds follow from
+    the embedder's calibration and the number of enrolled people (:mod:`faceapp.store.decision`).
+    ``pin_thresholds`` makes an expert's raw ``accept_threshold``/``unknown_threshold`` apply instead
+    (they also apply to an embedder without calibration). ``timezone``
     is the desk's IANA zone ("" = the system's); ``desk_rules`` holds
     :class:`faceapp.attendance.DeskRules` fields that differ from their defaults.
 
@@ -104,6 +109,8 @@ class Settings:
     match_threshold: float = 0.30
     accept_threshold: float = 0.42
     unknown_threshold: float = 0.30
+    false_accept_target: float = 0.005
+    pin_thresholds: bool = False
     timezone: str = ""
     camera_name: str = "desk-1"
     desk_rules: dict[str, Any] = field(default_factory=dict)
@@ -127,6 +134,8 @@ class Settings:
             raise ConfigError("match_threshold is a cosine similarity: between -1 and 1")
         if not -1.0 <= self.unknown_threshold <= self.accept_threshold <= 1.0:
             raise ConfigError("thresholds must satisfy -1 <= unknown_threshold <= accept_threshold <= 1")
+        if not 0.0 < self.false_accept_target <= 0.1:
+            raise ConfigError("false_accept_target is a rate per attempt: above 0 and at most 0.1 (10 %)")
         if self.threads < 0 or self.min_face_px < 0 or self.max_image_pixels <= 0:
             raise ConfigError("threads and min_face_px must be >= 0, max_image_pixels > 0")
         self._validate_additions()
@@ -200,8 +209,22 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 derives the accept threshold from a target false-accept rate and the gallery size.
+
+    A version-2 accept threshold other than the old default 0.42 was chosen by someone: it stays
+    in force as a pinned threshold (``pin_thresholds``); the default one gives way to the target.
+    """
+    try:
+        accept = float(data["accept_threshold"])
+    except (KeyError, TypeError, ValueError):  # absent (default) or invalid (validation reports it)
+        accept = 0.42
+    data.setdefault("pin_thresholds", abs(accept - 0.42) > 1e-9)
+    return data
+
+
 #: ``_STEPS[v]`` brings settings from version ``v`` to ``v + 1``.
-_STEPS = {1: _v1_to_v2}
+_STEPS = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def _migrate(data: dict[str, Any]) -> dict[str, Any]:

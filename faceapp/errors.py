@@ -32,7 +32,11 @@ class NoFaceError(FaceAppError):
 
 
 class MultipleFacesError(FaceAppError):
-    """Several faces were found where exactly one was required."""
+    """Several faces were found where exactly one was required (``boxes``: the rival faces)."""
+
+    def __init__(self, message: str, boxes: tuple[tuple[float, float, float, float], ...] = ()) -> None:
+        super().__init__(message)
+        self.boxes = boxes
 
 
 class ModelError(FaceAppError):
@@ -72,7 +76,17 @@ class DuplicatePersonError(FaceAppError):
 
 
 class DuplicateFaceError(FaceAppError):
-    """The face already matches a different enrolled person (enrol with ``force`` to override)."""
+    """The face already matches a different enrolled person (enrol with ``force`` to override).
+
+    ``other_person_id``, ``other_name`` and ``score`` say whom it matched and how closely.
+    """
+
+    def __init__(self, message: str, other_person_id: int | None = None, other_name: str | None = None,
+                 score: float | None = None) -> None:
+        super().__init__(message)
+        self.other_person_id = other_person_id
+        self.other_name = other_name
+        self.score = score
 
 
 class PoorQualityError(FaceAppError):

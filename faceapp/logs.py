@@ -77,18 +77,15 @@ def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: boo
     call are replaced.
     """
     restrict_umask()
+    shutdown()
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
-    for handler in [h for h in root.handlers if getattr(h, "_faceapp", False)]:
-        root.removeHandler(handler)
-        handler.close()
     if console:
         stream = logging.StreamHandler(sys.stderr)
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter(console_format))
         _own(root, stream)
     install_excepthooks()
-    _state["file"] = None
     try:
         paths = basedir if isinstance(basedir, Paths) else Paths.resolve(basedir)
         make_dirs(paths.logs)
@@ -104,6 +101,15 @@ def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: boo
     _own(root, handler)
     _state["file"] = path
     return path
+
+
+def shutdown() -> None:
+    """Remove and close the handlers :func:`setup` added (tests; a program simply exits)."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_faceapp", False)]:
+        root.removeHandler(handler)
+        handler.close()
+    _state["file"] = None
 
 
 def log_file() -> Path | None:
@@ -143,7 +149,8 @@ def install_excepthooks() -> None:
         if issubclass(kind, KeyboardInterrupt):
             previous_main(kind, value, tb)
             return
-        _report("main thread", kind, value, tb)
+        current = threading.current_thread()  # Qt reports errors of its threads here too
+        _report("main thread" if current is threading.main_thread() else f"thread {current.name}", kind, value, tb)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:

@@ -34,6 +34,12 @@ def lfw_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def celeba_dir() -> Path:
+    """``celeba-dev``: in-the-wild CelebA photos, 100 identities, some with several faces."""
+    return _need(DATA / "celeba-dev")
+
+
+@pytest.fixture(scope="session")
 def wider_dir() -> Path:
     """``wider-dev``: 40 WIDER FACE validation images with ground truth."""
     return _need(DATA / "wider-dev")

@@ -19,7 +19,8 @@ from faceapp.errors import ConfigError
 
 def test_defaults_are_valid_and_current() -> None:
     settings = Settings()
-    assert settings.version == SETTINGS_VERSION == 2
+    assert settings.version == SETTINGS_VERSION == 3
+    assert (settings.false_accept_target, settings.pin_thresholds) == (0.005, False)
     assert (settings.provider, settings.language, settings.admin_lock_minutes) == ("auto", "en", 5)
     assert (settings.camera_source, settings.camera_width, settings.camera_height) == ("0", 0, 0)
     assert settings.data_dir == "" and settings.desk_rules == {}
@@ -62,6 +63,21 @@ def test_version_1_files_are_migrated(tmp_path: Path) -> None:
     assert (settings.provider, settings.accept_threshold, settings.camera_name) == ("cpu", 0.5, "gate")
     assert settings.language == "zh_CN"  # renamed from "locale"
     assert settings.admin_lock_minutes == 5 and settings.camera_source == "0"  # new fields: defaults
+
+
+@pytest.mark.parametrize(("accept", "pinned"), [(0.42, False), (0.47, True), (None, False)])
+def test_version_2_files_keep_a_chosen_threshold_pinned(accept: float | None, pinned: bool) -> None:
+    old = {"version": 2, "unknown_threshold": 0.3, **({} if accept is None else {"accept_threshold": accept})}
+    settings = Settings.from_dict(old)
+    assert (settings.version, settings.pin_thresholds) == (3, pinned)
+    assert settings.accept_threshold == (0.42 if accept is None else accept)
+    assert settings.false_accept_target == 0.005
+
+
+@pytest.mark.parametrize("target", [0.0, -0.01, 0.2])
+def test_false_accept_target_must_be_a_small_rate(target: float) -> None:
+    with pytest.raises(ConfigError, match="false_accept_target"):
+        Settings(false_accept_target=target)
 
 
 def test_files_without_a_version_are_read_as_version_1() -> None:

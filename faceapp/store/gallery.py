@@ -1,28 +1,17 @@
 """The gallery: enrolled people's templates, searched for the best person with an open-set decision.
 
-A face's score for a person is the **mean of its two best template scores** with that person (the
-single score when only one template is found). Measured on lfw-dev (1,181 photos, our pipeline:
-RetinaFace-mnet0.25 + MobileFaceNet-ArcFace-512, ``benchmarks/bench_gallery.py calibrate``), with
-two enrolled photos per person (91 people), the remaining 571 photos as probes and the 428 photos
-of never-enrolled people as impostors: rank-1 is 0.998 for both rules, and at 1 % false-positive
-identification rate the mean-of-top-2 detects 0.990 of probes against 0.986 for the max.
+A face's score for a person is its **best template score** with that person (:func:`aggregate`).
+Measured on lfw-dev + celeba-dev (200 people enrolled with 2 photos each, their other photos as
+probes, the photos of everyone else as strangers, 8 draws; ``benchmarks/bench_identification.py``):
+at 0.5 % strangers accepted, the best score identified 0.903 of probes, the mean of the two best
+0.901 (0.927 against 0.921 at 1 %); adding a quarter of the margin to the runner-up person gained
+0.008 but its false accepts cannot be derived from pair scores, so the plain best score is kept.
 
-Default thresholds (cosine similarity), from the impostor score distribution of all 689,383
-different-person photo pairs of lfw-dev (and 7,407 same-person pairs):
-
-=====================  =======  ==========================================  ====================
-threshold              value    false-accept rate (one comparison)          true-accept rate
-=====================  =======  ==========================================  ====================
-``accept``             0.42     7.1e-5 (~1 in 14,000)                       0.974
-``unknown``            0.30     3.3e-3 (~1 in 300)                          0.995
-=====================  =======  ==========================================  ====================
-
-At or above ``accept`` the verdict is ACCEPT; below ``unknown`` it is UNKNOWN; between, UNCERTAIN
-(do not act; ask for another look). A gallery of G people multiplies the per-comparison
-false-accept rate by up to G for a never-enrolled face: against the 91 enrolled lfw-dev people,
-0.47 % of never-enrolled photos (2 of 428) reached ``accept`` with the mean-of-top-2 rule (1.4 %
-with the max rule) and none reached 0.47; so large sites should raise ``accept`` (0.486 is the
-1-in-100,000 point of the pair distribution). Only active people are searched.
+The decision thresholds are not constants: they follow from the operating point
+(:class:`~faceapp.store.decision.OperatingPoint`): a target false-accept rate per attempt, the
+embedder's calibration and the number of searchable people, recomputed whenever that number
+changes (:attr:`Gallery.thresholds`). An expert may pin raw thresholds instead. Only active people
+are searched.
 """
 
 from __future__ import annotations
@@ -31,25 +20,24 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from faceapp.config import Paths
-from faceapp.errors import ConfigError
 from faceapp.records import Identification, Person, Verdict
 from faceapp.store import audit
 from faceapp.store.audit import AuditLog
 from faceapp.store.db import Database
+from faceapp.store.decision import DEFAULT_ACCEPT as DEFAULT_ACCEPT  # re-exported
+from faceapp.store.decision import DEFAULT_UNKNOWN as DEFAULT_UNKNOWN  # re-exported
+from faceapp.store.decision import OperatingPoint, Thresholds
 from faceapp.store.events import Events
 from faceapp.store.index import IndexParams, TemplateIndex, index_files, open_index
 from faceapp.store.people import People, put_embedding
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ACCEPT = 0.42
-DEFAULT_UNKNOWN = 0.30
 DEFAULT_K = 20  # templates fetched per query before grouping by person
 REFINE = 8  # most people rescored on all their templates per query
 INDEX_DIR = "index"
@@ -68,24 +56,6 @@ class ChipEmbedder(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Open-set decision thresholds on the aggregated cosine score (see the module docstring)."""
-
-    accept: float = DEFAULT_ACCEPT
-    unknown: float = DEFAULT_UNKNOWN
-
-    def __post_init__(self) -> None:
-        if not -1.0 <= self.unknown <= self.accept <= 1.0:
-            raise ConfigError("thresholds must satisfy -1 <= unknown <= accept <= 1")
-
-    def verdict(self, score: float) -> Verdict:
-        """ACCEPT, UNCERTAIN or UNKNOWN for an aggregated score."""
-        if score >= self.accept:
-            return Verdict.ACCEPT
-        return Verdict.UNKNOWN if score < self.unknown else Verdict.UNCERTAIN
-
-
 def model_name(embedder: Any) -> str:
     """The model id of an embedder or pipeline (``spec.name``)."""
     inner = getattr(embedder, "embedder", embedder)
@@ -100,14 +70,13 @@ def aggregate(persons: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]
         scores: (k,) template scores, descending.
 
     Returns:
-        ``(person_id, score)`` pairs, the score being the mean of the person's two best templates.
+        ``(person_id, score)`` pairs, the score being the person's best template score.
     """
-    best: dict[int, list[float]] = {}
+    best: dict[int, float] = {}
     for person, score in zip(persons.tolist(), scores.tolist(), strict=True):
-        top = best.setdefault(person, [])
-        if len(top) < 2:
-            top.append(score)
-    return sorted(((p, sum(s) / len(s)) for p, s in best.items()), key=lambda item: -item[1])
+        if person not in best or score > best[person]:
+            best[person] = score
+    return sorted(best.items(), key=lambda item: -item[1])
 
 
 class _Owners:
@@ -139,15 +108,19 @@ class Gallery:
         paths: the data folders (index files and snapshots live below ``paths.data``).
         model: the active embedding model id (e.g. ``pipeline.info.embedder``).
         dim: its embedding size.
-        thresholds: the open-set decision thresholds.
+        thresholds: pinned decision thresholds (overrides ``operating``).
         params: exact/approximate search settings.
+        operating: the operating point (target rate and calibration); default: pinned defaults.
     """
 
     def __init__(self, database: Database, paths: Paths, model: str, dim: int,
-                 thresholds: Thresholds | None = None, params: IndexParams | None = None) -> None:
+                 thresholds: Thresholds | None = None, params: IndexParams | None = None,
+                 operating: OperatingPoint | None = None) -> None:
         self.database = database
         self.paths = paths
-        self.thresholds = thresholds or Thresholds()
+        self._operating = OperatingPoint(pinned=thresholds, pin=True) if thresholds else (
+            operating or OperatingPoint(pin=True))
+        self._thresholds_for: tuple[tuple[int, int], Thresholds] | None = None
         self.params = params or IndexParams()
         self.people = People(database)
         self.events = Events(database, paths)
@@ -179,6 +152,36 @@ class Gallery:
     @property
     def dim(self) -> int:
         return self._dim
+
+    # -- decision ------------------------------------------------------------------------------
+    @property
+    def operating(self) -> OperatingPoint:
+        """How thresholds are chosen (see :mod:`faceapp.store.decision`)."""
+        return self._operating
+
+    @operating.setter
+    def operating(self, value: OperatingPoint) -> None:
+        with self._lock:
+            self._operating, self._thresholds_for = value.for_model(self._model), None
+
+    def searchable_people(self) -> int:
+        """Active people with at least one template of the active model."""
+        return len(self._owner.templates)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The decision thresholds for the current number of searchable people and templates."""
+        size = (self.searchable_people(), len(self._owner.person))
+        cached = self._thresholds_for
+        if cached is None or cached[0] != size:
+            cached = (size, self._operating.thresholds(*size))
+            self._thresholds_for = cached
+        return cached[1]
+
+    @thresholds.setter
+    def thresholds(self, value: Thresholds) -> None:
+        """Pin raw thresholds (the expert's override)."""
+        self.operating = OperatingPoint(self._operating.target, self._operating.calibration, value, pin=True)
 
     @property
     def index(self) -> TemplateIndex:
@@ -230,10 +233,9 @@ class Gallery:
     def _ranked(self, query: np.ndarray, ids: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
         """People among a query's best templates, best first, the leading ones scored exactly.
 
-        A person's score from the top-k templates is an upper bound of their true score (when only
-        one of their templates is among them it is their maximum, not the mean of their two best),
-        so people are rescored from all their templates, in order of that bound, until the bound
-        falls below the runner-up's true score (at most :data:`REFINE` people).
+        An approximate index may miss a person's best template, so the leading people are rescored
+        from all their templates, until the next one's bound falls below the runner-up's exact
+        score (at most :data:`REFINE` people).
         """
         ranked = aggregate(np.array([self._owner.person[int(t)] for t in ids], np.int64), scores)
         refined: list[tuple[int, float]] = []
@@ -241,8 +243,8 @@ class Gallery:
             if len(refined) >= 2 and bound <= sorted(s for _, s in refined)[-2]:
                 return sorted(refined, key=lambda item: -item[1]) + ranked[n:]
             template_ids = sorted(self._owner.templates[person])
-            exact = sorted((self._index.vectors(np.array(template_ids, np.int64)) @ query).tolist())[-2:]
-            refined.append((person, sum(exact) / len(exact)))
+            exact = float(np.max(self._index.vectors(np.array(template_ids, np.int64)) @ query))
+            refined.append((person, exact))
         return sorted(refined, key=lambda item: -item[1]) + ranked[REFINE:]
 
     def _names(self, person_ids: set[int]) -> dict[int, str]:

@@ -12,11 +12,14 @@ import cv2
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from faceapp import logs
 from faceapp.config import Paths, Settings
 from faceapp.errors import FaceAppError
 from faceapp.store.backup import apply_pending_restore
 from faceapp.ui import add_gui_arguments
 from faceapp.ui.assembly import attach_admin
+from faceapp.ui.dialogs.crash import CrashReporter
+from faceapp.ui.fonts import register_bundled_fonts
 from faceapp.ui.i18n import install_language
 from faceapp.ui.main_window import APP_NAME, MainWindow, app_icon
 from faceapp.ui.services import LiveOptions, Services
@@ -30,12 +33,14 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     """The process's QApplication (created once; reused when it exists, e.g. under pytest-qt)."""
     app = QApplication.instance()
     if isinstance(app, QApplication):
+        register_bundled_fonts(app)
         return app
     app = QApplication(list(argv) if argv is not None else [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setStyle("Fusion")
     app.setWindowIcon(app_icon())
+    register_bundled_fonts(app)  # Chinese texts on machines without CJK fonts
     return app
 
 
@@ -74,9 +79,11 @@ def run_from_args(args: argparse.Namespace) -> int:
     apply_pending_restore(paths.with_data_dir(startup.data_dir).data)  # before the database opens
     translations = install_language(app, startup.language)  # before any widget is built
     services = Services.create(basedir)
+    reporter: CrashReporter | None = None
     try:
         services.live = LiveOptions(seconds_per_image=args.seconds_per_image)
         window = MainWindow(services)
+        reporter = CrashReporter(window)  # uncaught errors: logged, then shown with the end of the log
         parts = attach_admin(window, services, app)
         window.show()
         window.open_source(args.source if args.source else services.settings.camera_source)
@@ -90,6 +97,8 @@ def run_from_args(args: argparse.Namespace) -> int:
         parts.attendance.shutdown()
         return code
     finally:
+        if reporter is not None:
+            reporter.close()
         del translations
         services.close()
 
@@ -110,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_gui(argv: Sequence[str] | None = None) -> int:
-    """Entry point: parse ``argv``, set up console logging, run the app; the exit status."""
+    """Entry point: parse ``argv``, set up logging (console, private log file, crash hooks), run the app."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="faceapp: %(levelname)s: %(name)s: %(message)s")
+    logs.setup(args.basedir)
     try:
         return run_from_args(args)
     except FaceAppError as exc:

@@ -19,6 +19,7 @@ import onnxruntime as ort
 
 from faceapp.bundled import bundled_dir
 from faceapp.errors import ModelError, ModelIntegrityError, ModelNotFoundError
+from faceapp.vision.calibration import Calibration
 from faceapp.vision.runtime import ProviderInfo, create_session
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class ModelSpec:
     source: str = ""
     bundled: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: An embedder's measured score distributions (``faceapp eval calibrate``); None if never measured.
+    calibration: Calibration | None = None
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], folder: Path, bundled: bool) -> ModelSpec:
@@ -83,6 +86,7 @@ class ModelSpec:
                 source=str(entry.get("source", "")),
                 bundled=bundled,
                 extra=dict(entry.get("extra", {})),
+                calibration=Calibration.from_dict(entry["calibration"]) if entry.get("calibration") else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(

@@ -25,6 +25,9 @@ import numpy as np
 
 from faceapp.vision.constants import ARCFACE_TEMPLATE
 
+#: The figures :func:`assess` measures, in a fixed order (for tables of many faces).
+QUALITY_KEYS = ("size", "eye_dist", "blur", "yaw", "pitch", "roll", "brightness", "contrast", "score")
+
 #: Where the nose sits between eye line and mouth line on a frontal face (ArcFace template).
 _FRONTAL_NOSE_DEPTH = float(
     (ARCFACE_TEMPLATE[2, 1] - ARCFACE_TEMPLATE[:2, 1].mean())

@@ -210,6 +210,29 @@
     </message>
   </context>
   <context>
+    <name>CrashDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/crash.py" line="29" />
+      <source>Unexpected error</source>
+      <translation>意外错误</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/crash.py" line="31" />
+      <source>faceapp ran into an unexpected error (a bug). Your data is safe; what was being done may not have finished. Please send the log file to support.</source>
+      <translation>faceapp 遇到了意外错误（程序缺陷）。您的数据是安全的，但正在进行的操作可能没有完成。请将日志文件发送给技术支持。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/crash.py" line="37" />
+      <source>no log file could be written</source>
+      <translation>无法写入日志文件</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/crash.py" line="38" />
+      <source>Log file: {path}</source>
+      <translation>日志文件：{path}</translation>
+    </message>
+  </context>
+  <context>
     <name>EnrolDialog</name>
     <message>
       <location filename="../../faceapp/ui/dialogs/enrol.py" line="61" />
