@@ -1,0 +1,75 @@
+"""The scripted scenario: an import, two check-in desks and a removal at once on one data folder.
+
+Every process must finish (exit 0, no "database is locked"), nobody may be checked in twice
+within the cooldown, and the database must pass SQLite's integrity check.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.live.conftest import lfw_photo
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+CLI = [sys.executable, "-m", "faceapp"]
+IMPORTED = ["Hugo_Chavez", "Lleyton_Hewitt", "Nestor_Kirchner", "Ricardo_Lagos", "Gray_Davis", "Paul_Bremer"]
+COOLDOWN_S = 300.0  # the default desk rule
+
+
+def _cli(*argv: str, basedir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([*CLI, *argv, "--basedir", str(basedir)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_import_two_desks_and_a_removal_at_once(basedir: Path, lfw_dir: Path, tmp_path: Path) -> None:
+    for name, employee in (("Tom_Ridge", "E1"), ("Jeremy_Greenstock", "E2")):
+        done = subprocess.run([*CLI, "enroll", "--name", name.replace("_", " "), "--employee-no", employee,
+                               str(lfw_photo(lfw_dir, name, 1)), str(lfw_photo(lfw_dir, name, 2)),
+                               "--basedir", str(basedir)], capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr
+    folder = tmp_path / "import"
+    folder.mkdir()
+    for name in IMPORTED:
+        (folder / name).symlink_to(lfw_dir / "images" / name, target_is_directory=True)
+    photos = [str(lfw_photo(lfw_dir, name, n)) for n in (3, 4, 5, 6) for name in ("Tom_Ridge", "Jeremy_Greenstock")]
+
+    runs = {
+        "import": _cli("gallery", "import", str(folder), "--limit", "3", basedir=basedir),
+        "desk-a": _cli("recognize", *photos * 3, "--checkin", "--json", basedir=basedir),
+        "desk-b": _cli("recognize", *photos * 3, "--checkin", "--json", basedir=basedir),
+    }
+    first = runs["desk-a"].stdout.readline()  # the desks are recognising: now remove someone they see
+    runs["remove"] = _cli("gallery", "remove", "E2", "--yes", basedir=basedir)
+    outputs = {name: run.communicate(timeout=600) for name, run in runs.items()}
+    outputs["desk-a"] = (first + outputs["desk-a"][0], outputs["desk-a"][1])
+    codes = {name: run.returncode for name, run in runs.items()}
+    assert codes == dict.fromkeys(runs, 0), {n: err[-2000:] for n, (_, err) in outputs.items()}
+    for name, (_, err) in outputs.items():
+        assert "locked" not in err and "busy" not in err, (name, err)
+        assert "no person with id" not in err, (name, err)
+    for desk in ("desk-a", "desk-b"):
+        assert all("events" in json.loads(line) for line in outputs[desk][0].splitlines())
+
+    db = sqlite3.connect(basedir / "data" / "faceapp.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = db.execute("SELECT person_id, kind, time FROM events WHERE kind IN ('check_in', 'check_out') "
+                          "AND person_id IS NOT NULL ORDER BY person_id, time").fetchall()
+        people = {name for (name,) in db.execute("SELECT name FROM people")}
+    finally:
+        db.close()
+    assert "Jeremy Greenstock" not in people and "Tom Ridge" in people
+    seen = [json.loads(line)["name"] for line in outputs["desk-b"][0].splitlines()]
+    assert seen[-1] != "Jeremy Greenstock" and "Jeremy Greenstock" in seen  # noticed the removal meanwhile
+    assert len([r for r in rows if r[0] is not None]) >= 1  # Tom Ridge was checked in...
+    for (person, _, first), (other, _, second) in zip(rows, rows[1:], strict=False):
+        if person == other:  # ...and never twice within the cooldown, whichever desk saw him
+            gap = datetime.fromisoformat(second) - datetime.fromisoformat(first)
+            assert gap.total_seconds() >= COOLDOWN_S, rows
