@@ -51,6 +51,17 @@ class ModelIntegrityError(ModelError):
     """The model file's checksum or signature does not match its manifest."""
 
 
+class ModelMismatchError(ModelError):
+    """Embeddings of one model were compared with another model's (``query_model``, ``gallery_model``)."""
+
+    def __init__(self, query_model: str, gallery_model: str) -> None:
+        super().__init__(f"these face embeddings come from model {query_model!r} but the gallery searches "
+                         f"{gallery_model!r}; embeddings of different models cannot be compared "
+                         "(restart the live view after switching models)")
+        self.query_model = query_model
+        self.gallery_model = gallery_model
+
+
 class ConfigError(FaceAppError):
     """Settings or command arguments are invalid."""
 
@@ -103,3 +114,7 @@ class EventNotFoundError(FaceAppError):
 
 class ResourceNotFoundError(FaceAppError):
     """A file that ships with faceapp (a font, an icon...) is missing from the installation."""
+
+
+class AccessNotFoundError(FaceAppError):
+    """No door or access level has that name or id."""

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from faceapp.config import Paths
+from faceapp.errors import ModelMismatchError
 from faceapp.records import Identification, Person, Verdict
 from faceapp.store import audit
 from faceapp.store.audit import AuditLog
@@ -129,6 +130,8 @@ class Gallery:
         self._deferred = 0
         self._model, self._dim = model, dim
         self._index, self._owner = self._open_index(model, dim)
+        self._data_version = database.scalar("PRAGMA data_version")
+        self._fingerprint = self._searchable_fingerprint()
         if database.get_meta(ACTIVE_MODEL_KEY) != model:
             database.set_meta(ACTIVE_MODEL_KEY, model)
         missing = self.missing_embeddings()
@@ -197,19 +200,26 @@ class Gallery:
         return len(self._index)
 
     # -- search --------------------------------------------------------------------------------
-    def identify(self, embeddings: np.ndarray, k: int = DEFAULT_K) -> list[Identification]:
+    def identify(self, embeddings: np.ndarray, k: int = DEFAULT_K, *, model: str | None = None) -> list[Identification]:
         """The best enrolled person for each face, with margin and verdict.
 
         Args:
             embeddings: (N, D) unit vectors of the active model.
             k: templates fetched per face before grouping by person (raise it when people have
                 many templates each, so that the runner-up person is still among them).
+            model: the model that produced ``embeddings`` (or an ``embeddings.model`` attribute);
+                live recognition and the CLI always say it.
 
         Returns:
             One :class:`Identification` per row; person ``None`` and score 0 when the gallery is empty.
+
+        Raises:
+            ModelMismatchError: the embeddings come from another model than the one searched.
         """
-        embeddings = np.asarray(embeddings, np.float32).reshape(-1, self._dim)
         with self._lock:
+            self._check_model(model or getattr(embeddings, "model", None))
+            self.refresh_if_changed()
+            embeddings = np.asarray(embeddings, np.float32).reshape(-1, self._dim)
             ids, scores = self._index.search(embeddings, k)
             ranked = [self._ranked(q, row, s) for q, row, s in zip(embeddings, ids, scores, strict=True)]
         names = self._names({r[0][0] for r in ranked if r})
@@ -223,12 +233,44 @@ class Gallery:
                                           self.thresholds.verdict(score)))
         return results
 
-    def rank(self, embedding: np.ndarray, k: int = DEFAULT_K) -> list[tuple[int, float]]:
+    def rank(self, embedding: np.ndarray, k: int = DEFAULT_K, *, model: str | None = None) -> list[tuple[int, float]]:
         """``(person_id, aggregated score)`` of the people nearest to one embedding, best first."""
-        query = np.asarray(embedding, np.float32).reshape(self._dim)
         with self._lock:
+            self._check_model(model or getattr(embedding, "model", None))
+            query = np.asarray(embedding, np.float32).reshape(self._dim)
             ids, scores = self._index.search(query[None], k)
             return self._ranked(query, ids[0], scores[0])
+
+    def _check_model(self, model: str | None) -> None:
+        if model is not None and model != self._model:
+            raise ModelMismatchError(model, self._model)
+
+    def refresh_if_changed(self) -> bool:
+        """Reload the searchable templates when another process changed them; True if reloaded.
+
+        ``PRAGMA data_version`` moves when another connection commits; only when the active
+        people's templates of this model differ (not for mere events) is the index rebuilt from
+        SQLite, so people removed or enrolled by another process are noticed before a search.
+        """
+        with self._lock:
+            version = self.database.scalar("PRAGMA data_version")
+            if version == self._data_version:
+                return False
+            self._data_version = version
+            fingerprint = self._searchable_fingerprint()
+            if fingerprint == self._fingerprint:
+                return False
+            self._index, self._owner = self._open_index(self._model, self._dim)
+            self._fingerprint = fingerprint
+        log.info("gallery changed by another program: %d templates searchable now", len(self._index))
+        return True
+
+    def _searchable_fingerprint(self) -> tuple[Any, ...]:
+        row = self.database.rows(
+            "SELECT COUNT(*), TOTAL(e.template_id), MAX(e.template_id) FROM embeddings e "
+            "JOIN templates t ON t.id = e.template_id JOIN people p ON p.id = t.person_id "
+            "WHERE e.model = ? AND p.active = 1", (self._model,))[0]
+        return tuple(row)
 
     def _ranked(self, query: np.ndarray, ids: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
         """People among a query's best templates, best first, the leading ones scored exactly.
