@@ -33,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(wider)
     wider.set_defaults(func=run_wider)
 
+    from faceapp.cli.eval_liveness import add_liveness_parser
+
+    add_liveness_parser(ev_sub)
+
 
 def _bar(args: argparse.Namespace, label: str) -> tqdm | None:
     if args.json or not sys.stderr.isatty():

@@ -1,0 +1,229 @@
+"""The liveness GATE stage: a photo or a screen must not check anyone in or open a door.
+
+Per camera a mode (settings ``liveness_mode`` and ``liveness_camera_modes``):
+
+* ``off`` - nothing is scored;
+* ``log`` - every track is scored and a suspected spoof is stored as an event, but nothing is held back;
+* ``block`` - a look counts for the desk only once its track is judged LIVE; a track judged SPOOF
+  never checks in and stores one "spoof suspected" event (evidence crop + scores).
+
+The verdict of a track comes from :class:`~faceapp.vision.liveness_track.TrackEvidence` (the rule
+``faceapp eval liveness`` measures per presentation), optionally AND an active
+:class:`~faceapp.vision.liveness_track.Challenge` (blink and/or head turn within a time limit).
+
+For other stages (doors: issue "access control") the verdict is in the track's extras:
+``ctx.extras["live"]`` is ``"live"``, ``"spoof"`` or ``"pending"`` (absent when the camera's mode
+is off), ``ctx.extras["liveness"]`` the decision score; or ask :meth:`LivenessStage.verdict`.
+While a challenge runs, ``extras["challenge"]`` lists the actions still asked for and
+``extras["challenge_left"]`` the seconds left (the live page prompts with them).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from faceapp.config import Settings
+from faceapp.live.checkins import crop
+from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
+from faceapp.records import Event, EventKind, Verdict
+from faceapp.store.events import Events
+from faceapp.store.liveness import SPOOF_NOTE, LivenessEvidence, record
+from faceapp.vision.eyes import EyeStateModel
+from faceapp.vision.landmarks68 import LandmarkModel
+from faceapp.vision.liveness import DEFAULT_THRESHOLD, LivenessModel, threshold_for
+from faceapp.vision.liveness_track import Challenge, ChallengeSpec, LiveVerdict, TrackEvidence, TrackPolicy
+
+log = logging.getLogger(__name__)
+
+MODES = ("off", "log", "block")
+CHALLENGES = ("off", "blink", "turn", "blink+turn")
+
+
+@dataclass(frozen=True)
+class LivenessConfig:
+    """What the stage does, from the settings."""
+
+    default_mode: str = "off"
+    camera_modes: Mapping[str, str] = field(default_factory=dict)
+    policy: TrackPolicy = field(default_factory=TrackPolicy)
+    challenge: ChallengeSpec | None = None
+
+    def __post_init__(self) -> None:
+        for mode in (self.default_mode, *self.camera_modes.values()):
+            if mode not in MODES:
+                raise ValueError(f"liveness mode must be one of {', '.join(MODES)}, not {mode!r}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LivenessConfig:
+        threshold = threshold_for(getattr(settings, "liveness_target_bpcer", 0.01)).threshold
+        return cls(
+            default_mode=getattr(settings, "liveness_mode", "off"),
+            camera_modes=dict(getattr(settings, "liveness_camera_modes", {}) or {}),
+            policy=TrackPolicy(threshold=threshold),
+            challenge=ChallengeSpec.parse(getattr(settings, "liveness_challenge", "off"),
+                                          getattr(settings, "liveness_challenge_seconds", 6.0)),
+        )
+
+    def with_threshold(self, threshold: float) -> LivenessConfig:
+        return replace(self, policy=replace(self.policy, threshold=threshold))
+
+    def mode_for(self, camera: str) -> str:
+        return self.camera_modes.get(camera, self.default_mode)
+
+
+@dataclass(eq=False)
+class _TrackState:
+    evidence: TrackEvidence
+    challenge: Challenge | None
+    verdict: LiveVerdict = LiveVerdict.PENDING
+    reported: bool = False
+    scores: list[float] = field(default_factory=list)
+
+
+class LivenessStage(Stage):
+    """Scores every tracked face, decides each track, holds back and reports spoofs.
+
+    Args:
+        model: the passive model.
+        config: modes, policy and challenge.
+        events: where "spoof suspected" events go (``None``: nothing is stored).
+        eyes, landmarks: needed only for a challenge (blink / head turn).
+        zone: the desk's IANA zone for stored events.
+    """
+
+    name = "liveness"
+    phase = Phase.GATE
+
+    def __init__(self, model: LivenessModel, config: LivenessConfig | None = None, events: Events | None = None,
+                 eyes: EyeStateModel | None = None, landmarks: LandmarkModel | None = None, zone: str = "UTC",
+                 operator: str | None = None) -> None:
+        self.model = model
+        self.config = config or LivenessConfig()
+        self.events = events
+        self.eyes = eyes
+        self.landmarks = landmarks
+        self.zone = zone
+        self.operator = operator
+        self.stored: list[Event] = []
+        self._tracks: dict[int, _TrackState] = {}
+        self._lock = threading.Lock()
+
+    # -- the per-track verdict -------------------------------------------------------------------
+    def verdict(self, track_id: int) -> LiveVerdict:
+        """The track's current verdict (PENDING for a track never scored)."""
+        state = self._tracks.get(track_id)
+        return state.verdict if state is not None else LiveVerdict.PENDING
+
+    def __call__(self, ctx: TrackContext) -> StageOutcome | None:
+        config = self.config
+        mode = config.mode_for(ctx.camera)
+        if mode == "off":
+            return StageOutcome(extras={"live": None, "liveness": None})
+        with self._lock:
+            state = self._tracks.get(ctx.track_id)
+            if state is None:
+                challenge = Challenge(config.challenge) if config.challenge is not None else None
+                state = self._tracks[ctx.track_id] = _TrackState(TrackEvidence(config.policy), challenge)
+        score = float(self.model.scores(ctx.image, np.asarray(ctx.box, np.float32)[None])[0])
+        state.scores = [*state.scores, score][-config.policy.window:]
+        passive = state.evidence.add(score)
+        extras: dict[str, Any] = {}
+        if state.challenge is not None:
+            self._challenge(state.challenge, ctx, extras)
+        state.verdict = _combine(passive, state.challenge)
+        decision = state.evidence.decision_score
+        extras.update({"live": state.verdict.value,
+                       "liveness": round(decision if decision is not None else score, 4)})
+        if state.verdict is LiveVerdict.SPOOF and not state.reported:
+            state.reported = True
+            self._report(ctx, state, mode)
+        if mode == "block" and state.verdict is not LiveVerdict.LIVE:
+            reason = SPOOF_NOTE if state.verdict is LiveVerdict.SPOOF else "liveness not yet established"
+            return StageOutcome(extras=extras, veto=reason)
+        return StageOutcome(extras=extras)
+
+    def _challenge(self, challenge: Challenge, ctx: TrackContext, extras: dict[str, Any]) -> None:
+        eyes = yaw = None
+        if self.eyes is not None and "blink" in {k.value for k in challenge.remaining}:
+            eyes = float(self.eyes.eyes_open(ctx.image, np.asarray(ctx.landmarks)[None])[0])
+        if self.landmarks is not None and "turn" in {k.value for k in challenge.remaining}:
+            yaw = float(self.landmarks.yaw(ctx.image, np.asarray(ctx.box, np.float32)[None])[0])
+        challenge.update(ctx.timestamp, eyes, yaw)
+        pending = challenge.state is LiveVerdict.PENDING
+        extras["challenge"] = [k.value for k in challenge.remaining] if pending else None
+        extras["challenge_left"] = round(challenge.seconds_left(ctx.timestamp), 1) if pending else None
+
+    def _report(self, ctx: TrackContext, state: _TrackState, mode: str) -> None:
+        challenge = state.challenge
+        failed = challenge is not None and challenge.state is LiveVerdict.SPOOF
+        decision = state.evidence.decision_score
+        threshold = self.config.policy.threshold
+        why = "challenge not completed in time" if failed and (decision or 0) >= threshold else (
+            f"live score {decision:.3f} < {threshold:.2f} over {state.evidence.frames} frames")
+        note = f"{SPOOF_NOTE}: {why}" + (" (log only)" if mode == "log" else "")
+        log.warning("liveness: track %d on %s: %s", ctx.track_id, ctx.camera, note)
+        if self.events is None:
+            return
+        ident = ctx.identification
+        claimed = ident.person_id if ident is not None and ident.verdict is Verdict.ACCEPT else None
+        event = Event(None, datetime.fromtimestamp(ctx.timestamp, timezone.utc), self.zone, EventKind.REJECTED,
+                      claimed, ident.name if ident else None, None, None, ident.score if ident else None,
+                      ident.margin if ident else None, ctx.camera, self.operator, note=note)
+        evidence = LivenessEvidence("spoof", decision, threshold, mode, state.evidence.frames,
+                                    "" if challenge is None else challenge.state.value, tuple(state.scores))
+        try:
+            self.stored.append(record(self.events, event, evidence, crop(ctx.image, ctx.box),
+                                      actor=self.operator or "desk"))
+        except Exception:  # storage trouble must not stop recognition; the veto still holds
+            log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+    def forget(self, track_ids: Collection[int]) -> None:
+        with self._lock:
+            for track_id in track_ids:
+                self._tracks.pop(track_id, None)
+
+    def apply_settings(self, old: Settings | None, new: Settings) -> None:
+        """Follow settings edits (a :class:`~faceapp.live.changes.Changes` listener); tracks restart."""
+        del old
+        config = LivenessConfig.from_settings(new)
+        with self._lock:
+            if config != self.config:
+                self.config = config
+                self._tracks.clear()
+
+
+def _combine(passive: LiveVerdict, challenge: Challenge | None) -> LiveVerdict:
+    if passive is LiveVerdict.SPOOF or (challenge is not None and challenge.state is LiveVerdict.SPOOF):
+        return LiveVerdict.SPOOF
+    if passive is LiveVerdict.LIVE and (challenge is None or challenge.state is LiveVerdict.LIVE):
+        return LiveVerdict.LIVE
+    return LiveVerdict.PENDING
+
+
+def build_liveness_stage(core: Any, settings: Settings | None = None) -> LivenessStage:
+    """The stage for a :class:`~faceapp.services.Core`: its models, events and settings, following changes."""
+    from faceapp.vision.models import ModelRegistry
+
+    settings = settings or core.settings
+    registry = ModelRegistry(user_dir=core.paths.user_models)
+    provider = core.pipeline.provider
+    config = LivenessConfig.from_settings(settings)
+    stage = LivenessStage(
+        LivenessModel.open(registry, provider, settings.threads), config, core.gallery.events,
+        EyeStateModel.open(registry, provider), LandmarkModel.open(registry, provider),
+        zone=getattr(core, "zone", None) or settings.timezone or "UTC")
+    changes = getattr(core, "changes", None)
+    if changes is not None:
+        changes.subscribe(stage.apply_settings)
+    return stage
+
+
+__all__ = ["CHALLENGES", "DEFAULT_THRESHOLD", "MODES", "LivenessConfig", "LivenessStage", "build_liveness_stage"]

@@ -1,0 +1,217 @@
+"""Liveness over time: evidence from the frames of one track, and the optional active challenge.
+
+One rule decides a track in live use and a presentation in ``faceapp eval liveness``
+(:func:`decide_presentation` feeds :class:`TrackEvidence` exactly as the live stage does), so the
+published figures are the figures of the product.
+
+Passive evidence: the mean of the per-frame live logits over the last ``window`` frames, each
+clipped to ±``clip`` so that no single bad frame (motion blur, a half-visible face) outweighs the
+rest, turned back into a 0..1 score; from ``min_frames`` frames on, the lowest such score so far
+is compared with the threshold (a spoofed track stays spoofed). Active challenge: a blink (eyes
+open → closed → open) and/or a small head turn (yaw away from where it started), within a time limit.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+from faceapp.vision.liveness import DEFAULT_THRESHOLD, from_logit, to_logit
+
+
+class LiveVerdict(str, Enum):
+    """What is known about a track's liveness."""
+
+    PENDING = "pending"  # not enough evidence yet (or a challenge still running)
+    LIVE = "live"
+    SPOOF = "spoof"
+
+
+@dataclass(frozen=True)
+class TrackPolicy:
+    """How frame scores become a track decision.
+
+    Attributes:
+        threshold: least aggregated live score (0..1) for LIVE.
+        min_frames: frames scored before any decision.
+        window: the most recent frames that count.
+        clip: each frame's logit is clipped to ±clip (±6 = probabilities 0.0025..0.9975).
+    """
+
+    threshold: float = DEFAULT_THRESHOLD
+    min_frames: int = 5
+    window: int = 15
+    clip: float = 6.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("liveness threshold must be between 0 and 1 (exclusive)")
+        if not 1 <= self.min_frames <= self.window:
+            raise ValueError("min_frames must be between 1 and window")
+        if self.clip <= 0:
+            raise ValueError("clip must be positive")
+
+
+@dataclass(eq=False)
+class TrackEvidence:
+    """Passive live scores of one track, oldest first.
+
+    The track's decision score is the *lowest* aggregated score it has had since ``min_frames``
+    frames were seen: once the evidence says "spoof" the track stays spoofed (a photo held still
+    for a few good frames cannot undo it), and the decision at any threshold is one comparison.
+    """
+
+    policy: TrackPolicy = field(default_factory=TrackPolicy)
+    logits: deque[float] = field(default_factory=deque)
+    frames: int = 0  # all frames ever added
+    worst: float | None = None  # lowest aggregated score since min_frames
+
+    def add(self, score: float) -> LiveVerdict:
+        """Add one frame's live score (0..1); the verdict after it."""
+        clipped = float(np.clip(to_logit(score), -self.policy.clip, self.policy.clip))
+        self.logits.append(clipped)
+        while len(self.logits) > self.policy.window:
+            self.logits.popleft()
+        self.frames += 1
+        current = self.score
+        if self.frames >= self.policy.min_frames and current is not None:
+            self.worst = current if self.worst is None else min(self.worst, current)
+        return self.verdict
+
+    @property
+    def score(self) -> float | None:
+        """Aggregated live score (0..1) of the window, or ``None`` before the first frame."""
+        if not self.logits:
+            return None
+        return float(from_logit(float(np.mean(self.logits))))
+
+    @property
+    def decision_score(self) -> float | None:
+        """The score the verdict compares with the threshold (``None`` while PENDING)."""
+        return self.worst
+
+    @property
+    def verdict(self) -> LiveVerdict:
+        if self.worst is None:
+            return LiveVerdict.PENDING
+        return LiveVerdict.LIVE if self.worst >= self.policy.threshold else LiveVerdict.SPOOF
+
+
+def decide_presentation(scores: Iterable[float], policy: TrackPolicy) -> tuple[LiveVerdict, float | None]:
+    """Decide a whole presentation (one video, one walk past the camera) as the live path decides a track.
+
+    Frames are fed in order to a :class:`TrackEvidence`; the result is its verdict and decision
+    score after the last frame (so the verdict at any threshold ``t`` is ``score >= t``). A
+    presentation shorter than ``min_frames`` - which a live track would leave PENDING, never let
+    through - is decided on the mean of the frames it has.
+    """
+    evidence = TrackEvidence(policy)
+    for s in scores:
+        evidence.add(s)
+    score = evidence.decision_score if evidence.decision_score is not None else evidence.score
+    if score is None:
+        return LiveVerdict.PENDING, None
+    return (LiveVerdict.LIVE if score >= policy.threshold else LiveVerdict.SPOOF), score
+
+
+class ChallengeKind(str, Enum):
+    BLINK = "blink"
+    TURN = "turn"
+
+
+@dataclass(frozen=True)
+class ChallengeSpec:
+    """An active challenge: every listed action must be seen within ``seconds``.
+
+    Attributes:
+        kinds: the actions asked for.
+        seconds: time limit from the first frame of the track.
+        open_above / closed_below: P(eyes open) that counts as open / closed.
+        turn_degrees: least yaw change from the first frame for a head turn.
+    """
+
+    kinds: tuple[ChallengeKind, ...] = (ChallengeKind.BLINK,)
+    seconds: float = 6.0
+    open_above: float = 0.7
+    closed_below: float = 0.3
+    turn_degrees: float = 12.0
+
+    def __post_init__(self) -> None:
+        if not self.kinds or self.seconds <= 0:
+            raise ValueError("a challenge needs at least one action and a positive time limit")
+        if not 0.0 <= self.closed_below < self.open_above <= 1.0:
+            raise ValueError("need 0 <= closed_below < open_above <= 1")
+
+    @classmethod
+    def parse(cls, text: str, seconds: float = 6.0) -> ChallengeSpec | None:
+        """``"off"``, ``"blink"``, ``"turn"`` or ``"blink+turn"``; ``None`` for off."""
+        if text in ("", "off"):
+            return None
+        try:
+            kinds = tuple(ChallengeKind(part) for part in text.split("+"))
+        except ValueError:
+            raise ValueError(f"unknown challenge {text!r}: use off, blink, turn or blink+turn") from None
+        return cls(kinds=kinds, seconds=seconds)
+
+
+class Challenge:
+    """Follows one track through a challenge: PENDING until every action is seen or time is up."""
+
+    def __init__(self, spec: ChallengeSpec) -> None:
+        self.spec = spec
+        self.started: float | None = None
+        self.done: set[ChallengeKind] = set()
+        self._blink_stage = 0  # 0: waiting for open eyes, 1: seen open, 2: seen closed after open
+        self._yaw0: float | None = None
+        self._state = LiveVerdict.PENDING
+
+    @property
+    def state(self) -> LiveVerdict:
+        """LIVE = passed, SPOOF = failed (time up), PENDING = still running."""
+        return self._state
+
+    @property
+    def remaining(self) -> tuple[ChallengeKind, ...]:
+        """Actions still to be seen, in the order asked (for the on-screen prompt)."""
+        return tuple(k for k in self.spec.kinds if k not in self.done)
+
+    def seconds_left(self, now: float) -> float:
+        return self.spec.seconds if self.started is None else max(0.0, self.spec.seconds - (now - self.started))
+
+    def update(self, now: float, eyes_open: float | None = None, yaw: float | None = None) -> LiveVerdict:
+        """Take one frame: time in seconds, P(eyes open) and yaw in degrees when measured."""
+        if self._state is not LiveVerdict.PENDING:
+            return self._state
+        if self.started is None:
+            self.started = now
+        if eyes_open is not None and ChallengeKind.BLINK in self.spec.kinds:
+            self._blink(eyes_open)
+        if yaw is not None and ChallengeKind.TURN in self.spec.kinds:
+            self._yaw0 = yaw if self._yaw0 is None else self._yaw0
+            if abs(yaw - self._yaw0) >= self.spec.turn_degrees:
+                self.done.add(ChallengeKind.TURN)
+        if not self.remaining:
+            self._state = LiveVerdict.LIVE
+        elif now - self.started > self.spec.seconds:
+            self._state = LiveVerdict.SPOOF
+        return self._state
+
+    def _blink(self, p_open: float) -> None:
+        if self._blink_stage == 0 and p_open >= self.spec.open_above:
+            self._blink_stage = 1
+        elif self._blink_stage == 1 and p_open <= self.spec.closed_below:
+            self._blink_stage = 2
+        elif self._blink_stage == 2 and p_open >= self.spec.open_above:
+            self.done.add(ChallengeKind.BLINK)
+
+
+def run_challenge(spec: ChallengeSpec, frames: Sequence[tuple[float, float | None, float | None]]) -> LiveVerdict:
+    """Feed ``(time, eyes_open, yaw)`` frames to a new :class:`Challenge`; its final state."""
+    challenge = Challenge(spec)
+    for now, eyes, yaw in frames:
+        challenge.update(now, eyes, yaw)
+    return challenge.state
