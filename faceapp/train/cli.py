@@ -16,6 +16,7 @@ from faceapp.cli.common import add_common, emit_json
 from faceapp.config import Paths
 from faceapp.errors import ConfigError, FaceAppError
 from faceapp.train.callbacks import TrainCallback
+from faceapp.train.detection.cli import register_detection
 
 TRAIN_EXTRA = "pip install 'faceapp[train]'"
 
@@ -88,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     fin.add_argument("--resume", action="store_true", help="continue the stopped run of --name from its checkpoint")
     add_common(fin)
     fin.set_defaults(func=run_finetune)
+    register_detection(train_sub)
 
 
 def _require_torch() -> None:
