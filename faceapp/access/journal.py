@@ -1,0 +1,245 @@
+"""Access events: decisions recorded with their evidence, door faults, manual opens, visitor expiry.
+
+:meth:`Journal.record` reads the door's state and the person's anti-passback presence, decides and
+writes the event inside one ``BEGIN IMMEDIATE`` transaction, so two processes (two terminals at the
+doors of one area) can never both let the same person in: the second waits for the first's commit
+and then sees its presence row. When the door records attendance, the granted pass is also stored
+as an attendance event (check-in through an ``in`` door, check-out through an ``out`` door) and the
+two are linked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from faceapp.access.decide import Request, decide, passage
+from faceapp.access.model import Decision, Direction, Door
+from faceapp.access.store import AccessStore
+from faceapp.errors import StorageError
+from faceapp.store import audit
+from faceapp.store.db import storage_error, utc_now
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_DIR = "snapshots/access"
+
+
+@dataclass(frozen=True)
+class AccessEvent:
+    """One row of the access journal (``time`` aware UTC; ``name`` joined from the living person)."""
+
+    id: int
+    time: datetime
+    tz: str
+    kind: str  # decision | manual | fault | state
+    door_id: int | None
+    door: str
+    person_id: int | None
+    name: str | None
+    decision: str | None
+    reason: str
+    score: float | None
+    margin: float | None
+    liveness: float | None
+    camera: str
+    snapshot: str | None
+    attendance_event_id: int | None
+    operator: str | None
+    note: str
+
+
+def _event(row: dict[str, Any]) -> AccessEvent:
+    return AccessEvent(**{**row, "time": datetime.fromisoformat(row["time"])})
+
+
+_SELECT = "SELECT a.*, p.name AS name FROM access_events a LEFT JOIN people p ON p.id = a.person_id"
+_INSERT = ("INSERT INTO access_events (time, tz, kind, door_id, door, person_id, decision, reason, score, margin, "
+           "liveness, camera, snapshot, attendance_event_id, operator, note) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+class Journal:
+    """Records and lists access events of one database (snapshots below ``data/snapshots/access``)."""
+
+    def __init__(self, store: AccessStore, data_dir: Path) -> None:
+        self.store = store
+        self.database = store.database
+        self.data = Path(data_dir)
+
+    def check(self, request: Request) -> Decision:
+        """The decision for ``request`` now, without recording anything (a dry run)."""
+        door = self.store.door(request.door.id)
+        return decide(replace(request, door=door), self.store.site(), self._presence(request, door))
+
+    def record(self, request: Request, camera: str = "", snapshot: np.ndarray | bytes | None = None,
+               operator: str | None = None) -> tuple[Decision, AccessEvent]:
+        """Decide and store the decision with its evidence, atomically with anti-passback state."""
+        relative = self._write_snapshot(snapshot) if snapshot is not None else None
+        try:
+            with self._immediate() as db:
+                door = self.store.door(request.door.id)  # a lockdown set by another process counts
+                decision = decide(replace(request, door=door), self.store.site(), self._presence(request, door))
+                attendance = self._attendance(db, door, decision, request, camera, relative)
+                event_id = int(db.execute(_INSERT, (
+                    _iso(request.at), self.store.zone.key, "decision", door.id, door.name, decision.person_id,
+                    decision.decision, decision.reason.value, decision.score, decision.margin, decision.liveness,
+                    camera, relative, attendance, operator, decision.detail)).lastrowid)
+                way = passage(door)
+                if decision.granted and way and decision.person_id is not None:
+                    db.execute("INSERT INTO access_presence (person_id, area, direction, time) VALUES (?, ?, ?, ?) "
+                               "ON CONFLICT(person_id, area) DO UPDATE SET direction = excluded.direction, "
+                               "time = excluded.time", (decision.person_id, door.area, way, _iso(request.at)))
+        except BaseException:
+            self._delete_files([relative] if relative else [])
+            raise
+        return decision, self.event(event_id)
+
+    def fault(self, door: Door, detail: str, at: datetime | None = None) -> AccessEvent:
+        """A door fault: its output failed (after its retries)."""
+        return self._add(door, "fault", "door_fault", detail, at=at)
+
+    def manual_open(self, door: Door, actor: str, reason: str) -> AccessEvent:
+        """An administrator opened the door by hand; audited with the reason."""
+        if not reason.strip():
+            from faceapp.errors import ConfigError
+
+            raise ConfigError("say why the door is opened by hand")
+        event = self._add(door, "manual", "manual_open", reason, operator=actor)
+        with self.database.transaction() as db:
+            audit.record(db, actor, "door.open", "door", door.id, name=door.name, reason=reason)
+        return event
+
+    def event(self, event_id: int) -> AccessEvent:
+        return _event(self.database.query(f"{_SELECT} WHERE a.id = ?", (event_id,))[0])
+
+    def events(self, *, door: int | None = None, person_id: int | None = None, decision: str | None = None,
+               kinds: tuple[str, ...] = (), start: datetime | None = None, end: datetime | None = None,
+               limit: int = 100_000, newest_first: bool = False) -> list[AccessEvent]:
+        """Access events in ``[start, end)``, filtered by door id, person, decision and kind."""
+        where, params = ["1 = 1"], []
+        for clause, value in (("a.door_id = ?", door), ("a.person_id = ?", person_id), ("a.decision = ?", decision),
+                              ("a.time >= ?", start and _iso(start)), ("a.time < ?", end and _iso(end))):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        if kinds:
+            where.append(f"a.kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        order = "DESC" if newest_first else "ASC"
+        rows = self.database.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY a.time {order}, a.id {order} "
+                                   "LIMIT ?", (*params, limit))
+        return [_event(r) for r in rows]
+
+    def snapshot_path(self, event: AccessEvent) -> Path | None:
+        return None if event.snapshot is None else self.data / event.snapshot
+
+    def purge_visitors(self, now: datetime, retention: timedelta, remove_person: Callable[[int], None],
+                       actor: str = "system") -> list[int]:
+        """Delete visitors whose expiry is more than ``retention`` ago, with all their biometric data.
+
+        ``remove_person`` is the gallery's deletion (``Gallery.delete_person``: templates, index
+        vectors, attendance snapshots, WAL checkpoint); the visitor's access snapshots go first.
+        Returns the removed person ids.
+        """
+        cutoff = _iso(now - retention)
+        ids = [r["person_id"] for r in self.database.query(
+            "SELECT person_id FROM access_visitors WHERE expires <= ?", (cutoff,))]
+        for person_id in ids:
+            files = [r["snapshot"] for r in self.database.query(
+                "SELECT snapshot FROM access_events WHERE person_id = ? AND snapshot IS NOT NULL", (person_id,))]
+            with self.database.transaction() as db:
+                db.execute("UPDATE access_events SET snapshot = NULL WHERE person_id = ?", (person_id,))
+                audit.record(db, actor, "visitor.expire", "person", person_id, person_id)
+            self._delete_files(files)
+            remove_person(person_id)
+            log.info("expired visitor %d removed with their biometric data", person_id)
+        return ids
+
+    # -- internals --------------------------------------------------------------------------------
+    @contextmanager
+    def _immediate(self) -> Iterator[Any]:
+        """``BEGIN IMMEDIATE``: take the write lock before reading the state the decision depends on."""
+        lock = self.database._lock
+        with lock:
+            conn = self.database.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise storage_error(exc, self.database.path) from exc
+            try:
+                with self.database.transaction() as db:
+                    yield db
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+
+    def _presence(self, request: Request, door: Door) -> str | None:
+        if request.subject is None or not door.area:
+            return None
+        rows = self.database.query("SELECT direction FROM access_presence WHERE person_id = ? AND area = ?",
+                                   (request.subject.person_id, door.area))
+        return rows[0]["direction"] if rows else None
+
+    def _attendance(self, db: Any, door: Door, decision: Decision, request: Request, camera: str,
+                    snapshot: str | None) -> int | None:
+        if not (door.records_attendance and decision.granted and decision.person_id is not None):
+            return None
+        kind = "check_out" if door.direction is Direction.OUT else "check_in"
+        return int(db.execute(
+            "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_iso(request.at), self.store.zone.key, kind, decision.person_id, decision.score, decision.margin,
+             camera or door.name, None, snapshot, f"door {door.name}")).lastrowid)
+
+    def _add(self, door: Door, kind: str, reason: str, note: str, operator: str | None = None,
+             at: datetime | None = None) -> AccessEvent:
+        with self.database.transaction() as db:
+            event_id = int(db.execute(_INSERT, (
+                _iso(at or datetime.now(timezone.utc)), self.store.zone.key, kind, door.id, door.name, None, None,
+                reason, None, None, None, "", None, None, operator, note)).lastrowid)
+        return self.event(event_id)
+
+    def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
+        if isinstance(snapshot, np.ndarray):
+            ok, buf = cv2.imencode(".jpg", snapshot, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            if not ok:
+                raise ValueError("could not JPEG-encode the snapshot")
+            snapshot = buf.tobytes()
+        now = datetime.now(timezone.utc)
+        relative = Path(SNAPSHOT_DIR, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.jpg")
+        path = self.data / relative
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(snapshot)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise StorageError(f"cannot save the snapshot {path}: {exc.strerror}. Free some disk space.") from exc
+        return relative.as_posix()
+
+    def _delete_files(self, relatives: list[str]) -> None:
+        for relative in relatives:
+            path = (self.data / relative).resolve()
+            if self.data.resolve() in path.parents:
+                path.unlink(missing_ok=True)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+__all__ = ["AccessEvent", "Journal", "utc_now"]
