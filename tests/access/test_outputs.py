@@ -1,0 +1,232 @@
+"""Door outputs against real endpoints on loopback: an HTTP server, a mosquitto broker, a pty pair.
+
+No protocol is mocked. A dead endpoint must end in a door fault without blocking the caller.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import tty
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from faceapp.access.model import Door
+from faceapp.access.outputs import OutputError, Pulse, parse_output
+from faceapp.access.outputs.worker import OutputWorker
+
+MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Remembers each request (method, path, headers, body); answers ``status``."""
+
+    requests: ClassVar[list[dict]] = []
+    status = 200
+    delay = 0.0
+
+    def _handle(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+        type(self).requests.append({"method": self.command, "path": self.path, "body": body,
+                                    "headers": dict(self.headers)})
+        time.sleep(type(self).delay)
+        self.send_response(type(self).status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    do_GET = do_POST = do_PUT = _handle  # noqa: N815 - the names http.server calls
+
+    def log_message(self, *args: object) -> None:
+        del args
+
+
+@pytest.fixture()
+def http_server() -> Iterator[tuple[str, type[Recorder]]]:
+    handler = type("Handler", (Recorder,), {"requests": [], "status": 200, "delay": 0.0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@pytest.fixture()
+def broker(tmp_path: Path) -> Iterator[int]:
+    """mosquitto on a free loopback port with one user ``door`` / ``secret`` (anonymous refused)."""
+    if MOSQUITTO is None:
+        if os.environ.get("CI"):
+            pytest.fail("mosquitto is not installed (.ci/run installs it)")
+        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+    port = free_port()
+    passwords = tmp_path / "passwd"
+    subprocess.run([str(Path(MOSQUITTO).with_name("mosquitto_passwd")) if Path(MOSQUITTO).with_name(
+        "mosquitto_passwd").exists() else "mosquitto_passwd", "-c", "-b", str(passwords), "door", "secret"],
+        check=True, capture_output=True)
+    passwords.chmod(0o600)
+    config = tmp_path / "mosquitto.conf"
+    # As root mosquitto drops to the user named here; it must be able to read the password file.
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
+                      f"persistence false\nuser {getpass.getuser()}\n")
+    process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def subscribe(port: int, topic: str) -> tuple[mqtt.Client, list[bytes]]:
+    received: list[bytes] = []
+    ready = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.username_pw_set("door", "secret")
+    client.on_message = lambda c, u, message: received.append(message.payload)
+    client.on_subscribe = lambda *a: ready.set()
+    client.on_connect = lambda c, *a: c.subscribe(topic, qos=1)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    assert ready.wait(10)
+    return client, received
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+PULSE = Pulse(door="front", pulse_ms=100, person="Alice", person_id=7)
+
+
+def test_http_templates_reach_the_server(http_server: tuple[str, type[Recorder]]) -> None:
+    url, handler = http_server
+    output = parse_output(f"{url}/relay/0?turn=on&timer=${{pulse_s}}", {
+        "method": "PUT", "headers": {"X-Door": "${door}", "Content-Type": "application/json"},
+        "body": '{"who": "${person}", "ms": ${pulse_ms}}'})
+    output.fire(PULSE)
+    (request,) = handler.requests
+    assert request["method"] == "PUT" and request["path"] == "/relay/0?turn=on&timer=0.1"
+    assert request["headers"]["X-Door"] == "front" and json.loads(request["body"]) == {"who": "Alice", "ms": 100}
+    assert "reachable" in output.check()
+
+
+def test_http_error_status_is_a_failure(http_server: tuple[str, type[Recorder]]) -> None:
+    url, handler = http_server
+    handler.status = 503
+    with pytest.raises(OutputError, match="503"):
+        parse_output(url).fire(PULSE)
+
+
+def test_mqtt_publishes_the_payload_with_credentials(broker: int) -> None:
+    client, received = subscribe(broker, "site/doors/front")
+    try:
+        output = parse_output(f"mqtt://door:secret@127.0.0.1:{broker}/site/doors/front")
+        assert "accepted" in output.check()
+        output.fire(PULSE)
+        assert wait_for(lambda: received)
+        assert json.loads(received[0]) == {"door": "front", "action": "open", "pulse_ms": 100, "person": "Alice"}
+        custom = parse_output(f"mqtt://127.0.0.1:{broker}/site/doors/front",
+                              {"username": "door", "password": "secret", "payload": "ON ${door}", "qos": 0})
+        custom.fire(PULSE)
+        assert wait_for(lambda: len(received) == 2) and received[1] == b"ON front"
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+def test_mqtt_wrong_password_is_refused(broker: int) -> None:
+    output = parse_output(f"mqtt://door:wrong@127.0.0.1:{broker}/site/doors/front")
+    with pytest.raises(OutputError, match="refused"):
+        output.fire(PULSE, timeout=3)
+
+
+def test_serial_relay_gets_on_then_off_bytes() -> None:
+    master, slave = os.openpty()
+    tty.setraw(master)
+    try:
+        output = parse_output(f"serial://{os.ttyname(slave)}?baud=9600", {"on": "A0 01 01 A2"})
+        assert "opens" in output.check()
+        started = time.monotonic()
+        output.fire(PULSE)
+        assert time.monotonic() - started >= 0.1  # the pulse length
+        data = b""
+        while len(data) < 8:
+            data += os.read(master, 64)
+        assert data == bytes.fromhex("A00101A2A00100A1")
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_bad_output_urls_say_what_is_wrong() -> None:
+    for url in ("ftp://x", "mqtt://host", "serial://", "http://"):
+        with pytest.raises(OutputError):
+            parse_output(url)
+    with pytest.raises(OutputError, match="hex"):
+        parse_output("serial:///dev/ttyUSB0", {"on": "zz"})
+
+
+def test_worker_delivers_off_the_caller_thread(http_server: tuple[str, type[Recorder]]) -> None:
+    url, handler = http_server
+    handler.delay = 0.5  # a slow relay
+    worker = OutputWorker(timeout=2, retries=0).start()
+    door = Door(1, "front", output=f"{url}/open")
+    started = time.monotonic()
+    assert worker.submit(door, PULSE)
+    assert time.monotonic() - started < 0.1  # the caller does not wait for the relay
+    assert worker.wait_idle(10)
+    assert len(handler.requests) == 1 and worker.stats.sent == 1
+    worker.stop()
+
+
+def test_dead_endpoints_end_in_door_faults_after_bounded_retries(tmp_path: Path) -> None:
+    dead = free_port()  # nothing listens there
+    faults: list[tuple[str, str]] = []
+    worker = OutputWorker(lambda door, message: faults.append((door.name, message)), timeout=0.5, retries=2,
+                          backoff=0.05).start()
+    doors = [Door(1, "http", output=f"http://127.0.0.1:{dead}/open"),
+             Door(2, "mqtt", output=f"mqtt://127.0.0.1:{dead}/door"),
+             Door(3, "serial", output=f"serial://{tmp_path}/no-such-tty")]
+    started = time.monotonic()
+    for door in doors:
+        assert worker.submit(door, PULSE)
+    assert time.monotonic() - started < 0.1
+    assert worker.wait_idle(30)
+    assert [name for name, _ in faults] == ["http", "mqtt", "serial"]
+    assert all("after 3 attempts" in message for _, message in faults)
+    assert worker.stats.attempts == 9 and worker.stats.sent == 0
+    worker.stop()
