@@ -121,6 +121,14 @@ class Settings:
     data_dir: str = ""
     language: str = "en"
     admin_lock_minutes: int = 5
+    #: Liveness (anti-spoofing): mode of every camera (off / log / block), per-camera exceptions, the
+    #: target share of live faces wrongly rejected (the threshold comes from the calibration), and the
+    #: active challenge (off / blink / turn / blink+turn) with its time limit in seconds.
+    liveness_mode: str = "off"
+    liveness_camera_modes: dict[str, str] = field(default_factory=dict)
+    liveness_target_bpcer: float = 0.0
+    liveness_challenge: str = "off"
+    liveness_challenge_seconds: float = 6.0
 
     def __post_init__(self) -> None:
         if self.provider not in _PROVIDERS:
@@ -154,6 +162,7 @@ class Settings:
         from faceapp.attendance.rules import DeskRules  # here: the attendance package imports this module
 
         DeskRules.from_dict(self.desk_rules)
+        _check_liveness(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
@@ -196,6 +205,20 @@ class Settings:
             tmp.unlink(missing_ok=True)
             message = f"cannot save settings to {path}: {exc.strerror}. Check the folder's permissions."
             raise ConfigError(message) from exc
+
+
+def _check_liveness(settings: Settings) -> None:
+    """Checks of the liveness settings."""
+    modes = ("off", "log", "block")
+    for mode in (settings.liveness_mode, *dict(settings.liveness_camera_modes).values()):
+        if mode not in modes:
+            raise ConfigError(f"liveness mode must be off, log or block, not {mode!r}")
+    if not 0.0 <= settings.liveness_target_bpcer <= 0.2:
+        raise ConfigError("liveness_target_bpcer is a share of live faces: 0 to 0.2")
+    if settings.liveness_challenge not in ("off", "blink", "turn", "blink+turn"):
+        raise ConfigError("liveness_challenge must be off, blink, turn or blink+turn")
+    if not 1.0 <= settings.liveness_challenge_seconds <= 60.0:
+        raise ConfigError("liveness_challenge_seconds must be between 1 and 60")
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 LABELS = ("live", "spoof")
 #: Thresholds of the sweep in the report.
-SWEEP = tuple(round(float(t), 2) for t in np.arange(0.05, 1.0, 0.05))
+SWEEP = (*(round(float(t), 2) for t in np.arange(0.05, 1.0, 0.05)), 0.98, 0.99)
 TARGET_BPCER = 0.01
 
 

@@ -4,8 +4,11 @@ Per camera a mode (settings ``liveness_mode`` and ``liveness_camera_modes``):
 
 * ``off`` - nothing is scored;
 * ``log`` - every track is scored and a suspected spoof is stored as an event, but nothing is held back;
-* ``block`` - a look counts for the desk only once its track is judged LIVE; a track judged SPOOF
-  never checks in and stores one "spoof suspected" event (evidence crop + scores).
+* ``block`` - a track judged SPOOF never checks in and stores one "spoof suspected" event (evidence
+  crop + scores); no check-in is completed before the track's verdict is LIVE.
+
+Only faces that claim an identity (ACCEPT or UNCERTAIN in the gallery) produce events: a poster or
+a bystander's odd frame is not worth the front desk's attention; the verdict is kept for all.
 
 The verdict of a track comes from :class:`~faceapp.vision.liveness_track.TrackEvidence` (the rule
 ``faceapp eval liveness`` measures per presentation), optionally AND an active
@@ -54,6 +57,7 @@ class LivenessConfig:
     camera_modes: Mapping[str, str] = field(default_factory=dict)
     policy: TrackPolicy = field(default_factory=TrackPolicy)
     challenge: ChallengeSpec | None = None
+    desk_looks: int = 3  # looks the desk needs for a check-in (its consensus_frames)
 
     def __post_init__(self) -> None:
         for mode in (self.default_mode, *self.camera_modes.values()):
@@ -62,8 +66,11 @@ class LivenessConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LivenessConfig:
-        threshold = threshold_for(getattr(settings, "liveness_target_bpcer", 0.01)).threshold
+        from faceapp.attendance.rules import DeskRules
+
+        threshold = threshold_for(getattr(settings, "liveness_target_bpcer", 0.0)).threshold
         return cls(
+            desk_looks=DeskRules.from_dict(settings.desk_rules).consensus_frames,
             default_mode=getattr(settings, "liveness_mode", "off"),
             camera_modes=dict(getattr(settings, "liveness_camera_modes", {}) or {}),
             policy=TrackPolicy(threshold=threshold),
@@ -85,6 +92,7 @@ class _TrackState:
     verdict: LiveVerdict = LiveVerdict.PENDING
     reported: bool = False
     scores: list[float] = field(default_factory=list)
+    passed_pending: int = 0  # fresh looks let through to the desk before a verdict
 
 
 class LivenessStage(Stage):
@@ -114,6 +122,7 @@ class LivenessStage(Stage):
         self.stored: list[Event] = []
         self._tracks: dict[int, _TrackState] = {}
         self._lock = threading.Lock()
+        self._service: Any = None
 
     # -- the per-track verdict -------------------------------------------------------------------
     def verdict(self, track_id: int) -> LiveVerdict:
@@ -141,12 +150,19 @@ class LivenessStage(Stage):
         decision = state.evidence.decision_score
         extras.update({"live": state.verdict.value,
                        "liveness": round(decision if decision is not None else score, 4)})
-        if state.verdict is LiveVerdict.SPOOF and not state.reported:
-            state.reported = True
+        if state.verdict is LiveVerdict.SPOOF and not state.reported and _claims_someone(ctx):
+            state.reported = True  # one event per track, and only for a face that claims an identity
             self._report(ctx, state, mode)
-        if mode == "block" and state.verdict is not LiveVerdict.LIVE:
-            reason = SPOOF_NOTE if state.verdict is LiveVerdict.SPOOF else "liveness not yet established"
-            return StageOutcome(extras=extras, veto=reason)
+        if mode == "block" and state.verdict is LiveVerdict.SPOOF:
+            return StageOutcome(extras=extras, veto=SPOOF_NOTE)
+        if mode == "block" and state.verdict is LiveVerdict.PENDING and ctx.fresh:
+            # Looks before the verdict may reach the desk only while they cannot complete a check-in:
+            # the verdict (min_frames <= the desk's looks by default) comes in time to stop the last.
+            # Withholding them all would settle the track unseen by the desk and delay the check-in.
+            if state.passed_pending + 1 >= config.desk_looks:
+                self._unsettle(ctx.track_id)
+                return StageOutcome(extras=extras, veto="liveness not yet established")
+            state.passed_pending += 1
         return StageOutcome(extras=extras)
 
     def _challenge(self, challenge: Challenge, ctx: TrackContext, extras: dict[str, Any]) -> None:
@@ -185,6 +201,21 @@ class LivenessStage(Stage):
             log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
 
     # -- bookkeeping -----------------------------------------------------------------------------
+    def bind(self, service: Any) -> None:
+        """Follow ``service``'s tracks: a held-back track is kept *unsettled* there.
+
+        The live service settles a track's identity after a few looks and then re-identifies it
+        only now and then; looks held back while a challenge runs would settle it unseen by the
+        desk, which then could not gather its consensus once the challenge is passed.
+        """
+        self._service = service
+
+    def _unsettle(self, track_id: int) -> None:
+        recognizer = getattr(self._service, "recognizer", None)
+        for track in getattr(getattr(recognizer, "tracker", None), "tracks", ()):
+            if track.id == track_id:
+                track.settled = False
+
     def forget(self, track_ids: Collection[int]) -> None:
         with self._lock:
             for track_id in track_ids:
@@ -198,6 +229,11 @@ class LivenessStage(Stage):
             if config != self.config:
                 self.config = config
                 self._tracks.clear()
+
+
+def _claims_someone(ctx: TrackContext) -> bool:
+    ident = ctx.identification
+    return ident is not None and ident.verdict in (Verdict.ACCEPT, Verdict.UNCERTAIN)
 
 
 def _combine(passive: LiveVerdict, challenge: Challenge | None) -> LiveVerdict:

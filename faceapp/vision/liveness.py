@@ -39,36 +39,40 @@ CHANNEL_ORDER = "BGR"
 CROP_SCALE = 2.7
 INPUT_SIZE = 128
 #: Default decision threshold on the live score (probability of the live class, or the track's
-#: aggregated score): the target BPCER of 1 % calibrated on nuaa-dev, see :data:`CALIBRATION`.
-DEFAULT_THRESHOLD = 0.90
+#: aggregated score): 0 in logit space, half-way between the two classes. On nuaa-dev it rejects
+#: no live frame and accepts no attack (see :data:`CALIBRATION`).
+DEFAULT_THRESHOLD = 0.50
 
 
 @dataclass(frozen=True)
 class CalibrationPoint:
     """One operating point: a threshold, and the error rates measured there."""
 
-    target_bpcer: float
     threshold: float
     bpcer: float
     apcer: float
 
 
-#: Operating points measured on nuaa-dev (444 frames, 223 live, 221 print attacks) with
-#: ``faceapp eval liveness --data nuaa-dev --labels nuaa-dev/labels.csv --json`` (per frame):
-#: for each target BPCER the highest threshold on a 0.05 grid whose BPCER stays within it, and
-#: the APCER it buys. NUAA has print attacks only; on screen replays APCER will be higher.
+#: Per-frame error rates on nuaa-dev (444 frames: 223 live, 221 print attacks), measured with
+#: ``faceapp eval liveness --data nuaa-dev --labels nuaa-dev/labels.csv --json`` (its ``sweep``).
+#: A target BPCER picks the highest of these thresholds whose BPCER stays within it (see
+#: :func:`threshold_for`). NUAA has print attacks only: on screen replays APCER will be higher.
 CALIBRATION: tuple[CalibrationPoint, ...] = (
-    CalibrationPoint(0.005, 0.90, 0.0045, 0.0),
-    CalibrationPoint(0.01, 0.90, 0.0045, 0.0),
-    CalibrationPoint(0.02, 0.95, 0.0135, 0.0),
-    CalibrationPoint(0.05, 0.95, 0.0135, 0.0),
+    CalibrationPoint(0.50, 0.0, 0.0),
+    CalibrationPoint(0.60, 0.0045, 0.0),
+    CalibrationPoint(0.90, 0.0045, 0.0),
+    CalibrationPoint(0.95, 0.0135, 0.0),
+    CalibrationPoint(0.98, 0.0224, 0.0),
 )
 
 
 def threshold_for(target_bpcer: float) -> CalibrationPoint:
-    """The calibrated operating point for a target BPCER (the nearest one not above it)."""
-    fitting = [p for p in CALIBRATION if p.target_bpcer <= target_bpcer + 1e-12]
-    return max(fitting, key=lambda p: p.target_bpcer) if fitting else CALIBRATION[0]
+    """The operating point for a target BPCER: the highest calibrated threshold within it.
+
+    A target of 0 (the default) gives :data:`DEFAULT_THRESHOLD`, which rejected no live frame.
+    """
+    fitting = [p for p in CALIBRATION if p.bpcer <= target_bpcer + 1e-12]
+    return max(fitting, key=lambda p: p.threshold) if fitting else CALIBRATION[0]
 
 
 def crop_box(box: np.ndarray, width: int, height: int, scale: float = CROP_SCALE) -> tuple[int, int, int, int]:

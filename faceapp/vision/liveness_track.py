@@ -43,7 +43,7 @@ class TrackPolicy:
     """
 
     threshold: float = DEFAULT_THRESHOLD
-    min_frames: int = 5
+    min_frames: int = 3
     window: int = 15
     clip: float = 6.0
 

@@ -131,8 +131,9 @@ def test_bad_input_and_wrong_model(model: LivenessModel) -> None:
 
 
 def test_calibration_table_is_consistent() -> None:
-    assert threshold_for(0.01).threshold == DEFAULT_THRESHOLD
+    assert threshold_for(0.0).threshold == DEFAULT_THRESHOLD
+    assert [p.threshold for p in CALIBRATION] == sorted(p.threshold for p in CALIBRATION)
     for point in CALIBRATION:
-        assert point.bpcer <= point.target_bpcer and 0 < point.threshold < 1
-    assert threshold_for(0.5) is max(CALIBRATION, key=lambda p: p.target_bpcer)
-    assert threshold_for(0.0001) is CALIBRATION[0]
+        assert threshold_for(point.bpcer).threshold >= point.threshold and 0 < point.threshold < 1
+    assert threshold_for(0.01).threshold == 0.90 and threshold_for(0.02).threshold == 0.95
+    assert threshold_for(0.5) is CALIBRATION[-1]
