@@ -1,14 +1,21 @@
 """Gallery figures, printed as JSON.
 
-``synthetic`` (default): realistic synthetic 512-d embeddings (identity centres; each photo at a
-cosine similarity of 0.6-0.8 to its centre; queries are new photos of enrolled people) stored in a
-real database, then: SQLite write, index build (= rebuild from SQLite), reload from disk,
-identify latency p50/p99 for 1 and 100 faces, exact-search latency for comparison, recall@1 of the
-index against exact search (templates, for several ``ef``) and of ``Gallery.identify`` (people,
-against exact mean-of-top-2 aggregation), and the process's peak RSS::
+``synthetic`` (default): synthetic 512-d embeddings stored in a real database and searched through
+the product's own :class:`~faceapp.store.gallery.Gallery` (SQLite write, index build = rebuild from
+SQLite, reload from disk, ``Gallery.identify`` latency for 1 and 100 faces, recall@1 against exact
+search, peak memory). ``--data realistic`` (default) draws identities from a distribution fitted to
+the bundled embedder's embeddings of lfw-dev + celeba-dev (``benchmarks/synthetic_embeddings.py``);
+``--data uniform`` is the structureless worst case. ``--compare`` adds, in the same run on the same
+data: exact float32 and blocked float16 matrix products, other index backends through the product
+(``usearch-f16``, ``usearch-i8``, ``hnswlib-full`` = no projection) and faiss-cpu used directly
+(``faiss-ivf``, ``faiss-hnsw``; not a product backend)::
 
-    python benchmarks/bench_gallery.py --size 30000
-    python benchmarks/bench_gallery.py --size 300000 --queries 300
+    python benchmarks/bench_gallery.py --size 300000 --json
+    python benchmarks/bench_gallery.py --size 100000 --compare exact usearch-i8 faiss-ivf
+    python benchmarks/bench_gallery.py --size 100000 --data uniform
+
+``fit``: embed lfw-dev + celeba-dev with the bundled models and write the fitted statistics to
+``benchmarks/data/embedding_stats.npz``.
 
 ``calibrate``: the impostor/genuine score distributions of lfw-dev with the real pipeline, the
 false-accept rate at the default thresholds and the open-set comparison of aggregation rules::
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import json
 import logging
 import resource
@@ -32,6 +40,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from synthetic_embeddings import STATS, Realistic, fit, gallery_data, pair_scores  # noqa: E402
 
 from faceapp.config import Paths, Settings  # noqa: E402
 from faceapp.store.db import Database, utc_now  # noqa: E402
@@ -39,32 +50,6 @@ from faceapp.store.gallery import DEFAULT_ACCEPT, DEFAULT_UNKNOWN, Gallery  # no
 from faceapp.store.index import IndexParams  # noqa: E402
 
 MODEL = "synthetic-512"
-
-
-def unit(rows: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, float32."""
-    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
-
-
-def photos(centres: np.ndarray, rng: np.random.Generator, low: float = 0.6, high: float = 0.8) -> np.ndarray:
-    """One new photo per centre, at a cosine similarity drawn from [low, high]."""
-    noise = rng.standard_normal(centres.shape, np.float32)
-    noise -= (noise * centres).sum(1, keepdims=True) * centres
-    noise = unit(noise)
-    cos = rng.uniform(low, high, (len(centres), 1)).astype(np.float32)
-    return unit(cos * centres + np.sqrt(1 - cos**2) * noise)
-
-
-def make_data(size: int, per: int, dim: int, n_queries: int, seed: int) -> dict[str, np.ndarray]:
-    """Templates (person-major: person i owns rows i*per .. i*per+per-1) and queries."""
-    rng = np.random.default_rng(seed)
-    n_people = size // per
-    centres = unit(rng.standard_normal((n_people, dim), np.float32))
-    templates = np.empty((n_people * per, dim), np.float32)
-    for j in range(per):
-        templates[j::per] = photos(centres, rng)
-    truth = rng.integers(0, n_people, n_queries)
-    return {"templates": templates, "queries": photos(centres[truth], rng), "truth": truth}
 
 
 def fill_database(paths: Paths, templates: np.ndarray, per: int) -> float:
@@ -86,8 +71,8 @@ def fill_database(paths: Paths, templates: np.ndarray, per: int) -> float:
     return time.perf_counter() - start
 
 
-def exact_people(templates: np.ndarray, queries: np.ndarray, per: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact best template id and best person id (mean of top 2) per query."""
+def exact_best(templates: np.ndarray, queries: np.ndarray, per: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact best template id and best person id (mean of the top 2 templates) per query."""
     best_template, best_person = [], []
     for start in range(0, len(queries), 50):
         scores = queries[start : start + 50] @ templates.T
@@ -107,56 +92,172 @@ def latency(fn: object, batches: list[np.ndarray]) -> dict[str, float]:
     return {"p50_ms": round(float(np.percentile(times, 50)), 3), "p99_ms": round(float(np.percentile(times, 99)), 3)}
 
 
+def rss_mb() -> float:
+    """Current resident memory of this process."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def exact_f16_blocked(templates16: np.ndarray, block: int = 32_768) -> object:
+    """Exact search over float16 templates, one block converted to float32 at a time."""
+    def search(q: np.ndarray) -> np.ndarray:
+        best = [(q @ templates16[s : s + block].T.astype(np.float32)).max(1) for s in range(0, len(templates16), block)]
+        return np.stack(best, 1).argmax(1)
+    return search
+
+
 def synthetic(args: argparse.Namespace) -> dict[str, object]:
     """The synthetic benchmark (see the module docstring)."""
-    data = make_data(args.size, args.per, args.dim, args.queries, args.seed)
+    data = gallery_data(args.data, args.size, args.per, args.queries, args.seed)
     templates, queries = data["templates"], data["queries"]
-    params = IndexParams(exact_below=args.exact_below, m=args.m, ef_construction=args.ef_construction,
-                         ef=args.ef, threads=args.threads)
-    out: dict[str, object] = {"templates": len(templates), "people": len(templates) // args.per, "dim": args.dim,
-                              "queries": len(queries), "params": dict(params.__dict__)}
+    params = IndexParams(exact_below=args.exact_below, backend=args.backend, m=args.m,
+                         ef_construction=args.ef_construction, ef=args.ef, rerank=args.rerank, energy=args.energy,
+                         retry_below=args.retry_below, threads=args.threads)
+    out: dict[str, object] = {"size": len(templates), "data": args.data, "backend": args.backend,
+                              "people": len(templates) // args.per, "dim": templates.shape[1],
+                              "queries": len(queries), "params": dataclasses.asdict(params)}
+    exact_template, exact_person = exact_best(templates, queries, args.per)
     with tempfile.TemporaryDirectory() as tmp:
         paths = Paths.resolve(tmp).ensure()
         out["sqlite_write_s"] = round(fill_database(paths, templates, args.per), 2)
+        before = rss_mb()
         start = time.perf_counter()
-        gallery = Gallery.open(paths, MODEL, args.dim, params=params)
-        out["build_from_sqlite_s"] = round(time.perf_counter() - start, 2)
+        gallery = Gallery.open(paths, MODEL, templates.shape[1], params=params)
+        out["build_s"] = round(time.perf_counter() - start, 2)
         gallery.close()
         start = time.perf_counter()
-        gallery = Gallery.open(paths, MODEL, args.dim, params=params)
+        gallery = Gallery.open(paths, MODEL, templates.shape[1], params=params)
         out["reload_from_disk_s"] = round(time.perf_counter() - start, 2)
         out["exact_mode"] = gallery.index.exact
-        out.update(measure(gallery, templates, queries, data["truth"] + 1, args))
+        out["graph_dim"] = gallery.index.graph_dim
+        out["index_mb"] = round(gallery.index.memory_bytes() / 2**20, 1)
+        out["index_files_mb"] = round(sum(f.stat().st_size for f in (paths.data / "index").glob("*")) / 2**20, 1)
+        out.update(measure(gallery, queries, exact_template, exact_person, data["truth"] + 1, args))
+        out["rss_growth_gallery_mb"] = round(rss_mb() - before, 1)
         gallery.close()
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        out["compare"] = {name: compare(name, paths, templates, queries, exact_template, exact_person, params, args)
+                          for name in args.compare}
+    out["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
 
-def measure(gallery: Gallery, templates: np.ndarray, queries: np.ndarray, truth: np.ndarray,
-            args: argparse.Namespace) -> dict[str, object]:
+def measure(gallery: Gallery, queries: np.ndarray, exact_template: np.ndarray, exact_person: np.ndarray,
+            truth: np.ndarray, args: argparse.Namespace) -> dict[str, object]:
     """Latencies and recalls of a built gallery."""
     out: dict[str, object] = {}
-    exact_template, exact_person = exact_people(templates, queries, args.per)
     singles = [queries[i : i + 1] for i in range(len(queries))]
     hundreds = [queries[i : i + 100] for i in range(0, len(queries) - 99, 100)] or [queries]
-    out["identify_1"] = latency(gallery.identify, singles)
+    gallery.identify(queries[:10])  # warm up
+    one = latency(gallery.identify, singles)
+    out["p50_ms"], out["p99_ms"] = one["p50_ms"], one["p99_ms"]
     out["identify_100"] = latency(gallery.identify, hundreds)
-    out["exact_matmul_1"] = latency(lambda q: (q @ templates.T).argmax(1), singles[:100])
-    out["exact_matmul_100"] = latency(lambda q: (q @ templates.T).argmax(1), hundreds[:5])
+    out["index_search_1"] = latency(lambda q: gallery.index.search(q, 20), singles)
     found = np.array([r.person_id for r in gallery.identify(queries)])
-    out["identify_recall_at_1_vs_exact"] = round(float(np.mean(found == exact_person)), 4)
+    out["recall_at_1"] = round(float(np.mean(found == exact_person)), 4)
+    ids, _ = gallery.index.search(queries, 1)
+    out["template_recall_at_1"] = round(float(np.mean(ids[:, 0] == exact_template)), 4)
     out["identify_rank1_vs_truth"] = round(float(np.mean(found == truth)), 4)
     out["exact_rank1_vs_truth"] = round(float(np.mean(exact_person == truth)), 4)
-    recall = {}
-    for ef in args.ef_sweep:
-        if gallery.index.exact:
-            break
-        gallery.index.params.__dict__["ef"] = ef  # frozen dataclass: benchmark-only override
-        ids, _ = gallery.index.search(queries, 1)
-        t = latency(lambda q: gallery.index.search(q, 20), singles[:200])
-        recall[str(ef)] = {"template_recall_at_1": round(float(np.mean(ids[:, 0] == exact_template)), 4), **t}
-    out["ef_sweep_search_k20"] = recall
+    sweep = {}
+    for ef in args.ef_sweep if not gallery.index.exact else []:
+        object.__setattr__(gallery.index.params, "ef", ef)  # frozen dataclass: benchmark-only override
+        found = np.array([r.person_id for r in gallery.identify(queries)])
+        t = latency(gallery.identify, singles[:300])
+        sweep[str(ef)] = {"recall_at_1": round(float(np.mean(found == exact_person)), 4), **t}
+    object.__setattr__(gallery.index.params, "ef", args.ef)
+    out["ef_sweep_identify_1"] = sweep
     return out
+
+
+def compare(name: str, paths: Paths, templates: np.ndarray, queries: np.ndarray, exact_template: np.ndarray,
+            exact_person: np.ndarray, params: IndexParams, args: argparse.Namespace) -> dict[str, object]:
+    """One alternative on the same data, in the same run."""
+    singles = [queries[i : i + 1] for i in range(min(len(queries), 300))]
+    if name == "exact":
+        t16 = templates.astype(np.float16)
+        return {"float32_1": latency(lambda q: (q @ templates.T).argmax(1), singles[:100]),
+                "float32_100": latency(lambda q: (q @ templates.T).argmax(1), [queries[:100]] * 5),
+                "float16_blocked_1": latency(exact_f16_blocked(t16), singles[:30]),
+                "float16_blocked_100": latency(exact_f16_blocked(t16), [queries[:100]] * 3),
+                "memory_mb": {"float32": round(templates.nbytes / 2**20, 1), "float16": round(t16.nbytes / 2**20, 1)}}
+    if name.startswith("faiss"):
+        return compare_faiss(name, templates, queries, exact_template, args)
+    backend, energy = ("hnswlib", 1.0) if name == "hnswlib-full" else (name, params.energy)
+    other = dataclasses.replace(params, backend=backend, energy=energy)
+    folder = paths.data / "index"
+    for f in folder.glob("*"):
+        f.unlink()
+    start = time.perf_counter()
+    gallery = Gallery.open(paths, MODEL, templates.shape[1], params=other)
+    out: dict[str, object] = {"build_s": round(time.perf_counter() - start, 2), "graph_dim": gallery.index.graph_dim,
+                              "index_mb": round(gallery.index.memory_bytes() / 2**20, 1)}
+    gallery.identify(queries[:10])
+    one = latency(gallery.identify, singles)
+    found = np.array([r.person_id for r in gallery.identify(queries)])
+    out.update(p50_ms=one["p50_ms"], p99_ms=one["p99_ms"], recall_at_1=round(float(np.mean(found == exact_person)), 4))
+    gallery.close()
+    return out
+
+
+def compare_faiss(name: str, templates: np.ndarray, queries: np.ndarray, exact_template: np.ndarray,
+                  args: argparse.Namespace) -> dict[str, object]:
+    """faiss-cpu used directly: IVF-flat (nlist = 4 sqrt(N)) or HNSW-flat, exact top-1 template recall."""
+    try:
+        import faiss
+    except ImportError:
+        return {"skipped": "faiss-cpu is not installed"}
+    dim = templates.shape[1]
+    start = time.perf_counter()
+    if name == "faiss-ivf":
+        nlist = int(4 * np.sqrt(len(templates)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = templates[np.random.default_rng(0).choice(len(templates), min(len(templates), 40 * nlist), False)]
+        index.train(sample)
+        settings, knob = (8, 16, 32, 64), "nprobe"
+    else:
+        index = faiss.IndexHNSWFlat(dim, args.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = args.ef_construction
+        settings, knob = (32, 64, 128), "efSearch"
+    index.add(templates)
+    out: dict[str, object] = {"build_s": round(time.perf_counter() - start, 2)}
+    for value in settings:
+        setattr(index if knob == "nprobe" else index.hnsw, knob, value)
+        _, found = index.search(queries, 1)
+        t = latency(lambda q: index.search(q, 20), [queries[i : i + 1] for i in range(300)])
+        out[f"{knob}_{value}"] = {"template_recall_at_1": round(float(np.mean(found[:, 0] + 1 == exact_template)), 4),
+                                  **t}
+    return out
+
+
+def fit_stats(args: argparse.Namespace) -> dict[str, object]:
+    """Embed lfw-dev + celeba-dev, fit the distribution, save it, and check it against the real scores."""
+    from faceapp.vision.pipeline import FacePipeline
+
+    pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
+    data = Path(args.lfw).parent
+    names, vectors = [], []
+    for pattern, centred in (("lfw-dev/images/*/*.jpg", True), ("celeba-dev/images/*/*.jpg", False)):
+        for photo in sorted(data.glob(pattern)):
+            image = pipeline.load(photo)
+            faces = pipeline.process(image)
+            if len(faces) and faces.embeddings is not None:
+                i = faces.nearest_to(image.shape[1] / 2, image.shape[0] / 2) if centred else faces.largest()
+                names.append(f"{pattern.split('/')[0]}/{photo.parent.name}")
+                vectors.append(faces.embeddings[i])
+    emb, who = np.stack(vectors), np.array(names)
+    stats = fit(emb, who)
+    rng = np.random.default_rng(0)
+    model = Realistic(stats)
+    centres = model.centres(1000, rng)
+    synthetic_emb = model.photos(np.repeat(centres, 4, 0), rng)
+    check = {"real": pair_scores(emb, who, rng),
+             "synthetic": pair_scores(synthetic_emb, np.repeat(np.arange(1000), 4), rng)}
+    STATS.parent.mkdir(exist_ok=True)
+    np.savez_compressed(STATS, **stats, check=np.array(json.dumps(check)))
+    energy = np.cumsum(np.linalg.svd(emb, compute_uv=False) ** 2)
+    return {"photos": len(emb), "people": int(stats["people"]), "saved": str(STATS.relative_to(ROOT)),
+            "bytes": STATS.stat().st_size, "pair_scores": check,
+            "energy_in_top_dims": {str(d): round(float(energy[d - 1] / energy[-1]), 5) for d in (64, 128, 160, 256)}}
 
 
 def calibrate(args: argparse.Namespace) -> dict[str, object]:
@@ -221,23 +322,32 @@ def open_set(emb: np.ndarray, who: np.ndarray, rule: str, enrolled: int = 2) -> 
 def main() -> None:
     """Parse arguments, run, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", nargs="?", choices=("synthetic", "calibrate"), default="synthetic")
+    parser.add_argument("mode", nargs="?", choices=("synthetic", "fit", "calibrate"), default="synthetic")
     parser.add_argument("--size", type=int, default=300_000, help="templates in the gallery")
+    parser.add_argument("--data", choices=("realistic", "uniform"), default="realistic")
     parser.add_argument("--per", type=int, default=3, help="templates per person")
-    parser.add_argument("--dim", type=int, default=512)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--exact-below", type=int, default=IndexParams().exact_below)
-    parser.add_argument("--m", type=int, default=IndexParams().m)
-    parser.add_argument("--ef-construction", type=int, default=IndexParams().ef_construction)
-    parser.add_argument("--ef", type=int, default=IndexParams().ef)
-    parser.add_argument("--ef-sweep", type=int, nargs="*", default=[20, 32, 64, 128])
+    defaults = IndexParams()
+    parser.add_argument("--backend", default=defaults.backend, choices=("hnswlib", "usearch-f16", "usearch-i8"))
+    parser.add_argument("--exact-below", type=int, default=defaults.exact_below)
+    parser.add_argument("--m", type=int, default=defaults.m)
+    parser.add_argument("--ef-construction", type=int, default=defaults.ef_construction)
+    parser.add_argument("--ef", type=int, default=defaults.ef)
+    parser.add_argument("--rerank", type=int, default=defaults.rerank)
+    parser.add_argument("--energy", type=float, default=defaults.energy)
+    parser.add_argument("--retry-below", type=float, default=defaults.retry_below)
+    parser.add_argument("--ef-sweep", type=int, nargs="*", default=[32, 64, 128])
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--compare", nargs="*", default=[],
+                        choices=("exact", "hnswlib-full", "usearch-f16", "usearch-i8", "faiss-ivf", "faiss-hnsw"))
+    parser.add_argument("--json", action="store_true", help="one JSON object on one line")
     parser.add_argument("--lfw", default=str(ROOT.parent / "shared" / "data" / "lfw-dev"))
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    result = calibrate(args) if args.mode == "calibrate" else synthetic(args)
-    print(json.dumps(result, indent=1))
+    run = {"calibrate": calibrate, "fit": fit_stats, "synthetic": synthetic}[args.mode]
+    result = run(args)
+    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import numpy as np
 
 from faceapp.cli.auth import require_admin
 from faceapp.cli.common import add_common, emit_json, progress
@@ -19,7 +20,9 @@ from faceapp.errors import ConfigError, DataError, DuplicatePersonError, FaceApp
 from faceapp.records import Person
 from faceapp.services import Core
 from faceapp.store import Gallery
+from faceapp.store.bulk import Prefetch
 from faceapp.store.enrol import Enroller, EnrolResult
+from faceapp.store.flags import flags
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,6 +91,8 @@ class _Tally:
     enrolled: int = 0
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    chosen: list[tuple[str, str]] = field(default_factory=list)  # which face of a multi-face photo
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # enrolled, but resembles someone else
 
     def take(self, photo: Path, enrol: Callable[[], EnrolResult]) -> None:
         try:
@@ -97,15 +102,28 @@ class _Tally:
             return
         if result.skipped:
             self.already += 1
-        else:
-            self.enrolled += 1
+            return
+        self.enrolled += 1
+        if result.choice is not None and result.choice.faces > 1:
+            self.chosen.append((str(photo), "used " + result.choice.describe(
+                None if result.box is None else np.array([result.box] * result.choice.faces))))
+        for match in result.resembles[:1]:
+            self.warnings.append((str(photo), f"resembles {match.name} (id {match.person_id}) with score "
+                                              f"{match.score:.2f} (accept threshold {match.threshold:.2f}); "
+                                              "enrolled with a warning flag"))
 
 
 def _print_tally(args: argparse.Namespace, tally: _Tally, who: str) -> None:
     if args.json:
         emit_json({"enrolled": tally.enrolled, "already_enrolled": tally.already,
-                   "failed": [{"path": p, "reason": r} for p, r in tally.failed]})
+                   "failed": [{"path": p, "reason": r} for p, r in tally.failed],
+                   "face_chosen": [{"path": p, "face": r} for p, r in tally.chosen],
+                   "warnings": [{"path": p, "warning": r} for p, r in tally.warnings]})
         return
+    for path, note in tally.chosen:
+        print(f"{path}: {note}", file=sys.stderr)
+    for path, warning in tally.warnings:
+        print(f"warning: {path}: {warning}", file=sys.stderr)
     for path, reason in tally.failed:
         print(f"skipped: {reason if path in reason else f'{path}: {reason}'}", file=sys.stderr)
     print(f"{who}: {tally.enrolled} enrolled, {tally.already} already enrolled, {len(tally.failed)} skipped")
@@ -139,21 +157,24 @@ def run_import(args: argparse.Namespace) -> int:
         raise DataError(f"{args.folder}: no photos in DIR/<person>/ folders; nothing was imported")
     core = Core.open(args.basedir)
     actor = require_admin(args, core, f"import people from {args.folder}").name
-    enroller = core.enroller()
+    prefetch = Prefetch.for_gallery(core.pipeline, core.gallery, [photo for _, photo in jobs])  # decode/embed ahead
+    enroller = prefetch.enroller(core.enroller())
     tally, people = _Tally(), 0
     current: tuple[Path, Person, bool] | None = None
     try:
-        for folder, photo in progress(jobs, len(jobs), "import", enabled=not args.json):
-            if current is None or current[0] != folder:
-                if current is not None:
-                    _drop_if_empty(core, current[1], current[2], actor)
-                row = mapping.get(folder.name, {})
-                current = (folder, *_find_or_add(core, row.get("name") or folder.name.replace("_", " "),
-                                                 row.get("employee_no") or None, row.get("department", ""),
-                                                 row.get("title", ""), actor=actor))
-                people += 1
-            person = current[1]
-            tally.take(photo, lambda p=photo, pid=person.id: _import_one(enroller, pid, p, args.largest, actor))
+        with prefetch, core.gallery.bulk():
+            batches = prefetch.ready(jobs, core.gallery.database)  # one transaction per batch
+            for folder, photo in progress(batches, len(jobs), "import", enabled=not args.json):
+                if current is None or current[0] != folder:
+                    if current is not None:
+                        _drop_if_empty(core, current[1], current[2], actor)
+                    row = mapping.get(folder.name, {})
+                    current = (folder, *_find_or_add(core, row.get("name") or folder.name.replace("_", " "),
+                                                     row.get("employee_no") or None, row.get("department", ""),
+                                                     row.get("title", ""), actor=actor))
+                    people += 1
+                person = current[1]
+                tally.take(photo, lambda p=photo, pid=person.id: _import_one(enroller, pid, p, args.largest, actor))
     finally:
         if current is not None:
             _drop_if_empty(core, current[1], current[2], actor)
@@ -162,7 +183,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _import_one(enroller: Enroller, person_id: int, photo: Path, largest: bool, actor: str) -> EnrolResult:
-    return enroller.enrol_photo(person_id, photo, largest=largest, source="import", actor=actor)
+    return enroller.enrol_photo(person_id, photo, largest=largest, source="import", actor=actor, matches="flag")
 
 
 def read_mapping(path: Path) -> dict[str, dict[str, str]]:
@@ -239,16 +260,24 @@ def run_show(args: argparse.Namespace) -> int:
     gallery = Core.open_gallery(args.basedir)
     person = resolve_person(gallery, args.person)
     templates = gallery.people.templates(person.id)
+    warned = {f.template_id: f for f in flags(gallery.database, person.id)}
     if args.json:
         emit_json({**person.__dict__, "templates": [
-            {"id": t.id, "source": t.source, "created": t.created, "quality": t.quality, "models": t.models}
+            {"id": t.id, "source": t.source, "created": t.created, "quality": t.quality, "models": t.models,
+             "flag": None if t.id not in warned else {
+                 "kind": warned[t.id].kind, "other_person_id": warned[t.id].other_person_id,
+                 "other_name": warned[t.id].other_name, "score": warned[t.id].score}}
             for t in templates]})
         return 0
     print(f"{person.name} (id {person.id}, employee no {person.employee_no or '-'}, "
           f"{person.department or 'no department'}{'' if person.active else ', inactive'})")
     for t in templates:
-        q = ", ".join(f"{k} {v:.0f}" for k, v in t.quality.items() if k in ("size", "blur", "yaw"))
-        print(f"  template {t.id}: {t.source}, {t.created}, {q}")
+        q = ", ".join(f"{k} {v:.2f}" if k == "quality" else f"{k} {v:.0f}" for k, v in t.quality.items()
+                      if k in ("size", "blur", "yaw", "quality"))
+        flag = warned.get(t.id)
+        note = "" if flag is None else (f"  WARNING: resembled {flag.other_name} (id {flag.other_person_id}) "
+                                        f"with score {flag.score:.2f} when enrolled")
+        print(f"  template {t.id}: {t.source}, {t.created}, {q}{note}")
     return 0
 
 
