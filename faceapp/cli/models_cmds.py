@@ -10,7 +10,7 @@ from collections.abc import Callable
 from tqdm import tqdm
 
 from faceapp.cli.common import add_common, emit_json, load_settings, require_admin
-from faceapp.train.history import activate_model, load_history, load_report, rollback
+from faceapp.model_history import activate_model, load_history, load_report, rollback
 from faceapp.vision.models import ModelRegistry
 
 
@@ -37,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     paths, settings = load_settings(args)
+    paths = paths.with_data_dir(settings.data_dir)
     registry = ModelRegistry(user_dir=paths.user_models)
     active = {settings.detector, settings.embedder}
     for spec in registry.specs():
@@ -87,8 +88,8 @@ def run_rollback(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    paths, _ = load_settings(args)
-    for entry in load_history(paths.user_models):
+    paths, settings = load_settings(args)
+    for entry in load_history(paths.with_data_dir(settings.data_dir).user_models):
         if args.json:
             emit_json(entry)
             continue

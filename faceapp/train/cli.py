@@ -90,6 +90,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(fin)
     fin.set_defaults(func=run_finetune)
     register_detection(train_sub)
+    dev = train_sub.add_parser("device", help="what the trainer would run on (GPU name and memory, or why the CPU)")
+    add_common(dev)
+    dev.set_defaults(func=run_device)
 
 
 def _require_torch() -> None:
@@ -226,4 +229,34 @@ def run_finetune(args: argparse.Namespace) -> int:
         print(f"{when:<6} {f['model']}: accuracy {f['accuracy']:.4f} TAR@FAR={f['far']:g} {f['tar_at_far']:.4f} "
               f"DIR@FPIR={f['fpir']:g} {f['dir_at_fpir']:.4f}{public}")
     print(("activated " if report["activated"] else "not activated ") + report["model"] + ": " + report["reason"])
+    return 0
+
+
+def device_info() -> dict[str, Any]:
+    """The training device: PyTorch version, CUDA GPU name and memory, or why the CPU."""
+    try:
+        import torch
+    except ImportError:
+        return {"torch": None, "cuda": False, "name": None, "memory_gb": None,
+                "reason": f"PyTorch is not installed ({TRAIN_EXTRA})"}
+    if not torch.cuda.is_available():
+        built = torch.version.cuda
+        reason = ("this PyTorch build has no CUDA support" if built is None
+                  else f"PyTorch (CUDA {built}) sees no usable NVIDIA GPU or driver")
+        return {"torch": torch.__version__, "cuda": False, "name": None, "memory_gb": None, "reason": reason}
+    props = torch.cuda.get_device_properties(0)
+    return {"torch": torch.__version__, "cuda": True, "name": props.name,
+            "memory_gb": round(props.total_memory / 2**30, 1), "reason": "",
+            "bf16": bool(torch.cuda.is_bf16_supported())}
+
+
+def run_device(args: argparse.Namespace) -> int:
+    """``faceapp train device``."""
+    info = device_info()
+    if args.json:
+        emit_json(info)
+    elif info["cuda"]:
+        print(f"GPU: {info['name']}, {info['memory_gb']} GiB (PyTorch {info['torch']})")
+    else:
+        print(f"CPU: {info['reason']}")
     return 0

@@ -27,11 +27,11 @@ from faceapp.config import Paths, Settings
 from faceapp.errors import ConfigError
 from faceapp.evaluation.lfw import read_pairs
 from faceapp.evaluation.verification import evaluate_verification
+from faceapp.model_history import activate_model, record, save_report
 from faceapp.train.callbacks import TrainCallback
 from faceapp.train.config import NORMALISATIONS, TrainConfig
 from faceapp.train.data.folder import CHIP_SUFFIX, ChipSource
 from faceapp.train.data.transforms import Augment
-from faceapp.train.history import activate_model, record, save_report
 from faceapp.train.site_eval import SiteSplit, decide, site_figures, split_gallery
 from faceapp.vision.embed import Embedder
 from faceapp.vision.models import ModelRegistry, ModelSpec
@@ -145,6 +145,24 @@ def public_figures(embedder: Embedder, folder: Path, cache: Path, far: float) ->
             "pairs": result.pairs, "protocol": result.threshold_protocol}
 
 
+def calibrate(paths: Paths, name: str, options: FinetuneOptions) -> str:
+    """Write the candidate's score calibration into its manifest entry, measured on the public
+    check's photos (:func:`faceapp.evaluation.openset.calibrate_model`); says what happened."""
+    if not options.public_check:
+        return "not calibrated: no public check folder to measure its score distributions on"
+    from faceapp.errors import FaceAppError
+    from faceapp.evaluation.openset import calibrate_model
+
+    folder = Path(options.public_check)
+    try:
+        cal = calibrate_model(paths.user_models, name, [folder], provider="cpu",
+                              cache_dir=paths.data / "training" / "calibration" / name)
+    except FaceAppError as exc:
+        log.warning("%s: calibration failed: %s", name, exc)
+        return f"not calibrated: {exc}"
+    return f"calibrated on {folder.name}: {cal.genuine_pairs} genuine and {cal.impostor_pairs} impostor pairs"
+
+
 def measure(spec: ModelSpec, chips: dict[int, np.ndarray], split: SiteSplit, options: FinetuneOptions,
             paths: Paths, registry: ModelRegistry) -> dict[str, Any]:
     """Site (and public) figures of one registered embedder, run as the app runs it (CPU)."""
@@ -171,8 +189,9 @@ def finetune_from_gallery(basedir: Path | None, options: FinetuneOptions,
     from faceapp.train.export import export_embedder
     from faceapp.train.loop import Trainer, latest_checkpoint
 
-    paths = Paths.resolve(basedir).ensure()
+    paths = Paths.resolve(basedir)
     settings = Settings.load(paths.settings_file)
+    paths = paths.with_data_dir(settings.data_dir).ensure()
     registry = ModelRegistry(user_dir=paths.user_models)
     spec = registry.verify(settings.embedder)
     name = options.name or candidate_name(spec.name, registry)
@@ -201,6 +220,7 @@ def finetune_from_gallery(basedir: Path | None, options: FinetuneOptions,
     seconds = time.perf_counter() - started
     source = f"faceapp.train: {spec.name} fine-tuned on {len(people)} gallery people ({options.steps} steps)"
     export_embedder(trainer.model.backbone, paths.user_models, name, mean, std, source)
+    calibration = calibrate(paths, name, options)
     registry = ModelRegistry(user_dir=paths.user_models)
     before = measure(spec, chips, split, options, paths, registry)
     after = measure(registry.spec(name), chips, split, options, paths, registry)
@@ -210,6 +230,7 @@ def finetune_from_gallery(basedir: Path | None, options: FinetuneOptions,
         "recommended": decision.better, "activated": False, "reason": decision.reason,
         "split": split.sizes(), "steps": summary["step"], "seconds": round(seconds, 1),
         "device": str(trainer.device), "checkpoint": summary["checkpoint"], "options": asdict(options),
+        "calibration": calibration,
     }
     if not decision.better:
         report["reason"] = f"kept {spec.name}: {decision.reason}"

@@ -14,7 +14,7 @@ import pytest
 from faceapp.cli import main
 from faceapp.config import Paths, Settings
 from faceapp.errors import DataError
-from faceapp.train.history import load_history, load_report, rollback_target
+from faceapp.model_history import load_history, load_report, rollback_target
 from faceapp.train.site_eval import SiteSplit, decide, open_set_figures, split_gallery, verification_figures
 
 DATA = Path(os.environ.get("FACEAPP_TESTDATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
@@ -111,7 +111,8 @@ def _celeba_gallery(home: Path, people: int, photos: int) -> int:
 
 @pytest.fixture()
 def lfw_subset(tmp_path: Path) -> Path:
-    """An LFW-format folder with the first 60 same and 60 different pairs of lfw-dev."""
+    """An LFW-format folder with the first 60 same and 60 different pairs of lfw-dev (all photos
+    of the same-pair people, so the candidate's calibration has enough genuine pairs)."""
     source = DATA / "lfw-dev"
     if not source.is_dir():
         pytest.skip(f"lfw-dev not found at {source}")
@@ -119,11 +120,16 @@ def lfw_subset(tmp_path: Path) -> Path:
     same, diff = lines[1:61], lines[301:361]
     folder = tmp_path / "public"
     (folder / "images").mkdir(parents=True)
-    for line in same + diff:
-        for name in line.split()[::2] if len(line.split()) == 4 else line.split()[:1]:
-            link = folder / "images" / name
-            if not link.exists():
-                link.symlink_to(source / "images" / name)
+    for line in same:
+        link = folder / "images" / line.split()[0]
+        if not link.exists():
+            link.symlink_to(source / "images" / line.split()[0])
+    for line in diff:
+        for name in line.split()[::2]:
+            (folder / "images" / name).mkdir(exist_ok=True)
+            photo = folder / "images" / name / f"{name}_{int(line.split()[line.split().index(name) + 1]):04d}.jpg"
+            if not photo.exists():
+                photo.symlink_to(source / "images" / name / photo.name)
     (folder / "pairs.txt").write_text("1\t60\n" + "\n".join(same + diff) + "\n")
     return folder
 
@@ -156,6 +162,10 @@ def test_finetune_on_celeba_gallery_measures_decides_and_rolls_back(
         assert figures["public"]["pairs"] == 120 and figures["public"]["accuracy"] > 0.8
     assert report["activated"] == decide(before, after).better == report["recommended"]
     assert load_report(home / "data" / "models", report["model"])["reason"] == report["reason"]
+    from faceapp.vision.models import ModelRegistry
+
+    assert report["calibration"].startswith("calibrated"), report["calibration"]  # the trainer calibrates
+    assert ModelRegistry(user_dir=home / "data" / "models").spec(report["model"]).calibration is not None
     settings_file = Paths.resolve(home).settings_file
     active = Settings.load(settings_file).embedder
     assert active == (report["model"] if report["activated"] else "mobilefacenet_arcface_512")
