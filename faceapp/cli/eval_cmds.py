@@ -34,6 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     wider.set_defaults(func=run_wider)
 
     from faceapp.cli.eval_liveness import add_liveness_parser
+    from faceapp.cli.eval_openset import add_openset_parsers
+
+    add_openset_parsers(ev_sub)
 
     add_liveness_parser(ev_sub)
 

@@ -18,6 +18,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,13 +87,24 @@ def _vectors(photos: Photos, flip: bool) -> np.ndarray:
 
 
 def measure_calibration(model: str, facesets: dict[str, FaceSet], flip: bool = False) -> Calibration:
-    """An embedder's calibration from labelled collections (see :class:`Calibration`)."""
-    photos = enrolment_faces(facesets)
-    genuine, impostor = pair_scores(photos, flip)
+    """An embedder's calibration from labelled collections (see :class:`Calibration`).
+
+    Impostor pairs are taken **within** each collection (a site's photos come from one place;
+    pairs across collections differ in more than identity and score lower), and the calibration
+    keeps the collection with the most false accepts at each threshold. How many comparisons one
+    template counts for is measured in each collection against its own pairs; the largest is kept.
+    """
+    genuine, impostor, per_template = [], [], []
+    for name, faceset in facesets.items():
+        photos = enrolment_faces({name: faceset})
+        same, other = pair_scores(photos, flip)
+        genuine.append(same)
+        impostor.append(other)
+        own = Calibration.measure(model, name, same, other)
+        per_template.append(measure_comparisons(photos, own, flip=flip))
     data = ", ".join(f"{name} ({len(fs.photos)} photos)" for name, fs in facesets.items())
-    pairs_only = Calibration.measure(model, data + (", flip" if flip else ""), genuine, impostor)
-    per_template = measure_comparisons(photos, pairs_only, flip=flip)
-    return Calibration.measure(model, pairs_only.data, genuine, impostor, per_template)
+    return Calibration.measure(model, data + (", flip" if flip else ""), np.concatenate(genuine), impostor,
+                               max(per_template))
 
 
 def best_scores(vectors: np.ndarray, queries: np.ndarray, templates: np.ndarray, owners: np.ndarray,
@@ -114,12 +126,13 @@ def best_scores(vectors: np.ndarray, queries: np.ndarray, templates: np.ndarray,
 
 
 def measure_comparisons(photos: Photos, calibration: Calibration, *, templates: int = 2,
-                        sizes: Sequence[int] = (100, 200, 400), targets: Sequence[float] = (0.005, 0.01, 0.02),
+                        sizes: Sequence[int] = (), targets: Sequence[float] = (0.01, 0.02, 0.05),
                         draws: int = 6, seed: int = 0, flip: bool = False) -> float:
     """How many independent comparisons one template counts for in open-set search (median).
 
-    Galleries of ``sizes`` people with ``templates`` photos each are drawn; the photos of everyone
-    else are strangers. For each target rate, the threshold where that share of strangers is
+    Galleries of ``sizes`` people (default: a quarter and half of those with enough photos) with
+    ``templates`` photos each are drawn; the photos of everyone else are strangers (rates of 1-5 %
+    keep enough false accepts per draw to measure). For each target rate, the threshold where that share of strangers is
     accepted is found, and the number of comparisons ``c`` that makes the pair-score model
     ``1 - (1 - p(t))**c`` give the same rate is divided by the number of templates.
     """
@@ -127,9 +140,10 @@ def measure_comparisons(photos: Photos, calibration: Calibration, *, templates: 
     _, label_of = np.unique(photos.identities, return_inverse=True)
     rng = np.random.default_rng(seed)
     eligible = np.flatnonzero(np.bincount(label_of) >= templates)
+    sizes = tuple(sizes) or (len(eligible) // 4, len(eligible) // 2)  # default: a quarter and half of them
     found = []
     for size in sizes:
-        if size >= len(eligible):
+        if size >= len(eligible) or size < 10:
             continue
         for _ in range(draws):
             people = rng.choice(eligible, size, replace=False)
@@ -160,8 +174,27 @@ def write_calibration(manifest: Path, name: str, calibration: Calibration) -> No
         raise ModelError(f"model {name!r} is a {entries[0].get('kind')}, not an embedder: nothing to calibrate")
     entries[0]["calibration"] = calibration.to_dict()
     tmp = manifest.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(manifest_text(data), encoding="utf-8")
     os.replace(tmp, manifest)
+
+
+def manifest_text(data: Any) -> str:
+    """JSON as the manifests are written: indented objects, lists of plain values and small objects inline."""
+    return _dump(data, 0) + "\n"
+
+
+def _dump(value: Any, depth: int) -> str:
+    inline = json.dumps(value, ensure_ascii=False)
+    nested = isinstance(value, dict) and any(isinstance(v, dict) or (isinstance(v, list) and any(
+        isinstance(x, (dict, list)) for x in v)) for v in value.values())
+    if not isinstance(value, (dict, list)) or (isinstance(value, list) and not any(
+            isinstance(x, (dict, list)) for x in value)) or (not nested and len(inline) <= 100):
+        return inline
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, list):
+        return "[\n" + ",\n".join(inner + _dump(v, depth + 1) for v in value) + "\n" + pad + "]"
+    return "{\n" + ",\n".join(f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, depth + 1)}"
+                               for k, v in value.items()) + "\n" + pad + "}"
 
 
 def calibrate_model(models_dir: Path, name: str, data_roots: Sequence[Path], *, provider: str = "auto",

@@ -4,112 +4,117 @@
   <context>
     <name>AttendancePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="105" />
       <source>Attendance</source>
       <translation>考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="122" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="124" />
       <source>Select an event to see its evidence photo.</source>
       <translation>选择一条记录以查看其证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="138" />
+      <source>Events</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="150" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="146" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
       <source>All kinds</source>
       <translation>全部类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="162" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="162" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="163" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="164" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="164" />
       <source>Kind:</source>
       <translation>类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="169" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="179" />
       <source>Add event…</source>
       <translation>添加记录…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="170" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="180" />
       <source>Correct…</source>
       <translation>更正…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="181" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="182" />
       <source>Export report…</source>
       <translation>导出报表…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="191" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="201" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="222" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="232" />
       <source>Cannot read the events</source>
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="225" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="235" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="251" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="261" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="263" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="273" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="297" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="307" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="322" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="332" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="333" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="343" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="364" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="374" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -230,6 +235,84 @@
       <location filename="../../faceapp/ui/dialogs/crash.py" line="38" />
       <source>Log file: {path}</source>
       <translation>日志文件：{path}</translation>
+    </message>
+  </context>
+  <context>
+    <name>DayStatusPanel</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="156" />
+      <source>Name or employee number</source>
+      <translation>姓名或工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="160" />
+      <source>All days</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="161" />
+      <source>Exceptions only</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="168" />
+      <source>From:</source>
+      <translation>从：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="168" />
+      <source>To:</source>
+      <translation>到：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="169" />
+      <source>Department:</source>
+      <translation>部门：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="169" />
+      <source>Person:</source>
+      <translation>人员：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="170" />
+      <source>Status:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="180" />
+      <source>Export time cards…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="182" />
+      <source>Export summary…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="207" />
+      <source>All departments</source>
+      <translation>全部部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="235" />
+      <source>Cannot compute the attendance</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="239" />
+      <source>{0} person-days, {1} exceptions</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="244" />
+      <source>Export</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="262" />
+      <source>The report was not written</source>
+      <translation>报表未能写入</translation>
     </message>
   </context>
   <context>
@@ -502,87 +585,87 @@ Enrol these faces anyway?</source>
   <context>
     <name>LoginDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="84" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="85" />
       <source>User name:</source>
       <translation>用户名：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="85" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="86" />
       <source>Password:</source>
       <translation>密码：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="87" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="88" />
       <source>Password again:</source>
       <translation>再次输入密码：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="101" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="102" />
       <source>Create the administrator</source>
       <translation>创建管理员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="102" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="103" />
       <source>No administrator exists yet. Choose the administrator's name and a password of at least {0} characters. The administrator can correct attendance, export reports and change the settings.</source>
       <translation>尚无管理员。请设置管理员的用户名和至少 {0} 个字符的密码。管理员可以更正考勤、导出报表和修改设置。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="106" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="107" />
       <source>Create administrator</source>
       <translation>创建管理员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="108" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="109" />
       <source>Administrator login</source>
       <translation>管理员登录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="109" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="110" />
       <source>This needs an administrator. Enter the administrator's password.</source>
       <translation>此操作需要管理员权限。请输入管理员密码。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="110" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="111" />
       <source>Log in</source>
       <translation>登录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="126" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="127" />
       <source>Enter a user name.</source>
       <translation>请输入用户名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="128" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="129" />
       <source>The two passwords differ. Type the same password twice.</source>
       <translation>两次输入的密码不一致。请输入相同的密码两次。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="138" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="139" />
       <source>Too many wrong passwords. Try again in {0} seconds.</source>
       <translation>密码错误次数过多。请在 {0} 秒后重试。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="142" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="143" />
       <source>The password must have at least {0} characters.</source>
       <translation>密码至少需要 {0} 个字符。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="144" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="145" />
       <source>A user of that name exists already. Choose another name.</source>
       <translation>该用户名已存在。请换一个用户名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="148" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="149" />
       <source>Wrong user name or password, or this user is not an administrator.</source>
       <translation>用户名或密码错误，或该用户不是管理员。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="150" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="151" />
       <source>The login could not be checked: {0}</source>
       <translation>无法验证登录：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="157" />
       <source>You may try again now.</source>
       <translation>现在可以重试了。</translation>
     </message>
@@ -590,129 +673,225 @@ Enrol these faces anyway?</source>
   <context>
     <name>MainWindow</name>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="68" />
+      <location filename="../../faceapp/ui/assembly.py" line="62" />
+      <source>Saved. Takes effect after a restart: {0}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="80" />
       <source>&amp;Settings…</source>
       <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="69" />
+      <location filename="../../faceapp/ui/assembly.py" line="81" />
       <source>&amp;Lock administration</source>
       <translation>锁定管理(&amp;L)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="71" />
+      <location filename="../../faceapp/ui/assembly.py" line="83" />
       <source>Administrator: {0}</source>
       <translation>管理员：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="71" />
+      <location filename="../../faceapp/ui/assembly.py" line="83" />
       <source>Front desk mode</source>
       <translation>前台模式</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="102" />
+      <location filename="../../faceapp/ui/main_window.py" line="106" />
       <source>&amp;File</source>
       <translation>文件(&amp;F)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="103" />
+      <location filename="../../faceapp/ui/main_window.py" line="107" />
       <source>Open &amp;camera…</source>
       <translation>打开摄像头(&amp;C)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="104" />
+      <location filename="../../faceapp/ui/main_window.py" line="108" />
       <source>Open video &amp;file…</source>
       <translation>打开视频文件(&amp;F)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="105" />
+      <location filename="../../faceapp/ui/main_window.py" line="109" />
       <source>Open image f&amp;older…</source>
       <translation>打开图片文件夹(&amp;O)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="106" />
+      <location filename="../../faceapp/ui/main_window.py" line="110" />
       <source>Open &amp;URL…</source>
       <translation>打开网址(&amp;U)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="108" />
+      <location filename="../../faceapp/ui/main_window.py" line="112" />
       <source>&amp;Quit</source>
       <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="109" />
+      <location filename="../../faceapp/ui/main_window.py" line="113" />
       <source>&amp;People</source>
       <translation>人员(&amp;P)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="110" />
+      <location filename="../../faceapp/ui/main_window.py" line="114" />
       <source>&amp;Enrol person…</source>
       <translation>录入人员(&amp;E)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="113" />
+      <location filename="../../faceapp/ui/main_window.py" line="117" />
       <source>&amp;View</source>
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="114" />
+      <location filename="../../faceapp/ui/main_window.py" line="119" />
+      <source>&amp;Trainer (administrators)…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="120" />
       <source>&amp;Help</source>
       <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="115" />
+      <location filename="../../faceapp/ui/main_window.py" line="121" />
       <source>&amp;About {}</source>
       <translation>关于 {}(&amp;A)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="174" />
+      <location filename="../../faceapp/ui/main_window.py" line="194" />
       <source>Open camera</source>
       <translation>打开摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="175" />
+      <location filename="../../faceapp/ui/main_window.py" line="195" />
       <source>Camera number (0 is the default camera):</source>
       <translation>摄像头编号（0 为默认摄像头）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="181" />
+      <location filename="../../faceapp/ui/main_window.py" line="201" />
       <source>Open video file</source>
       <translation>打开视频文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="182" />
+      <location filename="../../faceapp/ui/main_window.py" line="202" />
       <source>Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)</source>
       <translation>视频 (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;所有文件 (*)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="188" />
+      <location filename="../../faceapp/ui/main_window.py" line="208" />
       <source>Open image folder</source>
       <translation>打开图片文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="194" />
+      <location filename="../../faceapp/ui/main_window.py" line="214" />
       <source>Open URL</source>
       <translation>打开网址</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="194" />
+      <location filename="../../faceapp/ui/main_window.py" line="214" />
       <source>Stream address (rtsp://… or http://…):</source>
       <translation>视频流地址（rtsp://… 或 http://…）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="202" />
+      <location filename="../../faceapp/ui/main_window.py" line="222" />
       <source>About {}</source>
       <translation>关于 {}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="203" />
+      <location filename="../../faceapp/ui/main_window.py" line="223" />
       <source>Face-recognition attendance and access control.</source>
       <translation>人脸识别考勤与门禁。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="204" />
+      <location filename="../../faceapp/ui/main_window.py" line="224" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
+    </message>
+  </context>
+  <context>
+    <name>ModelsPanel</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="128" />
+      <source>Models</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <source>Active</source>
+      <translation>启用</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <source>Kind</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <source>Report</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="137" />
+      <source>Roll back to selected</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="138" />
+      <source>Without a selection: back to the embedder the active one replaced</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="160" />
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+  </context>
+  <context>
+    <name>OperatingPointBox</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="36" />
+      <source>The raw thresholds below are pinned.</source>
+      <translation>下面的原始阈值已固定。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="37" />
+      <source>This embedder has no calibration (run faceapp eval calibrate), so the raw thresholds below apply.</source>
+      <translation>此特征模型没有校准数据（请运行 faceapp eval calibrate），因此使用下面的原始阈值。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="39" />
+      <source>Their false-accept rate grows with the number of enrolled people.</source>
+      <translation>其误识率会随登记人数的增加而升高。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="43" />
+      <source>at {0:,}</source>
+      <translation>{0:,} 人时</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="45" />
+      <source>With {0:,} enrolled people ({1:,} templates) a face is recognised from a score of {2:.3f} (unknown below {3:.3f}); about {4:.1%} of genuine attempts reach it.</source>
+      <translation>当前登记 {0:,} 人（{1:,} 个模板）：得分达到 {2:.3f} 即识别（低于 {3:.3f} 为陌生人）；约 {4:.1%} 的本人尝试能达到该分数。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="49" />
+      <source>The threshold rises as the site grows: {0}.</source>
+      <translation>阈值随人数增加而升高：{0}。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="69" />
+      <source>{0:g} % of strangers taken for someone</source>
+      <translation>{0:g} % 的陌生人被误认为他人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/operating_point.py" line="70" />
+      <source>Pin raw thresholds instead (expert)</source>
+      <translation>改用固定的原始阈值（专家）</translation>
     </message>
   </context>
   <context>
@@ -855,246 +1034,868 @@ Enrol these faces anyway?</source>
     </message>
   </context>
   <context>
+    <name>ReportPanel</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="49" />
+      <source>Result of the run</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <source>Current model</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <source>Figure</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <source>New model</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="56" />
+      <source>No run has finished yet.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="58" />
+      <source>Activate</source>
+      <translation>启用</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="59" />
+      <source>Keep current</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="92" />
+      <source>Public check accuracy</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="95" />
+      <source>Better: recommended.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="95" />
+      <source>Not recommended.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="107" />
+      <source>&lt;b&gt;{0}&lt;/b&gt; was exported. Compare it before activating (faceapp eval).</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>RulesDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="102" />
+      <source>Shifts, holidays and leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="105" />
+      <source>Shifts</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="106" />
+      <source>Assignments</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="107" />
+      <source>Holidays</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="108" />
+      <source>Leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
+      <source>Missing punches</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="126" />
+      <source>Not saved</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <source>Days</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <source>End</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <source>Start</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <source>Break</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <source>Flexible</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <source>Grace late/early</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <source>From</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <source>Shift</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
+      <source>Until</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="167" />
+      <source>Date</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
+      <source>Half day</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
+      <source>Kind</source>
+      <translation>类型</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
+      <source>Reason</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
+      <source>Status</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="175" />
+      <source>Time</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="176" />
+      <source>Requested by</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="201" />
+      <source>Flexible (core hours + required time)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="205" />
+      <source>Name:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="206" />
+      <source>Start / end:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="207" />
+      <source>Weekdays:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="208" />
+      <source>Grace late / early (min):</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="209" />
+      <source>Break (min):</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="210" />
+      <source>Half day / absent below (min):</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="211" />
+      <source>Overtime from / unit (min):</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
+      <source>Save shift</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
+      <source>Delete shift</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="252" />
+      <source>(a whole department)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="259" />
+      <source>open-ended</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="268" />
+      <source>Assign</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="269" />
+      <source>Remove</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="294" />
+      <source>Holiday name</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
+      <source>Add holiday</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
+      <source>Delete</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="300" />
+      <source>Import CSV or iCalendar…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="304" />
+      <source>Holiday</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="316" />
+      <source>Import holidays</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="327" />
+      <source>Not imported</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="332" />
+      <source>Some lines were not imported</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="346" />
+      <source>half day</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="352" />
+      <source>Grant leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="353" />
+      <source>Approve</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="354" />
+      <source>Reject</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="378" />
+      <source>Check-in</source>
+      <translation>签到</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="379" />
+      <source>Check-out</source>
+      <translation>签退</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="381" />
+      <source>Required: why is the punch missing?</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="385" />
+      <source>Request</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
     <name>SettingsDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="80" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="81" />
       <source>Faces scoring at least this are recognised. About 1 in {0:,} comparisons with a different person reaches it, so with N enrolled people a stranger is taken for someone up to N times as often. Raise it for large sites.</source>
       <translation>得分不低于此值的人脸会被识别。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值；因此若已录入 N 人，陌生人被误认为某人的概率最多为其 N 倍。人员较多的场所请调高此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="83" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="84" />
       <source>Faces scoring below this are unknown visitors; between the two thresholds the desk waits for another look. About 1 in {0:,} comparisons with a different person reaches it.</source>
       <translation>得分低于此值的人脸视为陌生访客；介于两个阈值之间时，考勤台会等待再看一次。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="162" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="163" />
       <source>Settings</source>
       <translation>设置</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="195" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="196" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="197" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="198" />
       <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
       <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="203" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="204" />
       <source>camera default</source>
       <translation>摄像头默认</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="208" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="209" />
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="209" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="210" />
       <source>Desk name:</source>
       <translation>考勤台名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="210" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="211" />
       <source>Resolution:</source>
       <translation>分辨率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="222" />
       <source>Recognition</source>
       <translation>识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="234" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
       <source>Automatic (GPU when available)</source>
       <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="234" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="235" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="238" />
       <source>NVIDIA GPU (CUDA)</source>
       <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
+      <source>Strangers accepted:</source>
+      <translation>陌生人误识率：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
       <source>Accept threshold:</source>
       <translation>接受阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="239" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
       <source>Unknown threshold:</source>
       <translation>陌生阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="245" />
       <source>Face detector:</source>
       <translation>人脸检测模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="242" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
       <source>Face embedder:</source>
       <translation>人脸特征模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
       <source>Run on:</source>
       <translation>运行设备：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="253" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="270" />
       <source>Front desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="254" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="271" />
       <source> frames</source>
       <translation> 帧</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="273" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="257" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
       <source>Frames that must agree:</source>
       <translation>需一致的帧数：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="258" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="275" />
       <source>Out of the last:</source>
       <translation>在最近的帧数中：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="259" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="276" />
       <source>Ignore the same person again for:</source>
       <translation>同一人再次出现时忽略：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="263" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="280" />
       <source>Interface and security</source>
       <translation>界面与安全</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="267" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="284" />
       <source> min</source>
       <translation> 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="268" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="269" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="286" />
       <source>Language:</source>
       <translation>语言：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="270" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
       <source>Lock the admin session after:</source>
       <translation>管理员会话自动锁定时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
       <source>Data</source>
       <translation>数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="277" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="282" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="299" />
       <source>Back up…</source>
       <translation>备份…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
       <source>Restore…</source>
       <translation>恢复…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="292" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="309" />
       <source>Data folder:</source>
       <translation>数据文件夹：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="343" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="362" />
       <source>The settings were not saved</source>
       <translation>设置未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="352" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="371" />
       <source>Settings saved</source>
       <translation>设置已保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="352" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="371" />
       <source>Some changes take effect when faceapp is restarted.</source>
       <translation>部分更改将在重新启动 faceapp 后生效。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="364" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="383" />
       <source>Re-computing the face templates with {0}…</source>
       <translation>正在用 {0} 重新计算人脸模板…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="399" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="418" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="406" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="425" />
       <source>Back up the data</source>
       <translation>备份数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="407" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
       <source>Zip archives (*.zip)</source>
       <translation>Zip 压缩包 (*.zip)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="412" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="431" />
       <source>Restore a backup</source>
       <translation>恢复备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="423" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="442" />
       <source>The backup was not written</source>
       <translation>备份未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="445" />
       <source>Backup written</source>
       <translation>备份已完成</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="445" />
       <source>The data was saved to {0}.</source>
       <translation>数据已保存到 {0}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="435" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="454" />
       <source>The backup cannot be restored</source>
       <translation>无法恢复此备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="438" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
       <source>Restore ready</source>
       <translation>恢复已就绪</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="438" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
+    </message>
+  </context>
+  <context>
+    <name>TrainerPage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="67" />
+      <source>Trainer</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="90" />
+      <source>Recognition: fine-tune on the enrolled gallery</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="91" />
+      <source>Recognition: train on a folder or RecordIO</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="92" />
+      <source>Detection: fine-tune on a label.txt folder</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="98" />
+      <source>Browse…</source>
+      <translation>浏览…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <source>Automatic</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <source>CPU</source>
+      <translation>CPU</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <source>GPU (CUDA)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="109" />
+      <source>Looking for a GPU…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="114" />
+      <source>automatic</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="116" />
+      <source>Task</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <source>Model</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
+      <source>Loss</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
+      <source>Data folder</source>
+      <translation>数据文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
+      <source>label.txt</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="121" />
+      <source>Steps</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="122" />
+      <source>Batch size</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="123" />
+      <source>Learning rate</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
+      <source>Image size</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
+      <source>Device</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="127" />
+      <source>Estimate</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
+      <source>New model name</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="130" />
+      <source>Start</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
+      <source>Stop</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
+      <source>Resume</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="139" />
+      <source>Training run</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="144" />
+      <source>Run history</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="146" />
+      <source>Idle.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="199" />
+      <source>multibox (3:1 hard negatives, box, landmarks)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="210" />
+      <source>Training data folder</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="215" />
+      <source>RetinaFace label file</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="216" />
+      <source>Label files (*.txt)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="223" />
+      <source>GPU: {0}, {1} GiB</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="225" />
+      <source>CPU: {0}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="231" />
+      <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="236" />
+      <source>{0} images: about {1} min on the CPU</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="280" />
+      <source>Choose the training data folder first.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="288" />
+      <source>Training {0}…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="304" />
+      <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="320" />
+      <source>Finished {0}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="322" />
+      <source>Stopped. Resume continues from the last checkpoint.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="324" />
+      <source>no message</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="325" />
+      <source>Training failed: {0}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="326" />
+      <source>The run failed: {0}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="369" />
+      <source>Activating {0} (re-embedding the gallery)…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="374" />
+      <source>Kept the current model; {0} stays in the list for later.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="389" />
+      <source>Rolling back…</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="394" />
+      <source>{0} is now the active {1}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="397" />
+      <source>Could not switch the model: {0}</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>TrainingCharts</name>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <source>Images per second</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <source>Learning rate</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <source>Loss</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="33" />
+      <source>Evaluation</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="39" />
+      <source>step</source>
+      <translation type="unfinished" />
     </message>
   </context>
   <context>

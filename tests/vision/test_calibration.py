@@ -37,9 +37,9 @@ def test_threshold_beyond_the_measurements_follows_an_exponential_tail(target: f
     assert LAPLACE.threshold_for(target, people) == pytest.approx(exact, abs=0.03)  # 1-3 decades extrapolated
 
 
-def test_beyond_the_measurements_a_lighter_tail_errs_towards_fewer_false_accepts() -> None:
-    for people in (1000, 10_000, 100_000):
-        assert NORMAL.threshold_for(0.001, people) >= _normal_answer(0.001, people) - 0.003
+def test_beyond_the_measurements_a_normal_tail_is_followed() -> None:
+    for people in (1000, 10_000, 100_000):  # per comparison 1e-6 .. 1e-8, measured down to ~7e-6
+        assert NORMAL.threshold_for(0.001, people) == pytest.approx(_normal_answer(0.001, people), abs=0.01)
 
 
 def test_threshold_rises_with_the_gallery_and_predicts_the_target() -> None:

@@ -43,6 +43,7 @@ from faceapp.errors import ConfigError, FaceAppError
 from faceapp.store import Gallery
 from faceapp.store.backup import backup, stage_restore
 from faceapp.store.gallery import ChipEmbedder
+from faceapp.ui.dialogs.operating_point import OperatingPointBox, embedder_calibration
 from faceapp.ui.jobs import JobRunner
 
 log = logging.getLogger(__name__)
@@ -228,12 +229,15 @@ class SettingsDialog(QDialog):
             note.setMinimumHeight(note.fontMetrics().lineSpacing() * 4)
         self.accept_spin.valueChanged.connect(lambda v: self.accept_note.setText(threshold_sentence("accept", v)))
         self.unknown_spin.valueChanged.connect(lambda v: self.unknown_note.setText(threshold_sentence("unknown", v)))
+        self.operating_box = self._operating_box()
+        self.operating_box.pin_changed.connect(self._pin_changed)
         self.detector_box = self._model_box("detector")
         self.embedder_box = self._model_box("embedder")
         self.provider_box = QComboBox(self)
         for key, label in (("auto", self.tr("Automatic (GPU when available)")), ("cpu", self.tr("CPU")),
                            ("cuda", self.tr("NVIDIA GPU (CUDA)"))):
             self.provider_box.addItem(label, key)
+        form.addRow(self.tr("Strangers accepted:"), self.operating_box)
         form.addRow(self.tr("Accept threshold:"), self.accept_spin)
         form.addRow(self.accept_note)
         form.addRow(self.tr("Unknown threshold:"), self.unknown_spin)
@@ -242,6 +246,19 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Face embedder:"), self.embedder_box)
         form.addRow(self.tr("Run on:"), self.provider_box)
         return box
+
+    def _operating_box(self) -> OperatingPointBox:
+        """Target false-accept rate and the threshold it gives for this gallery (see :mod:`.operating_point`)."""
+        gallery = self.gallery
+        calibration = gallery.operating.calibration if gallery is not None else None
+        if calibration is None:
+            calibration = embedder_calibration(self.paths, self.settings.embedder)
+        people = gallery.searchable_people() if gallery is not None else 0
+        return OperatingPointBox(calibration, people, len(gallery) if gallery is not None else 0, self)
+
+    def _pin_changed(self, pin: bool) -> None:
+        for widget in (self.accept_spin, self.unknown_spin):
+            widget.setEnabled(pin)
 
     def _model_box(self, kind: str) -> QComboBox:
         combo = QComboBox(self)
@@ -305,6 +322,7 @@ class SettingsDialog(QDialog):
         self.unknown_spin.setValue(settings.unknown_threshold)
         self.accept_note.setText(threshold_sentence("accept", settings.accept_threshold))
         self.unknown_note.setText(threshold_sentence("unknown", settings.unknown_threshold))
+        self.operating_box.load(settings)
         _select(self.detector_box, settings.detector)
         _select(self.embedder_box, settings.embedder)
         _select(self.provider_box, settings.provider)
@@ -327,6 +345,7 @@ class SettingsDialog(QDialog):
             camera_name=self.camera_name_edit.text().strip() or self.settings.camera_name,
             camera_width=self.width_spin.value(), camera_height=self.height_spin.value(),
             accept_threshold=round(self.accept_spin.value(), 3), unknown_threshold=round(self.unknown_spin.value(), 3),
+            false_accept_target=self.operating_box.target, pin_thresholds=self.operating_box.pin,
             detector=self.detector_box.currentData() or self.settings.detector,
             embedder=self.embedder_box.currentData() or self.settings.embedder,
             provider=self.provider_box.currentData(), desk_rules=desk_rules,
