@@ -84,7 +84,22 @@ class Schedule:
         """The schedule written back in its own syntax (one part per window)."""
         if self == Schedule.always():
             return "always"
-        return "; ".join(w.text() for w in self.windows)
+        spans: dict[int, tuple[tuple[int, int], ...]] = {}
+        for w in self.windows:
+            spans[w.day] = (*spans.get(w.day, ()), (w.start, w.end))
+        parts: list[str] = []
+        day = 0
+        while day < 7:
+            if day not in spans:
+                day += 1
+                continue
+            last = day
+            while last + 1 < 7 and spans.get(last + 1) == spans[day]:
+                last += 1
+            days = DAYS[day] if last == day else f"{DAYS[day]}-{DAYS[last]}"
+            parts.append(f"{days} " + ", ".join(f"{_hhmm(a)}-{_hhmm(b)}" for a, b in spans[day]))
+            day = last + 1
+        return "; ".join(parts)
 
     def open_window(self, local: datetime) -> Window | None:
         """The window that contains the local wall-clock time ``local``, if any.

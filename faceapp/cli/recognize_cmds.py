@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rec.add_argument("--camera", help="camera number or stream URL")
     rec.add_argument("--checkin", action="store_true", help="record check-ins/outs through the desk rules")
     rec.add_argument("--max-frames", type=int, default=0, help="stop a video or camera after this many frames")
+    rec.add_argument("--door", help="decide access at this door and drive its output (see `faceapp access`)")
     add_common(rec)
     rec.set_defaults(func=run_recognize)
 
@@ -44,8 +45,14 @@ def build_stages(core: Core, args: argparse.Namespace) -> list[TrackStage]:
     Options of such stages (e.g. ``--door``) are added in :func:`register`; each stage module
     builds its stage here from ``core`` and ``args`` (see :mod:`faceapp.live.stages`).
     """
-    del core, args
-    return []
+    from faceapp.live.liveness_stage import liveness_stages
+
+    stages: list[TrackStage] = [*liveness_stages(core)]  # gates first: a spoof opens no door
+    if getattr(args, "door", None):
+        from faceapp.live.access_stage import access_stage
+
+        stages.append(access_stage(core, args.door))
+    return stages
 
 
 def run_recognize(args: argparse.Namespace) -> int:
@@ -117,13 +124,16 @@ def _stream(core: Core, args: argparse.Namespace) -> int:
             if s.fresh:
                 extras = dict(faces[s.track_id].extras) if s.track_id in faces else {}
                 _emit(args, {**_line(source.name, s.identification, np.asarray(s.box), per_track.get(s.track_id, [])),
-                             "frame": frame.index, "track": s.track_id, "extras": extras})
+                             "frame": frame.index, "track": s.track_id, "extras": extras,
+                             **({k: extras.get(k) for k in ("decision", "reason")} if args.door else {})})
 
     try:
         report = run_source(service, source, on_result, max_frames=args.max_frames,
                             backoff=LiveOptions().reconnect)  # the GUI's reconnection delays
     finally:
         service.close()
+        for stage in service.stages:  # e.g. the door stage delivers its queued pulses
+            getattr(stage, "close", lambda: None)()
     return _ending(source, report)
 
 

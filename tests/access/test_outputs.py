@@ -15,9 +15,7 @@ import threading
 import time
 import tty
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -26,47 +24,9 @@ from faceapp.access.model import Door
 from faceapp.access.outputs import OutputError, Pulse, parse_output
 from faceapp.access.outputs.worker import OutputWorker
 
+from .conftest import Recorder, free_port
+
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
-
-
-class Recorder(BaseHTTPRequestHandler):
-    """Remembers each request (method, path, headers, body); answers ``status``."""
-
-    requests: ClassVar[list[dict]] = []
-    status = 200
-    delay = 0.0
-
-    def _handle(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        type(self).requests.append({"method": self.command, "path": self.path, "body": body,
-                                    "headers": dict(self.headers)})
-        time.sleep(type(self).delay)
-        self.send_response(type(self).status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    do_GET = do_POST = do_PUT = _handle  # noqa: N815 - the names http.server calls
-
-    def log_message(self, *args: object) -> None:
-        del args
-
-
-@pytest.fixture()
-def http_server() -> Iterator[tuple[str, type[Recorder]]]:
-    handler = type("Handler", (Recorder,), {"requests": [], "status": 200, "delay": 0.0})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_port(port: int, timeout: float = 10.0) -> None:

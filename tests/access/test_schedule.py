@@ -28,6 +28,8 @@ def test_round_trip() -> None:
     schedule = Schedule.parse("mon 22:00-06:00; tue,thu 08:00-18:00")
     assert Schedule.parse(schedule.text()) == schedule
     assert schedule.windows[0].crosses_midnight
+    assert Schedule.parse("mon-fri 08:00-12:00,13:00-18:00; sat 09:00-12:00").text() == (
+        "mon-fri 08:00-12:00, 13:00-18:00; sat 09:00-12:00")
 
 
 @pytest.mark.parametrize("text", ["mon", "funday 08:00-09:00", "mon 8-9", "mon 25:00-26:00", "mon 08:00-08:00",

@@ -46,7 +46,7 @@ def test_configuration_round_trip_and_audit(store: AccessStore, gallery: Gallery
     door = store.door("FRONT")
     assert door.cameras == ("cam-1",) and door.area == "office" and store.doors_for_camera("cam-1") == [door]
     level = store.level("staff")
-    assert level.door_ids == {door.id, store.door("back").id} and level.schedule.text() .startswith("mon 08:00")
+    assert level.door_ids == {door.id, store.door("back").id} and level.schedule.text() == "mon-fri 08:00-18:00"
     assert store.subject(person_id).grants[0].level_id == level.id
     actions = {e.action for e in gallery.audit.entries()}
     assert {"door.add", "level.add", "access.grant", "area.set"} <= actions
