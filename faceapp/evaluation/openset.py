@@ -157,7 +157,9 @@ def measure_comparisons(photos: Photos, calibration: Calibration, *, templates: 
                 if 0 < p < 1:
                     found.append(np.log1p(-target) / np.log1p(-p) / len(gallery))
     if not found:
-        raise DataError("too few people to measure how comparisons add up in open-set search")
+        log.warning("too few people (%d with %d photos) to measure how templates add up in open-set search; "
+                    "counting each template as one comparison", len(eligible), templates)
+        return 1.0
     return round(float(np.median(found)), 3)
 
 
