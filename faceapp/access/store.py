@@ -19,6 +19,8 @@ from faceapp.errors import AccessNotFoundError, ConfigError, PersonNotFoundError
 from faceapp.store import audit
 from faceapp.store.db import Database, utc_now
 
+RETENTION_KEY = "access_visitor_retention_days"
+DEFAULT_RETENTION_DAYS = 1.0
 _DOOR_FIELDS = ("cameras", "direction", "output", "output_options", "pulse_ms", "area", "records_attendance",
                 "liveness")
 
@@ -272,6 +274,19 @@ class AccessStore:
                          expires=expires.isoformat())
         if level is not None:
             self.grant(person_id, level, None, until, actor=actor)
+
+    @property
+    def retention_days(self) -> float:
+        """Days a visitor (with their photos) is kept after the visit ends; then they are deleted."""
+        return float(self.database.get_meta(RETENTION_KEY) or DEFAULT_RETENTION_DAYS)
+
+    def set_retention_days(self, days: float, *, actor: str = "system") -> None:
+        if not 0 <= days <= 3650:
+            raise ConfigError("the visitor retention must be between 0 and 3650 days")
+        with self._write() as db:
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                       "value = excluded.value", (RETENTION_KEY, str(days)))
+            audit.record(db, actor, "visitor.retention", "setting", None, days=days)
 
     def visitors(self) -> list[dict[str, Any]]:
         """Registered visitors: person id, name, host, purpose, expires (aware UTC), registered."""

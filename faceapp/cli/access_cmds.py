@@ -122,7 +122,9 @@ def _visitor_commands(cmds: argparse._SubParsersAction) -> None:
     p.add_argument("--level", help="the access level the visitor gets until then")
     _cmd(vcmds, "list", run_visitor_list, "list visitors")
     p = _cmd(vcmds, "purge", run_visitor_purge, "remove expired visitors with their biometric data")
-    p.add_argument("--retention-days", type=float, help="days kept after the expiry (default: settings)")
+    p.add_argument("--retention-days", type=float, help="days kept after the expiry (default: the stored retention)")
+    p = _cmd(vcmds, "retention", run_visitor_retention, "show or set how many days visitors are kept after expiry")
+    p.add_argument("days", type=float, nargs="?")
 
 
 def _event_filters(p: argparse.ArgumentParser) -> None:
@@ -384,13 +386,19 @@ def run_visitor_list(args: argparse.Namespace) -> int:
 
 def run_visitor_purge(args: argparse.Namespace) -> int:
     gallery, store, journal = _open(args)
-    actor = admin_actor(args, store)
-    days = args.retention_days
-    if days is None:
-        days = float(getattr(Settings.load(gallery.paths.settings_file), "visitor_retention_days", 0))
+    actor = admin_actor(args, store, "remove expired visitors")
+    days = store.retention_days if args.retention_days is None else args.retention_days
     removed = journal.purge_visitors(datetime.now(timezone.utc), timedelta(days=days),
                                      lambda pid: gallery.delete_person(pid, actor=actor), actor=actor)
     _print(args, [{"removed": len(removed)}], ("removed",))
+    return 0
+
+
+def run_visitor_retention(args: argparse.Namespace) -> int:
+    _, store, _ = _open(args)
+    if args.days is not None:
+        store.set_retention_days(args.days, actor=admin_actor(args, store))
+    _print(args, [{"retention_days": store.retention_days}], ("retention_days",))
     return 0
 
 

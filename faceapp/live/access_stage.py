@@ -156,3 +156,12 @@ def access_stage(core: Any, door: str) -> AccessStage:
 
     store = AccessStore(core.gallery.database, core.zone)
     return AccessStage(Journal(store, core.paths.data), door)
+
+
+def stages_for_camera(core: Any, camera: str) -> list[AccessStage]:
+    """A door stage for each door watched by ``camera`` (the GUI's live sessions)."""
+    from faceapp.access.store import AccessStore
+
+    store = AccessStore(core.gallery.database, core.zone)
+    journal = Journal(store, core.paths.data)
+    return [AccessStage(journal, door.id) for door in store.doors_for_camera(camera)]

@@ -22,6 +22,7 @@ from faceapp.ui.dialogs.crash import CrashReporter
 from faceapp.ui.fonts import register_bundled_fonts
 from faceapp.ui.i18n import install_language
 from faceapp.ui.main_window import APP_NAME, MainWindow, app_icon
+from faceapp.ui.pages.doors import attach_doors
 from faceapp.ui.services import LiveOptions, Services
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         window = MainWindow(services)
         reporter = CrashReporter(window)  # uncaught errors: logged, then shown with the end of the log
         parts = attach_admin(window, services, app)
+        attach_doors(window, services)
         window.show()
         window.open_source(args.source if args.source else services.settings.camera_source)
         subject = show_start_page(window, getattr(args, "page", "live"))

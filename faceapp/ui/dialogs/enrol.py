@@ -152,6 +152,13 @@ class EnrolDialog(QDialog):
         self.capture = CapturePanel(session, self.enroller.gate, self)
         self.capture.save_requested.connect(lambda: self.save_chips())
         self.tabs.addTab(self.capture, self.tr("Camera"))
+        if services.core is not None:  # access control: the person's levels and validity
+            from faceapp.access.store import AccessStore
+            from faceapp.ui.dialogs.access_person import AccessPanel
+
+            self.access_panel = AccessPanel(AccessStore(services.core.gallery.database, services.core.zone),
+                                            services.actor(), person_id, self)
+            self.tabs.addTab(self.access_panel, self.tr("Access"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

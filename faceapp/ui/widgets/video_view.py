@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -26,7 +26,24 @@ _BACKGROUND = QColor(20, 22, 26)
 
 
 def face_label(face: FaceResult) -> str:
-    """The text shown above a face box."""
+    """The text shown above a face box, with the door's decision when a door stage decided."""
+    return _identity_label(face) + door_label(face)
+
+
+def door_label(face: FaceResult) -> str:
+    """" · Welcome" or " · No access: <reason>" from the door stage's extras, else ""."""
+    decision = face.extras.get("decision")
+    if decision is None:
+        return ""
+    from faceapp.ui.pages.doors import reason_text
+
+    if decision == "grant":
+        return " · " + QCoreApplication.translate("VideoView", "Welcome")
+    return " · " + QCoreApplication.translate("VideoView", "No access: {}").format(
+        reason_text(str(face.extras.get("reason", ""))))
+
+
+def _identity_label(face: FaceResult) -> str:
     if face.state is FaceState.UNIDENTIFIED:
         return f"Face {face.track_id} · {face.detection_score:.0%}"
     score = f"{face.similarity:.2f}" if face.similarity is not None else ""

@@ -1,0 +1,300 @@
+"""The Doors page: each door's state, the last decisions with their snapshots, and the
+administrator's actions (add a door, levels and schedules, manual open with a reason, lockdown,
+emergency unlock, output test, visitor registration)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceapp.access.journal import AccessEvent
+from faceapp.access.model import Door, DoorState
+from faceapp.access.service import AccessService
+from faceapp.errors import FaceAppError
+from faceapp.ui.services import Services
+
+log = logging.getLogger(__name__)
+
+THUMB = 56
+RECENT = 50
+PURGE_EVERY_MS = 3_600_000
+_STATE_COLOURS = {DoorState.NORMAL: QColor(46, 160, 90), DoorState.LOCKDOWN: QColor(200, 60, 60),
+                  DoorState.UNLOCKED: QColor(230, 150, 30)}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("DoorsPage", text)
+
+
+def reason_text(reason: str) -> str:
+    """A reason code as people read it."""
+    texts = {
+        "granted": _tr("access granted"), "emergency_unlock": _tr("emergency unlock"),
+        "unknown": _tr("unknown face"), "uncertain": _tr("uncertain match"), "spoof": _tr("spoof suspected"),
+        "no_level": _tr("no access level for this door"), "outside_schedule": _tr("outside schedule"),
+        "holiday": _tr("holiday"), "not_yet_valid": _tr("not yet valid"), "expired": _tr("expired"),
+        "anti_passback": _tr("anti-passback"), "lockdown": _tr("door in lockdown"),
+        "door_fault": _tr("door fault"), "manual_open": _tr("opened by hand"), "normal": _tr("back to normal"),
+        "unlocked": _tr("emergency unlock"),
+    }
+    return texts.get(reason, reason)
+
+
+def state_text(state: DoorState) -> str:
+    return {DoorState.NORMAL: _tr("Normal"), DoorState.LOCKDOWN: _tr("Lockdown"),
+            DoorState.UNLOCKED: _tr("Held open")}[state]
+
+
+class DoorsPage(QWidget):
+    """Doors and their recent decisions. ``changed`` is emitted after any change to doors or levels."""
+
+    changed = Signal()
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.title = self.tr("Doors")
+        self.access = AccessService.from_core(services.core) if services.core is not None else None
+        self.grab_frame: Callable[[], np.ndarray | None] | None = None  # the live camera's latest frame
+        if services.core is not None:  # every new live session decides the doors this camera watches
+            from faceapp.live.access_stage import stages_for_camera
+
+            services.stages.extend(stages_for_camera(services.core, services.camera_name))
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Door"), self.tr("State"), self.tr("Direction"),
+                                              self.tr("Area"), self.tr("Output")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.itemSelectionChanged.connect(self.show_events)
+        self.recent = QListWidget(self)
+        self.recent.setIconSize(QSize(THUMB, THUMB))
+        self.recent.setSpacing(2)
+        self.heading = QLabel(self)
+        self.heading.setObjectName("panelHeading")
+        self.buttons: dict[str, QPushButton] = {}
+        self._build()
+        self.refresh()
+
+    def _build(self) -> None:
+        actions = (("add", self.tr("Add door…"), self.add_door), ("levels", self.tr("Levels and schedules…"),
+                   self.edit_levels), ("visitor", self.tr("Register visitor…"), self.register_visitor),
+                   ("open", self.tr("Open door…"), self.open_door), ("lockdown", self.tr("Lockdown"),
+                   lambda: self.set_state(DoorState.LOCKDOWN)), ("unlock", self.tr("Emergency unlock"),
+                   lambda: self.set_state(DoorState.UNLOCKED)), ("normal", self.tr("Back to normal"),
+                   lambda: self.set_state(DoorState.NORMAL)), ("test", self.tr("Test output"), self.test_output))
+        bar = QHBoxLayout()
+        for key, text, slot in actions:
+            button = QPushButton(text, self)
+            button.clicked.connect(slot)
+            button.setEnabled(self.access is not None)
+            self.buttons[key] = button
+            bar.addWidget(button)
+        bar.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.heading)
+        right.addWidget(self.recent, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(body, 1)
+
+    # -- data ---------------------------------------------------------------------------------------
+    def doors(self) -> list[Door]:
+        return self.access.store.doors() if self.access is not None else []
+
+    def selected(self) -> Door | None:
+        rows = self.table.selectionModel().selectedRows()
+        doors = self.doors()
+        return doors[rows[0].row()] if rows and rows[0].row() < len(doors) else None
+
+    def refresh(self) -> None:
+        """Reload the doors (keeping the selection) and the recent decisions."""
+        keep = self.selected()
+        doors = self.doors()
+        self.table.setRowCount(len(doors))
+        for row, door in enumerate(doors):
+            values = (door.name, state_text(door.state), {"in": self.tr("in"), "out": self.tr("out"),
+                                                           "both": self.tr("both")}[door.direction.value],
+                      door.area or "—", door.output)
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if column == 1:
+                    item.setForeground(_STATE_COLOURS[door.state])
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        index = next((i for i, d in enumerate(doors) if keep and d.id == keep.id), 0 if doors else -1)
+        if index >= 0:
+            self.table.selectRow(index)
+        self.show_events()
+
+    def show_events(self) -> None:
+        """The latest events of the selected door (all doors when none is selected)."""
+        self.recent.clear()
+        if self.access is None:
+            self.heading.setText(self.tr("No gallery is connected"))
+            return
+        door = self.selected()
+        self.heading.setText(self.tr("Last decisions at {}").format(door.name) if door else self.tr("Last decisions"))
+        for event in self.access.journal.events(door=door.id if door else None, limit=RECENT, newest_first=True):
+            self.recent.addItem(self._item(event))
+
+    def _item(self, event: AccessEvent) -> QListWidgetItem:
+        zone = self.access.store.zone if self.access else None
+        when = event.time.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        who = event.name or (event.operator if event.kind != "decision" else self.tr("Unknown person"))
+        if event.kind == "decision":
+            verdict = self.tr("Granted") if event.decision == "grant" else self.tr("Denied")
+            text = f"{when}  {who}\n{verdict}: {reason_text(event.reason)}"
+        else:
+            text = f"{when}  {who or ''}\n{reason_text(event.reason)}" + (f": {event.note}" if event.note else "")
+        item = QListWidgetItem(text)
+        path = self.access.journal.snapshot_path(event) if self.access else None
+        if path is not None and path.is_file():
+            item.setIcon(QIcon(QPixmap(str(path)).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)))
+        colour = QColor(46, 160, 90) if event.decision == "grant" else QColor(200, 60, 60)
+        if event.decision:
+            item.setForeground(colour)
+        return item
+
+    # -- actions ------------------------------------------------------------------------------------
+    def _admin(self) -> bool:
+        return self.access is not None and self.services.require_admin(self)
+
+    def _fail(self, exc: Exception) -> None:
+        QMessageBox.warning(self, self.tr("Doors"), str(exc))
+
+    def add_door(self) -> None:
+        if not self._admin():
+            return
+        from faceapp.ui.dialogs.access_door import DoorDialog
+
+        dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self)
+        if dialog.exec():
+            self.refresh()
+            self.changed.emit()
+
+    def edit_levels(self) -> None:
+        if not self._admin():
+            return
+        from faceapp.ui.dialogs.access_levels import LevelsDialog
+
+        LevelsDialog(self.access.store, self.services.actor(), self).exec()
+        self.changed.emit()
+
+    def register_visitor(self) -> None:
+        if not self._admin():
+            return
+        from faceapp.ui.dialogs.visitor import VisitorDialog
+
+        dialog = VisitorDialog(self.services, self.access, self.grab_frame, parent=self)
+        dialog.exec()
+        self.changed.emit()
+
+    def open_door(self, reason: str | None = None) -> AccessEvent | None:
+        """Open the selected door by hand, with a reason (journaled and audited)."""
+        door = self.selected()
+        if door is None or not self._admin():
+            return None
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, self.tr("Open door"),
+                                              self.tr("Why is {} opened by hand?").format(door.name))
+            if not ok:
+                return None
+        try:
+            event = self.access.open_door(door, self.services.actor(), reason)
+        except FaceAppError as exc:
+            self._fail(exc)
+            return None
+        self.show_events()
+        return event
+
+    def set_state(self, state: DoorState, reason: str | None = None) -> None:
+        """Lockdown, emergency unlock or normal for the selected door (audited)."""
+        door = self.selected()
+        if door is None or not self._admin():
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, state_text(state), self.tr("Reason (kept in the journal):"))
+            if not ok:
+                return
+        self.access.store.set_state(door.id, state, self.services.actor(), reason)
+        self.refresh()
+
+    def test_output(self) -> str | None:
+        door = self.selected()
+        if door is None or self.access is None:
+            return None
+        try:
+            message = self.access.test_output(door)
+        except FaceAppError as exc:
+            self._fail(exc)
+            return None
+        QMessageBox.information(self, self.tr("Test output"), message)
+        return message
+
+    def purge_visitors(self) -> list[int]:
+        """Delete visitors whose visit ended more than the retention ago, with their biometric data."""
+        if self.access is None or self.services.core is None:
+            return []
+        try:
+            removed = self.access.purge_visitors(self.services.core.gallery, self.access.store.retention_days)
+        except FaceAppError as exc:
+            log.warning("expired visitors not removed: %s", exc)
+            return []
+        if removed:
+            self.changed.emit()
+            self.show_events()
+        return removed
+
+    def shutdown(self) -> None:
+        if self.access is not None:
+            self.access.close()
+
+
+def attach_doors(window: Any, services: Services) -> DoorsPage | None:
+    """Add the Doors page to the main window (after the admin parts, so its actions are gated).
+
+    The page's door stages join every new live session of this camera; expired visitors are
+    purged now and every hour.
+    """
+    if services.core is None:
+        return None
+    page = DoorsPage(services, window)
+    page.grab_frame = lambda: getattr(window.live.view, "_pixels", None)
+    window.add_page(page.title, page)
+    timer = QTimer(page)
+    timer.setInterval(PURGE_EVERY_MS)
+    timer.timeout.connect(page.purge_visitors)
+    timer.start()
+    page.purge_visitors()
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(page.shutdown)
+    return page

@@ -1,0 +1,149 @@
+"""The access-control GUI on real widgets (offscreen): Doors page, level editor, visitor dialog,
+the person dialog's access tab, and the decision on the live overlay."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PySide6.QtCore import QDate
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from faceapp.access.decide import Request
+from faceapp.access.model import DoorState
+from faceapp.records import Verdict
+from faceapp.ui.dialogs.access_levels import LevelsDialog
+from faceapp.ui.dialogs.access_person import AccessPanel
+from faceapp.ui.dialogs.visitor import VisitorDialog
+from faceapp.ui.pages.doors import DoorsPage
+from faceapp.ui.services import Services
+from faceapp.ui.widgets.video_view import face_label
+from faceapp.vision.pipeline import FacePipeline
+from faceapp.vision.tracker import FaceResult, FaceState
+
+pytestmark = pytest.mark.gui
+SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshots for the docs there
+
+
+@pytest.fixture()
+def services(qapp, basedir: Path, pipeline: FacePipeline) -> Iterator[Services]:
+    made = Services.create(basedir, pipeline=pipeline)
+    yield made
+    made.close()
+
+
+def _shot(widget, name: str, tmp_path: Path) -> Path:
+    path = Path(SHOTS or tmp_path) / name
+    assert widget.grab().save(str(path))
+    return path
+
+
+@pytest.mark.realdata
+def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path, tmp_path: Path,
+                                       http_server) -> None:
+    url, handler = http_server
+    page = DoorsPage(services)
+    qtbot.addWidget(page)
+    store, journal = page.access.store, page.access.journal
+    gallery = services.core.gallery
+    front = store.add_door("Front entrance", direction="in", output=f"{url}/relay/0?turn=on",
+                           cameras=[services.camera_name])
+    store.add_door("Server room", output="none")
+    assert any(getattr(s, "name", "") == "access" for s in DoorsPage(services).services.stages)
+
+    levels = LevelsDialog(store, "admin")
+    qtbot.addWidget(levels)
+    levels.name.setText("Staff")
+    levels.schedule.setText("monday 8-9")
+    assert not levels.save() and "08:00-18:00" in levels.status.text()
+    levels.schedule.setText("mon-fri 07:00-19:00; sat 09:00-12:00")
+    levels.doors.item(0).setCheckState(levels.doors.item(0).checkState().Checked)
+    assert levels.save()
+    assert store.level("Staff").door_ids == {front.id}
+    levels.holiday_date.setDate(QDate(2027, 1, 1))
+    levels.holiday_name.setText("New Year")
+    levels.add_holiday()
+    assert len(store.holidays()) == 1 and levels.holidays.count() == 1
+
+    alice = gallery.add_person("Alice Chen", employee_no="E-1")
+    panel = AccessPanel(store, "admin", alice.id)
+    qtbot.addWidget(panel)
+    panel.levels.item(0).setCheckState(panel.levels.item(0).checkState().Checked)
+    assert panel.save() and [g.level_id for g in store.grants(alice.id)] == [store.level("Staff").id]
+    assert AccessPanel(store, "admin", None).status.text() == "Save the person first."
+
+    images = lfw_dir / "images"
+    visitor = VisitorDialog(services, page.access, grab_frame=lambda: cv2.imread(
+        str(images / "Abel_Pacheco" / "Abel_Pacheco_0001.jpg")))
+    qtbot.addWidget(visitor)
+    visitor.name.setText("Abel Pacheco")
+    visitor.host.setText("Alice Chen")
+    visitor.purpose.setText("Contract review")
+    visitor.level.setCurrentIndex(visitor.level.findText("Staff"))
+    visitor.accept()
+    assert "photo" in visitor.error.text() and visitor.visitor is None
+    visitor.take_photo()
+    if SHOTS:
+        visitor.show()
+        _shot(visitor, "visitor_dialog.png", tmp_path)
+    visitor.accept()
+    assert visitor.visitor is not None, visitor.error.text()
+    assert gallery.people.count_templates(visitor.visitor.id) == 1
+    (registered,) = store.visitors()
+    assert registered["host"] == "Alice Chen" and registered["expires"] > datetime.now(timezone.utc)
+
+    bob = gallery.add_person("Bob Li", employee_no="E-2")  # enrolled, but no access level
+    now = datetime.now(timezone.utc)
+    store.update_level("Staff", schedule="always")
+    face = cv2.resize(cv2.imread(str(images / "Abel_Pacheco" / "Abel_Pacheco_0002.jpg")), (120, 120))
+    for minutes, person, verdict in ((12, alice.id, Verdict.ACCEPT), (7, None, Verdict.UNKNOWN),
+                                     (3, bob.id, Verdict.ACCEPT)):
+        subject = store.subject(person) if person else None
+        journal.record(Request(front, now - timedelta(minutes=minutes), verdict, subject, 0.7, 0.3),
+                       snapshot=face if person else np.full((120, 120, 3), 90, np.uint8))
+    page.refresh()
+    page.table.selectRow(0)
+    assert page.table.item(0, 0).text() == "Front entrance" and page.table.item(0, 1).text() == "Normal"
+    texts = [page.recent.item(i).text() for i in range(page.recent.count())]
+    assert [t.split("\n")[1] for t in texts] == ["Denied: no access level for this door", "Denied: unknown face",
+                                                  "Granted: access granted"]
+    assert "Bob Li" in texts[0] and not page.recent.item(0).icon().isNull()
+
+    event = page.open_door("Parcel delivery")
+    assert event is not None and event.kind == "manual"
+    assert page.access.worker.wait_idle(10) and len(handler.requests) == 1
+    page.set_state(DoorState.LOCKDOWN, "Drill")
+    assert page.table.item(0, 1).text() == "Lockdown"
+    if SHOTS:
+        page.resize(1100, 520)
+        page.show()
+        _shot(page, "doors_page.png", tmp_path)
+    page.set_state(DoorState.NORMAL, "Drill over")
+    page.shutdown()
+
+
+def test_live_overlay_shows_the_door_decision() -> None:
+    face = FaceResult(1, (0, 0, 10, 10), np.zeros((5, 2), np.float32), 0.9, FaceState.RECOGNISED, "Alice", 0.7,
+                      extras={"decision": "grant", "reason": "granted"})
+    assert face_label(face).endswith("Welcome")
+    denied = FaceResult(2, (0, 0, 10, 10), np.zeros((5, 2), np.float32), 0.9, FaceState.RECOGNISED, "Bob", 0.7,
+                        extras={"decision": "deny", "reason": "outside_schedule"})
+    assert face_label(denied).endswith("No access: outside schedule")
+
+
+def test_doors_page_joins_the_main_window(qtbot, services: Services) -> None:
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.pages.doors import attach_doors
+
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    page = attach_doors(window, services)
+    assert page is not None and window.nav.item(window.nav.count() - 1).text() == "Doors"
+    assert page.purge_visitors() == []
+    page.shutdown()
