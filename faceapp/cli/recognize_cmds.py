@@ -45,9 +45,7 @@ def build_stages(core: Core, args: argparse.Namespace) -> list[TrackStage]:
     Options of such stages (e.g. ``--door``) are added in :func:`register`; each stage module
     builds its stage here from ``core`` and ``args`` (see :mod:`faceapp.live.stages`).
     """
-    from faceapp.live.liveness_stage import liveness_stages
-
-    stages: list[TrackStage] = [*liveness_stages(core)]  # gates first: a spoof opens no door
+    stages: list[TrackStage] = []
     if getattr(args, "door", None):
         from faceapp.live.access_stage import access_stage
 
@@ -59,6 +57,8 @@ def run_recognize(args: argparse.Namespace) -> int:
     sources = [bool(args.paths), args.video is not None, args.camera is not None]
     if sum(sources) != 1:
         raise ConfigError("give photos/folders, or --video FILE, or --camera N|URL (exactly one)")
+    if getattr(args, "door", None) and args.paths:
+        raise ConfigError("--door decides from a video or camera (--video or --camera), not from photos")
     core = Core.open(args.basedir)
     try:
         if args.paths:
