@@ -14,6 +14,8 @@ import pytest
 from faceapp.access.journal import Journal
 from faceapp.access.store import AccessStore
 from faceapp.cli import main
+from faceapp.live.access_stage import AccessStage
+from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
 from faceapp.services import Core
 from faceapp.vision.pipeline import FacePipeline
 
@@ -124,3 +126,47 @@ def test_dead_relay_is_a_door_fault_and_recognition_goes_on(
         assert fault.door == "front" and fault.reason == "door_fault" and "after 3 attempts" in fault.note
     finally:
         core.close()
+
+
+class VerdictGate(Stage):
+    """Stands in for the liveness GATE stage: writes its per-track verdict into the extras."""
+
+    name = "liveness_verdict"
+    phase = Phase.GATE
+
+    def __init__(self, verdict: str) -> None:
+        self.verdict = verdict
+
+    def __call__(self, ctx: TrackContext) -> StageOutcome:
+        return StageOutcome(extras={"live": self.verdict, "liveness": 0.9 if self.verdict == "live" else 0.1})
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize(("verdict", "expected"), [("spoof", ("deny", "spoof")), ("live", ("grant", "granted"))])
+def test_door_requiring_liveness_follows_the_liveness_verdict(
+        tmp_path: Path, lfw_dir: Path, pipeline: FacePipeline, http_server, verdict: str,
+        expected: tuple[str, str]) -> None:
+    url, handler = http_server
+    images = lfw_dir / "images"
+    core = Core.open(tmp_path / "home", pipeline=pipeline)
+    try:
+        person = core.gallery.add_person("Abel Pacheco", employee_no="E-1")
+        core.enroller().enrol_photo(person.id, images / ALLOWED / f"{ALLOWED}_0001.jpg")
+        store = AccessStore(core.gallery.database, core.zone)
+        store.add_door("front", output=f"{url}/open", liveness="on")
+        store.add_level("staff", ["front"], "always")
+        store.grant(person.id, "staff")
+        stage = AccessStage(Journal(store, core.paths.data), "front")
+        service = core.live_service(checkin=False, stages=[VerdictGate(verdict), stage])
+        frame = _frame(images / ALLOWED / f"{ALLOWED}_0003.jpg")
+        for index in range(8):
+            result = service.process(frame, 1_800_000_000 + index / FPS, index)
+        stage.close()
+        service.close()
+    finally:
+        core.close()
+    assert [(d.decision, d.reason.value) for d, _ in stage.decisions if d.person_id == person.id] == [expected]
+    face = max(result.frame.faces, key=lambda f: f.box[2] - f.box[0])  # LFW photos have small background faces
+    assert face.extras["decision"] == expected[0]
+    assert len(handler.requests) == (1 if verdict == "live" else 0)
