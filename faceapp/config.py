@@ -102,6 +102,7 @@ class Settings:
     threads: int = 0
     detect_long_side: int = 640
     detect_upscale: bool = True
+    detect_upscale_to: int = 320  # small photos are enlarged to this long side (LFW accuracy as at 640)
     detect_score_threshold: float = 0.6
     nms_iou: float = 0.4
     min_face_px: int = 20

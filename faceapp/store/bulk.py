@@ -1,8 +1,8 @@
-"""Bulk enrolment: photos read, decoded, detected and embedded ahead in batches, enrolled in order.
+"""Bulk enrolment: photos read, decoded, detected and embedded ahead, enrolled in order.
 
 :class:`Prefetch` runs two threads ahead of the caller: one reads and decodes the photos (OpenCV
-releases the GIL), one runs the detector and the embedder on batches of decoded photos of the same
-size (ONNX Runtime releases it too). The caller then enrols each photo with the ordinary
+releases the GIL), one runs the face pipeline on them (ONNX Runtime releases it too), while the
+caller's thread writes. The caller then enrols each photo with the ordinary
 :meth:`Enroller.enrol_photo <faceapp.store.enrol.Enroller.enrol_photo>` — every decision (which face,
 quality gate, resemblance, already-enrolled photos) is the one-by-one path's own code — through an
 enroller whose pipeline answers ``load``/``process`` from the work done ahead. A photo whose file
@@ -221,18 +221,16 @@ class Prefetch:
                 pending = []
 
     def _run(self, items: list[tuple[int, str, np.ndarray]]) -> None:
-        """Detect and embed a batch, one model call per image size (padding wastes work)."""
-        by_shape: dict[tuple[int, ...], list[tuple[int, str, np.ndarray]]] = {}
-        for item in items:
-            by_shape.setdefault(item[2].shape, []).append(item)
-        for group in by_shape.values():
+        """Detect and embed each photo of a batch.
+
+        One photo per model call: on the CPU, one detector call for 16 same-size LFW photos took
+        1.3-2x as long per photo as 16 calls, and a whole ``process_batch`` 2-5x
+        (``benchmarks/bench_import.py``); and the faces are then bit-identical to the one-by-one path's.
+        """
+        for i, sha256, image in items:
             try:
-                results = self.pipeline.process_batch([image for _, _, image in group])
+                self.prepared.put(sha256, image, self.pipeline.process(image))
+                self._work[i] = (sha256, image)
             except Exception:  # enrol_photo runs the pipeline itself and reports
-                log.exception("batch of %d photos failed; they are processed one by one", len(group))
-                results = [None] * len(group)
-            for (i, sha256, image), faces in zip(group, results, strict=True):
-                if faces is not None:
-                    self.prepared.put(sha256, image, faces)
-                    self._work[i] = (sha256, image)
-                self._done[i].set()
+                log.exception("preparing photo %d failed; it is processed again when enrolled", i)
+            self._done[i].set()

@@ -34,6 +34,7 @@ class DetectOptions:
     Attributes:
         long_side: resize so the longer image side is this many pixels (0 = original size).
         upscale: also enlarge images smaller than ``long_side`` (off: small photos stay as they are).
+        upscale_to: enlarge small images only up to this long side (0 = ``long_side``).
         score_threshold: drop candidates below this confidence.
         nms_iou: IoU above which overlapping candidates are suppressed.
         min_face_px: drop faces whose shorter box side is below this (in image pixels).
@@ -43,6 +44,7 @@ class DetectOptions:
 
     long_side: int = 640
     upscale: bool = False
+    upscale_to: int = 0
     score_threshold: float = 0.6
     nms_iou: float = 0.4
     min_face_px: int = 0
@@ -105,7 +107,9 @@ class LetterboxDetector(ABC):
         if not long_side:
             return 1.0
         scale = long_side / max(shape[0], shape[1])
-        return scale if (scale < 1.0 or self.options.upscale) else 1.0
+        if scale < 1.0 or not self.options.upscale:
+            return min(scale, 1.0)
+        return max(1.0, (self.options.upscale_to or long_side) / max(shape[0], shape[1]))
 
     def _normalise(self, image: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 BGR to (3, H, W) float32 in the model's colour order and scale."""

@@ -67,6 +67,7 @@ class FacePipeline:
         options = detect_options or DetectOptions(
             long_side=settings.detect_long_side,
             upscale=settings.detect_upscale,
+            upscale_to=settings.detect_upscale_to,
             score_threshold=settings.detect_score_threshold,
             nms_iou=settings.nms_iou,
             min_face_px=settings.min_face_px,
