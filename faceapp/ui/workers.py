@@ -328,6 +328,8 @@ class PhotoOutcome:
     reason: str = ""
     other_id: int | None = None
     other_name: str | None = None
+    face: int = 0  # which face of the photo was enrolled (1-based; 0 = not known)
+    faces: int = 1  # how many faces the photo showed
 
 
 class EnrolWorker(QThread):
@@ -373,7 +375,10 @@ class EnrolWorker(QThread):
         except Exception:  # a bug: log it, tell the user, go on with the next photo
             log.exception("enrolling %s failed", photo)
             return PhotoOutcome(photo, "refused", _BUG.format("enrolment"))
-        return PhotoOutcome(photo, "already" if result.skipped else "enrolled")
+        choice = result.choice
+        return PhotoOutcome(photo, "already" if result.skipped else "enrolled",
+                            face=0 if choice is None or choice.index is None else choice.index + 1,
+                            faces=1 if choice is None else choice.faces)
 
     def stop(self) -> None:
         """Finish after the current photo and wait."""

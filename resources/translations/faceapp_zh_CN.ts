@@ -2,6 +2,49 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
   <context>
+    <name>AccessPanel</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="51" />
+      <source>Save access</source>
+      <translation>保存权限</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="53" />
+      <source>Validity applies to the checked levels too</source>
+      <translation>有效期同样适用于勾选的权限组</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="55" />
+      <source>Valid from:</source>
+      <translation>生效日期：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="56" />
+      <source>Valid until:</source>
+      <translation>截止日期：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="61" />
+      <source>Access levels:</source>
+      <translation>门禁权限组：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="75" />
+      <source>Save the person first.</source>
+      <translation>请先保存人员。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="88" />
+      <source>Visitor of {} until {}</source>
+      <translation>访客（被访人 {}），有效至 {}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="110" />
+      <source>Saved.</source>
+      <translation>已保存。</translation>
+    </message>
+  </context>
+  <context>
     <name>AttendancePage</name>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="105" />
@@ -117,6 +160,11 @@
       <location filename="../../faceapp/ui/pages/attendance.py" line="374" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="35" />
+      <source>Days</source>
+      <translation type="unfinished" />
     </message>
   </context>
   <context>
@@ -240,155 +288,579 @@
   <context>
     <name>DayStatusPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="156" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="179" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="160" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="183" />
       <source>All days</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="161" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="184" />
       <source>Exceptions only</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="168" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="191" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="168" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="191" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="169" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="192" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="169" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="192" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="170" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="193" />
       <source>Status:</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="180" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Export time cards…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="182" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="205" />
       <source>Export summary…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="207" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="230" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="235" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
       <source>Cannot compute the attendance</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="239" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="262" />
       <source>{0} person-days, {1} exceptions</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="244" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="267" />
       <source>Export</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="262" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="285" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="36" />
+      <source>Shifts, holidays and leave…</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>DayTableModel</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
+      <source>Late</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
+      <source>Present</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="78" />
+      <source>Early leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="79" />
+      <source>Late and early leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
+      <source>Absent</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
+      <source>Half day</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <source>Holiday</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <source>On leave</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <source>Missing punch</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <source>Rest day</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
+      <source>Not over yet</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <source>Date</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <source>Department</source>
+      <translation>部门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <source>Employee no.</source>
+      <translation>工号</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <source>Shift</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <source>In</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <source>Out</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <source>Overtime</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <source>Worked</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="100" />
+      <source>Status</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>DoorDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="28" />
+      <source>Add door</source>
+      <translation>添加门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="33" />
+      <source>Camera names watching this door, separated by commas</source>
+      <translation>拍摄此门的摄像头名称，用逗号分隔</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <source>both</source>
+      <translation>双向</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <source>in</source>
+      <translation>进</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <source>out</source>
+      <translation>出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="44" />
+      <source>A pass also records attendance</source>
+      <translation>通行同时记录考勤</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="46" />
+      <source>not required</source>
+      <translation>不要求</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="46" />
+      <source>required</source>
+      <translation>要求</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="47" />
+      <source>required (strict)</source>
+      <translation>要求（严格）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="52" />
+      <source>Name:</source>
+      <translation>名称：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="53" />
+      <source>Cameras:</source>
+      <translation>摄像头：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="54" />
+      <source>Direction:</source>
+      <translation>方向：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="55" />
+      <source>Output:</source>
+      <translation>输出：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="56" />
+      <source>Pulse:</source>
+      <translation>脉冲时长：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="57" />
+      <source>Area (anti-passback):</source>
+      <translation>区域（防潜回）：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="58" />
+      <source>Liveness:</source>
+      <translation>活体检测：</translation>
+    </message>
+  </context>
+  <context>
+    <name>DoorsPage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <source>access granted</source>
+      <translation>允许通行</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <source>emergency unlock</source>
+      <translation>紧急开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <source>spoof suspected</source>
+      <translation>疑似伪造人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <source>uncertain match</source>
+      <translation>匹配不确定</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <source>unknown face</source>
+      <translation>陌生人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <source>no access level for this door</source>
+      <translation>无此门的门禁权限</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <source>outside schedule</source>
+      <translation>不在通行时段</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <source>expired</source>
+      <translation>已过期</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <source>holiday</source>
+      <translation>节假日</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <source>not yet valid</source>
+      <translation>尚未生效</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <source>anti-passback</source>
+      <translation>防潜回</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <source>door in lockdown</source>
+      <translation>门已封锁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <source>back to normal</source>
+      <translation>恢复正常</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <source>door fault</source>
+      <translation>门故障</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <source>opened by hand</source>
+      <translation>手动开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="64" />
+      <source>Lockdown</source>
+      <translation>封锁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="64" />
+      <source>Normal</source>
+      <translation>正常</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <source>Held open</source>
+      <translation>常开</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="76" />
+      <source>Doors</source>
+      <translation>门禁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <source>Direction</source>
+      <translation>方向</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <source>Door</source>
+      <translation>门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <source>State</source>
+      <translation>状态</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <source>Area</source>
+      <translation>区域</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <source>Output</source>
+      <translation>输出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="102" />
+      <source>Add door…</source>
+      <translation>添加门…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="102" />
+      <source>Levels and schedules…</source>
+      <translation>权限组与时段…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <source>Register visitor…</source>
+      <translation>访客登记…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
+      <source>Open door…</source>
+      <translation>开门…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
+      <source>Emergency unlock</source>
+      <translation>紧急开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
+      <source>Back to normal</source>
+      <translation>恢复正常</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
+      <source>Test output</source>
+      <translation>测试输出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="143" />
+      <source>in</source>
+      <translation>进</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="143" />
+      <source>out</source>
+      <translation>出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
+      <source>both</source>
+      <translation>双向</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="161" />
+      <source>No gallery is connected</source>
+      <translation>未连接人脸库</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="164" />
+      <source>Last decisions</source>
+      <translation>最近的通行记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="164" />
+      <source>Last decisions at {}</source>
+      <translation>{} 的最近通行记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="171" />
+      <source>Unknown person</source>
+      <translation>陌生人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="173" />
+      <source>Denied</source>
+      <translation>拒绝</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="173" />
+      <source>Granted</source>
+      <translation>允许</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="226" />
+      <source>Open door</source>
+      <translation>开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="227" />
+      <source>Why is {} opened by hand?</source>
+      <translation>为什么要手动打开 {}？</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="244" />
+      <source>Reason (kept in the journal):</source>
+      <translation>原因（记入日志）：</translation>
     </message>
   </context>
   <context>
     <name>EnrolDialog</name>
     <message>
       <location filename="../../faceapp/ui/dialogs/enrol.py" line="61" />
+      <source>enrolled face {0} of {1} (the dominant one)</source>
+      <translation>已登记第 {0} 张脸（共 {1} 张，取最主要的一张）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="63" />
       <source>enrolled</source>
       <translation>已录入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="63" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="65" />
       <source>already enrolled</source>
       <translation>此前已录入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="65" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="67" />
       <source>matches {} (id {})</source>
       <translation>与 {}（编号 {}）相符</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="137" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="139" />
       <source>Enrol person</source>
       <translation>录入人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="151" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="153" />
       <source>Photos</source>
       <translation>照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="154" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="156" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="163" />
+      <source>Access</source>
+      <translation>门禁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="174" />
       <source>Add photos…</source>
       <translation>添加照片…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="167" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="176" />
       <source>…or drop photo files onto this window. Each photo must show one face.</source>
       <translation>…或将照片文件拖放到此窗口。每张照片必须只有一张人脸。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="173" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="182" />
       <source>Enrol anyway</source>
       <translation>仍然录入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="174" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="183" />
       <source>Enrol the selected photo although it matches someone else</source>
       <translation>尽管与他人相符，仍录入所选照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="201" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="210" />
       <source>Cannot add the person</source>
       <translation>无法添加此人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="211" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="220" />
       <source>Add photos</source>
       <translation>添加照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="290" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="299" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="313" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="322" />
       <source>Enrol anyway?</source>
       <translation>仍然录入？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="314" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="323" />
       <source>{}
 
 Enrol these faces anyway?</source>
@@ -527,6 +999,84 @@ Enrol these faces anyway?</source>
       <location filename="../../faceapp/ui/pages/attendance_model.py" line="114" />
       <source>(unknown)</source>
       <translation>（未知）</translation>
+    </message>
+  </context>
+  <context>
+    <name>LevelsDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="33" />
+      <source>Access levels and schedules</source>
+      <translation>门禁权限组与时段</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="45" />
+      <source>Open on holidays</source>
+      <translation>节假日开放</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="47" />
+      <source>Save level</source>
+      <translation>保存权限组</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="49" />
+      <source>Delete level</source>
+      <translation>删除权限组</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="55" />
+      <source>Name of the holiday</source>
+      <translation>节假日名称</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="61" />
+      <source>Name:</source>
+      <translation>名称：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="62" />
+      <source>Doors:</source>
+      <translation>门：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="63" />
+      <source>Schedule:</source>
+      <translation>时段：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="74" />
+      <source>Add holiday</source>
+      <translation>添加节假日</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="76" />
+      <source>Remove holiday</source>
+      <translation>删除节假日</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="81" />
+      <source>Holidays (closed unless a level opens on holidays)</source>
+      <translation>节假日（除非权限组允许，节假日关闭）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="98" />
+      <source>New level</source>
+      <translation>新建权限组</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="135" />
+      <source>Open: {}</source>
+      <translation>开放：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="135" />
+      <source>never</source>
+      <translation>从不</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="156" />
+      <source>Saved {}</source>
+      <translation>已保存 {}</translation>
     </message>
   </context>
   <context>
@@ -811,42 +1361,42 @@ Enrol these faces anyway?</source>
   <context>
     <name>ModelsPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="128" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="136" />
       <source>Models</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
       <source>Active</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="137" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="145" />
       <source>Roll back to selected</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="138" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Without a selection: back to the embedder the active one replaced</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="160" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="168" />
       <source>yes</source>
       <translation>是</translation>
     </message>
@@ -998,37 +1548,37 @@ Enrol these faces anyway?</source>
   <context>
     <name>PersonForm</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="77" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="79" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="81" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="83" />
       <source>New person…</source>
       <translation>新建人员…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="90" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="92" />
       <source>Full name</source>
       <translation>全名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="92" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="94" />
       <source>Enrol</source>
       <translation>录入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="93" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="95" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="94" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="96" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="95" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="97" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
@@ -1036,57 +1586,57 @@ Enrol these faces anyway?</source>
   <context>
     <name>ReportPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="49" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="57" />
       <source>Result of the run</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
       <source>Current model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
       <source>Figure</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="52" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
       <source>New model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="56" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="64" />
       <source>No run has finished yet.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="58" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="66" />
       <source>Activate</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="59" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
       <source>Keep current</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="92" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="100" />
       <source>Public check accuracy</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="95" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="103" />
       <source>Better: recommended.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="95" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="103" />
       <source>Not recommended.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="107" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="115" />
       <source>&lt;b&gt;{0}&lt;/b&gt; was exported. Compare it before activating (faceapp eval).</source>
       <translation type="unfinished" />
     </message>
@@ -1231,7 +1781,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="205" />
       <source>Name:</source>
-      <translation type="unfinished" />
+      <translation>姓名：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="206" />
@@ -1301,7 +1851,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
       <source>Add holiday</source>
-      <translation type="unfinished" />
+      <translation>添加节假日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
@@ -1625,247 +2175,247 @@ Enrol these faces anyway?</source>
   <context>
     <name>TrainerPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="67" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="68" />
       <source>Trainer</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="90" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="91" />
       <source>Recognition: fine-tune on the enrolled gallery</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="91" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="92" />
       <source>Recognition: train on a folder or RecordIO</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="92" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="93" />
       <source>Detection: fine-tune on a label.txt folder</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="98" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="99" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
       <source>Automatic</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="107" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
       <source>GPU (CUDA)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="109" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="110" />
       <source>Looking for a GPU…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="114" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="115" />
       <source>automatic</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="116" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
       <source>Task</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
       <source>Model</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
       <source>Loss</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="121" />
       <source>label.txt</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="121" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="122" />
       <source>Steps</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="122" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="123" />
       <source>Batch size</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="123" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
       <source>Learning rate</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
       <source>Image size</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="126" />
       <source>Device</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="127" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
       <source>Estimate</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
       <source>New model name</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="130" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
       <source>Start</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
       <source>Stop</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
       <source>Resume</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="140" />
       <source>Training run</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="144" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="145" />
       <source>Run history</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="147" />
       <source>Idle.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="199" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="202" />
       <source>multibox (3:1 hard negatives, box, landmarks)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="210" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="213" />
       <source>Training data folder</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="215" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="218" />
       <source>RetinaFace label file</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="216" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="219" />
       <source>Label files (*.txt)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="223" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="226" />
       <source>GPU: {0}, {1} GiB</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="225" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="228" />
       <source>CPU: {0}</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="231" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
       <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="236" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="239" />
       <source>{0} images: about {1} min on the CPU</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="280" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="283" />
       <source>Choose the training data folder first.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="288" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="291" />
       <source>Training {0}…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="304" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="307" />
       <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="320" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="323" />
       <source>Finished {0}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="322" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="325" />
       <source>Stopped. Resume continues from the last checkpoint.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="324" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="327" />
       <source>no message</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="325" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="328" />
       <source>Training failed: {0}</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="326" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="329" />
       <source>The run failed: {0}</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="369" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="372" />
       <source>Activating {0} (re-embedding the gallery)…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="374" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="377" />
       <source>Kept the current model; {0} stays in the list for later.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="389" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="392" />
       <source>Rolling back…</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="394" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="397" />
       <source>{0} is now the active {1}.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="397" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="400" />
       <source>Could not switch the model: {0}</source>
       <translation type="unfinished" />
     </message>
@@ -1896,6 +2446,107 @@ Enrol these faces anyway?</source>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="39" />
       <source>step</source>
       <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
+    <name>VideoView</name>
+    <message>
+      <location filename="../../faceapp/ui/widgets/video_view.py" line="41" />
+      <source>Welcome</source>
+      <translation>欢迎</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/video_view.py" line="42" />
+      <source>No access: {}</source>
+      <translation>禁止通行：{}</translation>
+    </message>
+  </context>
+  <context>
+    <name>VisitorDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="44" />
+      <source>Register visitor</source>
+      <translation>访客登记</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="55" />
+      <source>(no access level)</source>
+      <translation>（无门禁权限）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="58" />
+      <source>No photo yet</source>
+      <translation>尚无照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="62" />
+      <source>Photo from camera</source>
+      <translation>用摄像头拍照</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="65" />
+      <source>Photo from file…</source>
+      <translation>从文件选择照片…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="74" />
+      <source>Name:</source>
+      <translation>姓名：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="75" />
+      <source>Host:</source>
+      <translation>被访人：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="76" />
+      <source>Purpose:</source>
+      <translation>来访事由：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="77" />
+      <source>Valid until:</source>
+      <translation>有效至：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="78" />
+      <source>Access level:</source>
+      <translation>门禁权限组：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="86" />
+      <source>The visitor and their photos are deleted automatically {} days after the visit.</source>
+      <translation>访客及其照片将在来访结束 {} 天后自动删除。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="91" />
+      <source>Register</source>
+      <translation>登记</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="116" />
+      <source>The camera shows no picture yet.</source>
+      <translation>摄像头还没有画面。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="121" />
+      <source>Visitor's photo</source>
+      <translation>访客照片</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="122" />
+      <source>Photos (*.jpg *.jpeg *.png *.bmp *.webp)</source>
+      <translation>照片 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="126" />
+      <source>{} is not a photo that can be read.</source>
+      <translation>{} 不是可读取的照片。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="133" />
+      <source>Take or choose a photo of the visitor first.</source>
+      <translation>请先为访客拍照或选择照片。</translation>
     </message>
   </context>
   <context>

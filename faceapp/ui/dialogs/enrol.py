@@ -57,6 +57,8 @@ def _tr(text: str) -> str:
 
 def short_reason(outcome: PhotoOutcome) -> str:
     """A few words for the result list, e.g. ``2 faces found`` or ``matches Abel Pacheco (id 3)``."""
+    if outcome.status == "enrolled" and outcome.faces > 1 and outcome.face:
+        return _tr("enrolled face {0} of {1} (the dominant one)").format(outcome.face, outcome.faces)
     if outcome.status == "enrolled":
         return _tr("enrolled")
     if outcome.status == "already":
