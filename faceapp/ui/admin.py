@@ -36,6 +36,14 @@ def ask_login(parent: QWidget | None, users: Users) -> User | None:
     return dialog.user if dialog.exec() == LoginDialog.DialogCode.Accepted else None
 
 
+def ask_manager_login(parent: QWidget | None, users: Users) -> User | None:
+    """The login dialog accepting a manager (or an administrator)."""
+    from faceapp.ui.dialogs.login import LoginDialog
+
+    dialog = LoginDialog(users, parent, role=Role.MANAGER)
+    return dialog.user if dialog.exec() == LoginDialog.DialogCode.Accepted else None
+
+
 class AdminSession(QObject):
     """Who is logged in as administrator, and the inactivity lock.
 
@@ -56,6 +64,7 @@ class AdminSession(QObject):
         super().__init__(parent)
         self.users = users
         self.prompt = prompt or ask_login
+        self.manager_prompt: LoginPrompt = ask_manager_login if prompt is None else prompt
         self._user: User | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -86,12 +95,23 @@ class AdminSession(QObject):
             self.timer.start()
 
     def require_admin(self, parent: QWidget | None = None) -> bool:
-        """True when an administrator is logged in, asking for a login first when locked."""
-        if not self.is_locked:
+        """True when an administrator is logged in, asking for a login first (a manager must log in again)."""
+        if self._user is not None and self._user.role is Role.ADMIN:
             self.touch()
             return True
         user = self.prompt(parent, self.users)
         if user is None or user.role is not Role.ADMIN:
+            return False
+        self.unlock(user)
+        return True
+
+    def require_manager(self, parent: QWidget | None = None) -> bool:
+        """True when a manager or an administrator is logged in (attendance, reports, approvals)."""
+        if self._user is not None and self._user.role in (Role.ADMIN, Role.MANAGER):
+            self.touch()
+            return True
+        user = self.manager_prompt(parent, self.users)
+        if user is None or user.role not in (Role.ADMIN, Role.MANAGER):
             return False
         self.unlock(user)
         return True

@@ -15,6 +15,7 @@ from faceapp.ui.admin import AdminSession
 from faceapp.ui.dialogs.settings import SettingsDialog
 from faceapp.ui.main_window import MainWindow
 from faceapp.ui.pages.attendance import AttendancePage
+from faceapp.ui.pages.attendance_hr import ExportScheduler, attach_days
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 
@@ -39,9 +40,14 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
     session = AdminSession(Users(core.gallery.database), services.settings.admin_lock_minutes, parent=window)
     session.watch(app)
     services.require_admin = session.require_admin
-    attendance = AttendancePage(core.gallery, core.settings, core.zone, session.require_admin,
+    attendance = AttendancePage(core.gallery, core.settings, core.zone, session.require_manager,
                                 actor=lambda: session.actor, parent=window)
     window.add_page(attendance.title, attendance)
+    attach_days(attendance, core.gallery, core.zone, session.require_admin, session.require_manager,
+                lambda: session.actor, services.settings.language)
+    exports = ExportScheduler(core.gallery, core.zone, parent=attendance)
+    attendance.on_shutdown.append(exports.shutdown)
+    exports.start()
     window.live.events_shown.connect(lambda _events: attendance.refresh())
     window.people.people_changed.connect(attendance.reload)
 

@@ -51,9 +51,10 @@ class LoginDialog(QDialog):
         creating: True on first run (no administrator exists yet).
     """
 
-    def __init__(self, users: Users, parent: QWidget | None = None) -> None:
+    def __init__(self, users: Users, parent: QWidget | None = None, role: Role = Role.ADMIN) -> None:
         super().__init__(parent)
         self.users = users
+        self.role = role  # the least role accepted: ADMIN, or MANAGER (admins pass too)
         self.user: User | None = None
         self.creating = not users.has_admin()
         self.setObjectName("loginDialog")
@@ -129,7 +130,7 @@ class LoginDialog(QDialog):
         return self.users.add(name, password, Role.ADMIN, actor=name)
 
     def _login(self, name: str, password: str) -> User:
-        return self.users.authenticate(name, password, required=Role.ADMIN)
+        return self.users.authenticate(name, password, required=self.role)
 
     def _show_error(self, exc: FaceAppError) -> None:
         self.password_edit.clear()

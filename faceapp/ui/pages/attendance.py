@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -105,6 +106,7 @@ class AttendancePage(QWidget):
         self.setObjectName("attendancePage")
         self.model = EventTableModel(zone, self)
         self.exporter = JobRunner(self)
+        self.on_shutdown: list[Callable[[], None]] = []  # tabs and schedulers attached later
         self._build()
         self.refresh()
 
@@ -127,10 +129,18 @@ class AttendancePage(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.snapshot)
         splitter.setStretchFactor(0, 3)
-        layout = QVBoxLayout(self)
+        events = QWidget(self)
+        layout = QVBoxLayout(events)
         layout.addLayout(self._filter_row())
         layout.addWidget(splitter, 1)
         layout.addLayout(self._button_row())
+        self.tabs = QTabWidget(self)  # Events here; the day-status tab is added by add_tab
+        self.tabs.addTab(events, self.tr("Events"))
+        QVBoxLayout(self).addWidget(self.tabs)
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Add a tab (e.g. the status per day) next to the events; returns its index."""
+        return self.tabs.addTab(widget, title)
 
     def _filter_row(self) -> QHBoxLayout:
         today = datetime.now(ZoneInfo(self.zone)).date()
@@ -365,8 +375,10 @@ class AttendancePage(QWidget):
         self.export_failed.emit(message)
 
     def shutdown(self) -> None:
-        """Wait for a running export to finish (call before closing the window)."""
+        """Wait for a running export (and what :attr:`on_shutdown` lists) to finish before closing."""
         self.exporter.wait()
+        for stop in self.on_shutdown:
+            stop()
 
     def _error(self, title: str, message: str) -> None:
         log.warning("%s: %s", title, message)
