@@ -83,8 +83,8 @@ class VisitorDialog(QDialog):
         photo = QHBoxLayout()
         photo.addWidget(self.preview)
         photo.addLayout(photo_buttons)
-        note = QLabel(self.tr("The visitor and their photos are deleted automatically after the visit "
-                              "(see the retention in Settings)."), self)
+        note = QLabel(self.tr("The visitor and their photos are deleted automatically {} days after the "
+                              "visit.").format(f"{access.store.retention_days:g}"), self)
         note.setWordWrap(True)
         note.setObjectName("identifyNote")
         buttons = QDialogButtonBox(self)
