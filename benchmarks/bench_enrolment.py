@@ -36,13 +36,8 @@ SETS = ("lfw-dev", "celeba-dev")
 def load(data: Path, cache: Path) -> dict[str, FaceSet]:
     from faceapp.vision.pipeline import FacePipeline
 
-    pipeline = None
-    out = {}
-    for name in SETS:
-        if pipeline is None and not (cache / f"{name}.npz").is_file():
-            pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
-        out[name] = cached_faceset(pipeline, data / name, cache / f"{name}.npz")
-    return out
+    pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
+    return {name: cached_faceset(pipeline, data / name, cache) for name in SETS}
 
 
 def labelled_multi_face(fs: FaceSet) -> list[tuple[int, np.ndarray, int]]:

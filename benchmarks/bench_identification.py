@@ -47,13 +47,8 @@ def load_photos(data: Path, cache: Path) -> tuple[dict[str, FaceSet], Photos]:
     """Every collection's faces (cached) and the enrolment face of each photo."""
     from faceapp.vision.pipeline import FacePipeline
 
-    pipeline = None
-    facesets = {}
-    for name in SETS:
-        path = cache / f"{name}.npz"
-        if pipeline is None and not path.is_file():
-            pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
-        facesets[name] = cached_faceset(pipeline, data / name, path)
+    pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
+    facesets = {name: cached_faceset(pipeline, data / name, cache) for name in SETS}
     return facesets, enrolment_faces(facesets)
 
 

@@ -123,8 +123,20 @@ def _plain(embedder, chips: np.ndarray) -> np.ndarray:
         embedder.flip = flip
 
 
-def cached_faceset(pipeline, root: Path, cache: Path | None, progress: Progress | None = None) -> FaceSet:
-    """:func:`build_faceset`, read from / written to ``cache`` (an ``.npz``) when given."""
+def pipeline_key(pipeline) -> str:
+    """A short fingerprint of what decides the faces found and their embeddings (models, detector options)."""
+    import hashlib
+
+    detector = pipeline.detector
+    text = repr((detector.spec.name, getattr(detector, "options", None), pipeline.embedder.spec.name,
+                 pipeline.embedder.spec.sha256))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cached_faceset(pipeline, root: Path, cache_dir: Path | None, progress: Progress | None = None) -> FaceSet:
+    """:func:`build_faceset`, kept in ``cache_dir`` under a name that changes with the pipeline's models
+    and detector options (so a changed setting never reuses stale faces)."""
+    cache = None if cache_dir is None else Path(cache_dir) / f"{Path(root).name}-{pipeline_key(pipeline)}.npz"
     if cache is not None and cache.is_file():
         return FaceSet.load(cache)
     faceset = build_faceset(pipeline, root, progress)

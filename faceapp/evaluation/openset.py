@@ -232,8 +232,7 @@ def calibrate_model(models_dir: Path, name: str, data_roots: Sequence[Path], *, 
     facesets = {}
     for root in data_roots:
         root = Path(root)
-        cache = None if cache_dir is None else Path(cache_dir) / f"{root.name}-{name}.npz"
-        facesets[root.name] = cached_faceset(pipeline, root, cache, progress)
+        facesets[root.name] = cached_faceset(pipeline, root, cache_dir, progress)
     calibration = measure_calibration(name, facesets)
     write_calibration(models_dir / "manifest.json", name, calibration)
     log.info("calibrated %s on %s: %d genuine, %d impostor pairs", name, calibration.data,
