@@ -59,7 +59,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="138" />
       <source>Events</source>
-      <translation type="unfinished" />
+      <translation>事件</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="150" />
@@ -164,7 +164,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_hr.py" line="35" />
       <source>Days</source>
-      <translation type="unfinished" />
+      <translation>每日考勤</translation>
     </message>
   </context>
   <context>
@@ -295,12 +295,12 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="183" />
       <source>All days</source>
-      <translation type="unfinished" />
+      <translation>全部日期</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="184" />
       <source>Exceptions only</source>
-      <translation type="unfinished" />
+      <translation>仅异常</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="191" />
@@ -325,17 +325,17 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="193" />
       <source>Status:</source>
-      <translation type="unfinished" />
+      <translation>状态：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Export time cards…</source>
-      <translation type="unfinished" />
+      <translation>导出考勤卡…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="205" />
       <source>Export summary…</source>
-      <translation type="unfinished" />
+      <translation>导出汇总…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="230" />
@@ -345,17 +345,17 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
       <source>Cannot compute the attendance</source>
-      <translation type="unfinished" />
+      <translation>无法计算考勤</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="262" />
       <source>{0} person-days, {1} exceptions</source>
-      <translation type="unfinished" />
+      <translation>{0} 人天，{1} 项异常</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="267" />
       <source>Export</source>
-      <translation type="unfinished" />
+      <translation>导出</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="285" />
@@ -365,7 +365,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_hr.py" line="36" />
       <source>Shifts, holidays and leave…</source>
-      <translation type="unfinished" />
+      <translation>班次、节假日与请假…</translation>
     </message>
   </context>
   <context>
@@ -373,62 +373,62 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
       <source>Late</source>
-      <translation type="unfinished" />
+      <translation>迟到</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
       <source>Present</source>
-      <translation type="unfinished" />
+      <translation>正常</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="78" />
       <source>Early leave</source>
-      <translation type="unfinished" />
+      <translation>早退</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="79" />
       <source>Late and early leave</source>
-      <translation type="unfinished" />
+      <translation>迟到且早退</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
       <source>Absent</source>
-      <translation type="unfinished" />
+      <translation>旷工</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
       <source>Half day</source>
-      <translation type="unfinished" />
+      <translation>半天</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
       <source>Holiday</source>
-      <translation type="unfinished" />
+      <translation>节假日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
       <source>On leave</source>
-      <translation type="unfinished" />
+      <translation>请假</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Missing punch</source>
-      <translation type="unfinished" />
+      <translation>缺卡</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Rest day</source>
-      <translation type="unfinished" />
+      <translation>休息</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
       <source>Not over yet</source>
-      <translation type="unfinished" />
+      <translation>未结束</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
       <source>Date</source>
-      <translation type="unfinished" />
+      <translation>日期</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
@@ -448,32 +448,32 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
       <source>Shift</source>
-      <translation type="unfinished" />
+      <translation>班次</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
       <source>In</source>
-      <translation type="unfinished" />
+      <translation>签到</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
       <source>Out</source>
-      <translation type="unfinished" />
+      <translation>签退</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
       <source>Overtime</source>
-      <translation type="unfinished" />
+      <translation>加班</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
       <source>Worked</source>
-      <translation type="unfinished" />
+      <translation>工作时长</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="100" />
       <source>Status</source>
-      <translation type="unfinished" />
+      <translation>状态</translation>
     </message>
   </context>
   <context>
@@ -1646,47 +1646,47 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="102" />
       <source>Shifts, holidays and leave</source>
-      <translation type="unfinished" />
+      <translation>班次、节假日与请假</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="105" />
       <source>Shifts</source>
-      <translation type="unfinished" />
+      <translation>班次</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="106" />
       <source>Assignments</source>
-      <translation type="unfinished" />
+      <translation>排班</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="107" />
       <source>Holidays</source>
-      <translation type="unfinished" />
+      <translation>节假日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="108" />
       <source>Leave</source>
-      <translation type="unfinished" />
+      <translation>请假</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
       <source>Missing punches</source>
-      <translation type="unfinished" />
+      <translation>补卡</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="126" />
       <source>Not saved</source>
-      <translation type="unfinished" />
+      <translation>未保存</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
       <source>Days</source>
-      <translation type="unfinished" />
+      <translation>工作日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
       <source>End</source>
-      <translation type="unfinished" />
+      <translation>结束</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
@@ -1696,22 +1696,22 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
       <source>Start</source>
-      <translation type="unfinished" />
+      <translation>开始</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
       <source>Break</source>
-      <translation type="unfinished" />
+      <translation>休息</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
       <source>Flexible</source>
-      <translation type="unfinished" />
+      <translation>弹性</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
       <source>Grace late/early</source>
-      <translation type="unfinished" />
+      <translation>迟到/早退宽限</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
@@ -1721,7 +1721,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
       <source>From</source>
-      <translation type="unfinished" />
+      <translation>起始</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
@@ -1731,22 +1731,22 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
       <source>Shift</source>
-      <translation type="unfinished" />
+      <translation>班次</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
       <source>Until</source>
-      <translation type="unfinished" />
+      <translation>截止</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="167" />
       <source>Date</source>
-      <translation type="unfinished" />
+      <translation>日期</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
       <source>Half day</source>
-      <translation type="unfinished" />
+      <translation>半天</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
@@ -1756,12 +1756,12 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
       <source>Reason</source>
-      <translation type="unfinished" />
+      <translation>原因</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
       <source>Status</source>
-      <translation type="unfinished" />
+      <translation>状态</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="175" />
@@ -1771,12 +1771,12 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="176" />
       <source>Requested by</source>
-      <translation type="unfinished" />
+      <translation>申请人</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="201" />
       <source>Flexible (core hours + required time)</source>
-      <translation type="unfinished" />
+      <translation>弹性（核心时段 + 规定时长）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="205" />
@@ -1786,67 +1786,67 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="206" />
       <source>Start / end:</source>
-      <translation type="unfinished" />
+      <translation>开始 / 结束：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="207" />
       <source>Weekdays:</source>
-      <translation type="unfinished" />
+      <translation>工作日：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="208" />
       <source>Grace late / early (min):</source>
-      <translation type="unfinished" />
+      <translation>迟到 / 早退宽限（分钟）：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="209" />
       <source>Break (min):</source>
-      <translation type="unfinished" />
+      <translation>休息（分钟）：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="210" />
       <source>Half day / absent below (min):</source>
-      <translation type="unfinished" />
+      <translation>低于多少分钟算半天 / 旷工：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="211" />
       <source>Overtime from / unit (min):</source>
-      <translation type="unfinished" />
+      <translation>加班起算 / 单位（分钟）：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
       <source>Save shift</source>
-      <translation type="unfinished" />
+      <translation>保存班次</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
       <source>Delete shift</source>
-      <translation type="unfinished" />
+      <translation>删除班次</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="252" />
       <source>(a whole department)</source>
-      <translation type="unfinished" />
+      <translation>（整个部门）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="259" />
       <source>open-ended</source>
-      <translation type="unfinished" />
+      <translation>长期有效</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="268" />
       <source>Assign</source>
-      <translation type="unfinished" />
+      <translation>分配</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="269" />
       <source>Remove</source>
-      <translation type="unfinished" />
+      <translation>移除</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="294" />
       <source>Holiday name</source>
-      <translation type="unfinished" />
+      <translation>节假日名称</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
@@ -1856,52 +1856,52 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
       <source>Delete</source>
-      <translation type="unfinished" />
+      <translation>删除</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="300" />
       <source>Import CSV or iCalendar…</source>
-      <translation type="unfinished" />
+      <translation>导入 CSV 或 iCalendar…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="304" />
       <source>Holiday</source>
-      <translation type="unfinished" />
+      <translation>节假日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="316" />
       <source>Import holidays</source>
-      <translation type="unfinished" />
+      <translation>导入节假日</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="327" />
       <source>Not imported</source>
-      <translation type="unfinished" />
+      <translation>未导入</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="332" />
       <source>Some lines were not imported</source>
-      <translation type="unfinished" />
+      <translation>部分行未导入</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="346" />
       <source>half day</source>
-      <translation type="unfinished" />
+      <translation>半天</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="352" />
       <source>Grant leave</source>
-      <translation type="unfinished" />
+      <translation>批准请假</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="353" />
       <source>Approve</source>
-      <translation type="unfinished" />
+      <translation>批准</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="354" />
       <source>Reject</source>
-      <translation type="unfinished" />
+      <translation>驳回</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="378" />
@@ -1916,12 +1916,12 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="381" />
       <source>Required: why is the punch missing?</source>
-      <translation type="unfinished" />
+      <translation>必填：为什么缺卡？</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="385" />
       <source>Request</source>
-      <translation type="unfinished" />
+      <translation>申请补卡</translation>
     </message>
   </context>
   <context>
@@ -2287,7 +2287,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
       <source>Start</source>
-      <translation type="unfinished" />
+      <translation>开始</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
