@@ -84,7 +84,7 @@ class VisitorDialog(QDialog):
         photo.addWidget(self.preview)
         photo.addLayout(photo_buttons)
         note = QLabel(self.tr("The visitor and their photos are deleted automatically {} days after the "
-                              "visit.").format(f"{access.store.retention_days:g}"), self)
+                              "visit.").format(f"{self.access.store.retention_days:g}"), self)
         note.setWordWrap(True)
         note.setObjectName("identifyNote")
         buttons = QDialogButtonBox(self)
