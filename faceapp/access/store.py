@@ -67,7 +67,7 @@ class AccessStore:
             door_id = int(db.execute(
                 f"INSERT INTO access_doors (name, {', '.join(_DOOR_FIELDS)}, created, updated) "
                 f"VALUES (?, {', '.join('?' * len(_DOOR_FIELDS))}, ?, ?)", (name.strip(), *values, now, now)).lastrowid)
-            audit.record(db, actor, "door.add", "door", door_id, name=name.strip(), output=_redact(values[2]))
+            audit.record(db, actor, "door.add", "door", door_id, name=name.strip(), output=redact(values[2]))
         return self.door(door_id)
 
     def update_door(self, door: int | str, *, actor: str = "system", **changes: Any) -> Door:
@@ -313,7 +313,7 @@ def _door_kwargs(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """An output URL without its password, for the audit log."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -321,4 +321,4 @@ def _redact(url: str) -> str:
     return url
 
 
-__all__ = ["AccessNotFoundError", "AccessStore"]
+__all__ = ["AccessNotFoundError", "AccessStore", "redact"]

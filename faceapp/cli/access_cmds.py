@@ -15,7 +15,7 @@ from faceapp.access.decide import Request
 from faceapp.access.journal import Journal
 from faceapp.access.model import AntiPassback, DoorState
 from faceapp.access.outputs import Pulse, parse_output
-from faceapp.access.store import AccessStore
+from faceapp.access.store import AccessStore, redact
 from faceapp.cli.common import add_common, emit_json, require_admin
 from faceapp.config import Settings
 from faceapp.errors import ConfigError, PersonNotFoundError
@@ -216,7 +216,7 @@ def run_door_set(args: argparse.Namespace) -> int:
 
 def _door_row(door: Any) -> dict[str, Any]:
     return {"id": door.id, "name": door.name, "cameras": list(door.cameras), "direction": door.direction.value,
-            "output": door.output, "pulse_ms": door.pulse_ms, "area": door.area, "state": door.state.value,
+            "output": redact(door.output), "pulse_ms": door.pulse_ms, "area": door.area, "state": door.state.value,
             "records_attendance": door.records_attendance, "liveness": door.liveness}
 
 

@@ -41,7 +41,7 @@ def check(capsys: pytest.CaptureFixture[str], base: Path, person: str, at: str, 
 def test_contract(capsys: pytest.CaptureFixture[str], base: Path) -> None:
     monday = "2026-12-07T"
     run(capsys, base, "access", "door", "add", "front", "--camera", "desk-1", "--direction", "in",
-        "--output", "mqtt://127.0.0.1:1883/doors/front")
+        "--output", "mqtt://door:secret@127.0.0.1:1883/doors/front")
     run(capsys, base, "access", "door", "add", "lab", "--output", "serial:///dev/ttyUSB0?baud=9600")
     run(capsys, base, "access", "level", "add", "staff", "--doors", "front,lab",
         "--schedule", "mon-fri 08:00-18:00; sat 09:00-12:00")
@@ -62,6 +62,7 @@ def test_contract(capsys: pytest.CaptureFixture[str], base: Path) -> None:
     assert (answer["decision"], answer["reason"]) == ("deny", "unknown")
     doors = run(capsys, base, "access", "door", "list")
     assert [d["name"] for d in doors] == ["front", "lab"] and doors[0]["cameras"] == ["desk-1"]
+    assert doors[0]["output"] == "mqtt://***@127.0.0.1:1883/doors/front"  # no password on screen
     events = run(capsys, base, "access", "events")
     assert [(e["kind"], e["reason"]) for e in events] == [("state", "lockdown"), ("state", "normal"),
                                                           ("state", "normal")]  # checks recorded nothing

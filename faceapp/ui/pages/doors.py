@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from faceapp.access.journal import AccessEvent
 from faceapp.access.model import Door, DoorState
 from faceapp.access.service import AccessService
+from faceapp.access.store import redact
 from faceapp.errors import FaceAppError
 from faceapp.ui.services import Services
 
@@ -142,7 +143,7 @@ class DoorsPage(QWidget):
         for row, door in enumerate(doors):
             values = (door.name, state_text(door.state), {"in": self.tr("in"), "out": self.tr("out"),
                                                            "both": self.tr("both")}[door.direction.value],
-                      door.area or "—", door.output)
+                      door.area or "—", redact(door.output))
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == 1:
