@@ -160,6 +160,10 @@ class People:
             "SELECT snapshot FROM events WHERE person_id = ? AND snapshot IS NOT NULL", (person_id,))]
         n_templates = db.execute("SELECT COUNT(*) FROM templates WHERE person_id = ?", (person_id,)).fetchone()[0]
         db.execute("UPDATE events SET snapshot = NULL WHERE person_id = ?", (person_id,))
+        # Door decisions keep their row (person set to NULL) but lose the face crop too.
+        snapshots += [r[0] for r in db.execute(
+            "SELECT snapshot FROM access_events WHERE person_id = ? AND snapshot IS NOT NULL", (person_id,))]
+        db.execute("UPDATE access_events SET snapshot = NULL WHERE person_id = ?", (person_id,))
         db.execute("DELETE FROM people WHERE id = ?", (person_id,))
         audit.scrub_person(db, person_id)
         # The record that a deletion happened names the person only by their id (never reused),

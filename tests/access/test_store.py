@@ -178,3 +178,15 @@ def test_expired_visitor_is_removed_with_biometric_data(store: AccessStore, jour
     data = b"".join(p.read_bytes() for p in paths.data.rglob("*") if p.is_file())
     assert b"Victor Visitor" not in data
     assert chip.tobytes()[:64] not in data
+
+
+def test_deleting_a_person_removes_their_door_snapshots(store: AccessStore, journal: Journal, gallery: Gallery) -> None:
+    person_id = _setup(store, gallery)
+    face = np.random.default_rng(3).integers(0, 256, (48, 48, 3), dtype=np.uint8)
+    _, event = journal.record(_request(store, "front", person_id, "2026-12-02T09:00"), snapshot=face)
+    path = journal.snapshot_path(event)
+    assert path.is_file()
+    gallery.delete_person(person_id)
+    after = journal.event(event.id)
+    assert not path.exists() and after.snapshot is None and after.person_id is None
+    assert (after.decision, after.reason) == ("grant", "granted")  # the journal keeps the decision itself
