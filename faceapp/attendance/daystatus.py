@@ -233,7 +233,7 @@ def day_status(plan: DayPlan, punches: Iterable[Punch], zone: ZoneInfo | str, *,
     kept, duplicates, ignored = select_punches(punches, lo, hi, dedupe_seconds)
     intervals, missing_in, missing_out = pair(kept)
     shift = plan.shift
-    base = {"day": plan.day, "shift": shift.name if shift else None, "punches": tuple(kept),
+    base = {"day": plan.day, "shift": shift.name if shift and plan.working else None, "punches": tuple(kept),
             "duplicates": duplicates, "ignored": ignored, "window": (lo, hi),
             "first_in": intervals[0][0] if intervals else next((p.time for p in kept if p.kind != "out"), None),
             "last_out": intervals[-1][1] if intervals else None,

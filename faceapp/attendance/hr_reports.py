@@ -104,8 +104,11 @@ def day_cells(day: PersonDay, spec: ReportSpec) -> list[str]:
     r, words = day.result, spec.labels
     overtime = hours(r.overtime_minutes) + (f" ×{r.overtime_rate:g}" if r.overtime_minutes else "")
     status = words.status(r.status.value) + (f" ({r.holiday})" if r.holiday else "")
+    out = clock(r.last_out, spec.zone)
+    if r.last_out is not None and r.last_out.astimezone(ZoneInfo(spec.zone)).date() > r.day:
+        out += " +1"  # a night shift ends on the next day
     return [r.day.isoformat(), words.weekday(r.day.weekday()), r.shift or "", clock(r.first_in, spec.zone),
-            clock(r.last_out, spec.zone), hours(r.worked_minutes), hours(r.late_minutes), hours(r.early_minutes),
+            out, hours(r.worked_minutes), hours(r.late_minutes), hours(r.early_minutes),
             overtime, status]
 
 

@@ -71,7 +71,7 @@ def test_duplicates_and_outside_punches_are_counted_not_used() -> None:
 def test_rest_day_work_is_overtime_at_rest_rate() -> None:
     saturday = date(2026, 3, 7)
     result = run([("10:00", "in"), ("13:07", "out")], day=saturday)
-    assert result.status is Status.REST_DAY
+    assert result.status is Status.REST_DAY and result.shift is None
     assert (result.overtime_minutes, result.overtime_kind, result.overtime_rate) == (180, "rest_day", 2.0)
     assert run([], day=saturday).status is Status.REST_DAY
 

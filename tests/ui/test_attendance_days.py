@@ -123,6 +123,10 @@ def test_rules_dialog_edits_shifts_holidays_leave_and_missing_punches(
     assert dialog.save_shift()
     night = next(s for s in store.shifts() if s.name == "Night")
     assert night.crosses_midnight and night.days == frozenset(range(7))
+    dialog.shift_name.setText("")
+    dialog.shift_table.selectRow(0)  # "Night" comes before "Office": the form shows it for editing
+    assert (dialog.shift_name.text(), dialog.shift_start.time().hour(), dialog.shift_days.text()) == (
+        "Night", 22, "mon,tue,wed,thu,fri,sat,sun")
     dialog.shift_end.setTime(QTime(22, 0))
     assert not dialog.save_shift() and "same time" in warnings[-1]
     dialog.holiday_date.setDate(QDate(2026, 3, 4))

@@ -211,12 +211,36 @@ class RulesDialog(QDialog):
         form.addRow(self.tr("Overtime from / unit (min):"), self._row(self.overtime_after, self.overtime_unit,
                                                                      self.rounding))
         form.addRow(self.flexible, self._row(self.core_start, self.core_end, self.required))
+        self.shift_table.itemSelectionChanged.connect(self.load_selected_shift)
         layout = QVBoxLayout(tab)
         layout.addWidget(self.shift_table, 1)
         layout.addLayout(form)
         layout.addLayout(self._row(self._button(self.tr("Save shift"), self.save_shift),
                                    self._button(self.tr("Delete shift"), self.delete_shift)))
         return tab
+
+    def load_selected_shift(self) -> None:
+        """Show the selected shift in the form, to change it and save it under the same name."""
+        row = self._selected(self.shift_table)
+        shift = next((s for s in self.store.shifts() if row is not None
+                      and s.name == self.shift_table.item(row, 0).text()), None)
+        if shift is None:
+            return
+        self.shift_name.setText(shift.name)
+        self.shift_start.setTime(QTime(shift.start.hour, shift.start.minute))
+        self.shift_end.setTime(QTime(shift.end.hour, shift.end.minute))
+        self.shift_days.setText(days_text(shift.days))
+        for box, value in ((self.grace_late, shift.grace_late), (self.grace_early, shift.grace_early),
+                           (self.break_minutes, shift.break_minutes), (self.half_day_below, shift.half_day_below),
+                           (self.absent_below, shift.absent_below), (self.overtime_after, shift.overtime_after),
+                           (self.overtime_unit, shift.overtime_unit), (self.required, shift.required_minutes or 480)):
+            box.setValue(value)
+        self.break_kind.setCurrentText(shift.break_kind)
+        self.rounding.setCurrentText(shift.overtime_rounding)
+        self.flexible.setChecked(shift.flexible)
+        for edit, value in ((self.core_start, shift.core_start), (self.core_end, shift.core_end)):
+            if value is not None:
+                edit.setTime(QTime(value.hour, value.minute))
 
     def shift_from_form(self) -> Shift:
         """The shift the form describes (raises :class:`FaceAppError` when invalid)."""
