@@ -40,27 +40,46 @@ def wait_port(port: int, timeout: float = 10.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
+def _certificate(folder: Path) -> tuple[Path, Path] | None:
+    """A self-signed certificate for 127.0.0.1 (openssl), or None when openssl is missing."""
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = folder / "broker.pem", folder / "broker.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out",
+                    str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
 @pytest.fixture()
-def broker(tmp_path: Path) -> Iterator[int]:
-    """mosquitto on a free loopback port with one user ``door`` / ``secret`` (anonymous refused)."""
+def broker(tmp_path: Path) -> Iterator[dict]:
+    """mosquitto on free loopback ports (plain, and TLS when openssl can make a certificate) with one
+    user ``door`` / ``secret`` (anonymous refused)."""
     if MOSQUITTO is None:
         if os.environ.get("CI"):
             pytest.fail("mosquitto is not installed (.ci/run installs it)")
         pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     passwords = tmp_path / "passwd"
-    subprocess.run([str(Path(MOSQUITTO).with_name("mosquitto_passwd")) if Path(MOSQUITTO).with_name(
-        "mosquitto_passwd").exists() else "mosquitto_passwd", "-c", "-b", str(passwords), "door", "secret"],
-        check=True, capture_output=True)
+    tool = Path(MOSQUITTO).with_name("mosquitto_passwd")
+    subprocess.run([str(tool) if tool.exists() else "mosquitto_passwd", "-c", "-b", str(passwords), "door",
+                    "secret"], check=True, capture_output=True)
     passwords.chmod(0o600)
-    config = tmp_path / "mosquitto.conf"
+    certificate = _certificate(tmp_path)
     # As root mosquitto drops to the user named here; it must be able to read the password file.
-    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\n"
-                      f"persistence false\nuser {getpass.getuser()}\n")
+    lines = [f"user {getpass.getuser()}", "persistence false", "allow_anonymous false",
+             f"password_file {passwords}", f"listener {port} 127.0.0.1"]
+    if certificate:
+        lines += [f"listener {tls_port} 127.0.0.1", f"certfile {certificate[0]}", f"keyfile {certificate[1]}"]
+    config = tmp_path / "mosquitto.conf"
+    config.write_text("\n".join(lines) + "\n")
     process = subprocess.Popen([MOSQUITTO, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_port(port)
-        yield port
+        if certificate:
+            wait_port(tls_port)
+        yield {"port": port, "tls_port": tls_port if certificate else None,
+               "ca": certificate[0] if certificate else None}
     finally:
         process.terminate()
         process.wait(10)
@@ -111,15 +130,16 @@ def test_http_error_status_is_a_failure(http_server: tuple[str, type[Recorder]])
         parse_output(url).fire(PULSE)
 
 
-def test_mqtt_publishes_the_payload_with_credentials(broker: int) -> None:
-    client, received = subscribe(broker, "site/doors/front")
+def test_mqtt_publishes_the_payload_with_credentials(broker: dict) -> None:
+    port = broker["port"]
+    client, received = subscribe(port, "site/doors/front")
     try:
-        output = parse_output(f"mqtt://door:secret@127.0.0.1:{broker}/site/doors/front")
+        output = parse_output(f"mqtt://door:secret@127.0.0.1:{port}/site/doors/front")
         assert "accepted" in output.check()
         output.fire(PULSE)
         assert wait_for(lambda: received)
         assert json.loads(received[0]) == {"door": "front", "action": "open", "pulse_ms": 100, "person": "Alice"}
-        custom = parse_output(f"mqtt://127.0.0.1:{broker}/site/doors/front",
+        custom = parse_output(f"mqtt://127.0.0.1:{port}/site/doors/front",
                               {"username": "door", "password": "secret", "payload": "ON ${door}", "qos": 0})
         custom.fire(PULSE)
         assert wait_for(lambda: len(received) == 2) and received[1] == b"ON front"
@@ -128,10 +148,25 @@ def test_mqtt_publishes_the_payload_with_credentials(broker: int) -> None:
         client.disconnect()
 
 
-def test_mqtt_wrong_password_is_refused(broker: int) -> None:
-    output = parse_output(f"mqtt://door:wrong@127.0.0.1:{broker}/site/doors/front")
+def test_mqtt_wrong_password_is_refused(broker: dict) -> None:
+    output = parse_output(f"mqtt://door:wrong@127.0.0.1:{broker['port']}/site/doors/front")
     with pytest.raises(OutputError, match="refused"):
         output.fire(PULSE, timeout=3)
+
+
+def test_mqtt_over_tls_verifies_the_broker(broker: dict) -> None:
+    if broker["tls_port"] is None:
+        pytest.skip("openssl is not installed: no certificate for the TLS listener")
+    client, received = subscribe(broker["port"], "site/doors/front")
+    try:
+        url = f"mqtts://door:secret@127.0.0.1:{broker['tls_port']}/site/doors/front"
+        parse_output(url, {"ca_file": str(broker["ca"]), "payload": "open ${door}"}).fire(PULSE)
+        assert wait_for(lambda: received) and received == [b"open front"]
+        with pytest.raises(OutputError):  # the system's trust store does not know this broker
+            parse_output(url).fire(PULSE, timeout=3)
+    finally:
+        client.loop_stop()
+        client.disconnect()
 
 
 def test_serial_relay_gets_on_then_off_bytes() -> None:
