@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="admin_action", metavar="ACTION", required=True)
     create = admin.add_parser("create", help="add a user (password from the terminal, or stdin's first line)")
     create.add_argument("name")
-    create.add_argument("--role", choices=[Role.ADMIN.value, Role.OPERATOR.value], default=Role.ADMIN.value)
+    create.add_argument("--role", choices=[Role.ADMIN.value, Role.OPERATOR.value, Role.MANAGER.value],
+                        default=Role.ADMIN.value)
     add_common(create)
     create.set_defaults(func=run_create)
     passwd = admin.add_parser("passwd", help="set a user's password (from the terminal, or stdin's first line)")

@@ -147,3 +147,15 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path) -> None:
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
     with pytest.raises(ConfigError):
         write([], ReportSpec("timecard", date(2026, 3, 1), date(2026, 3, 31), ZONE), tmp_path / "x.csv")
+
+
+def test_cli_creates_a_manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from faceapp.cli import main
+
+    home = tmp_path / "home"
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-password\n"))
+    assert main(["admin", "create", "head", "--role", "manager", "--basedir", str(home)]) == 0
+    with Database(home / "data" / "faceapp.db") as db:
+        assert Users(db).get("head").role is Role.MANAGER
