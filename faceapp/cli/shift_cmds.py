@@ -116,13 +116,86 @@ def _register_calendar(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--half", action="store_true", help="half a day")
     add.add_argument("--kind", choices=LEAVE_KINDS, default="annual")
     add.add_argument("--reason", default="")
+    add.add_argument("--request", action="store_true", help="record a request that waits for approval")
     add_common(add)
     add.set_defaults(func=run_leave_add)
+    for name, text in (("approve", "approve a pending leave request"), ("reject", "reject a pending leave request")):
+        decide = leave.add_parser(name, help=text)
+        decide.add_argument("id", type=int)
+        add_common(decide)
+        decide.set_defaults(func=run_leave_decide, approve=name == "approve")
+    _register_punches(sub)
     listing = leave.add_parser("list", help="list leave entries")
     listing.add_argument("--from", dest="start")
     listing.add_argument("--to", dest="end")
     add_common(listing)
     listing.set_defaults(func=run_leave_list)
+
+
+def _register_punches(sub: argparse._SubParsersAction) -> None:
+    punch = sub.add_parser("punch", help="missing-punch requests").add_subparsers(dest="punch_command",
+                                                                                 metavar="ACTION", required=True)
+    request = punch.add_parser("request", help="ask for a missing punch to be added (waits for approval)")
+    request.add_argument("person")
+    request.add_argument("time", help="ISO 8601, e.g. 2026-03-02T17:30 (local to the desk without an offset)")
+    request.add_argument("--kind", choices=("in", "out"), required=True)
+    request.add_argument("--reason", required=True)
+    add_common(request)
+    request.set_defaults(func=run_punch_request)
+    for name, text in (("approve", "approve: the punch becomes a manual event"), ("reject", "reject a request")):
+        decide = punch.add_parser(name, help=text)
+        decide.add_argument("id", type=int)
+        add_common(decide)
+        decide.set_defaults(func=run_punch_decide, approve=name == "approve")
+    listing = punch.add_parser("list", help="list missing-punch requests")
+    listing.add_argument("--pending", action="store_true")
+    add_common(listing)
+    listing.set_defaults(func=run_punch_list)
+
+
+def run_punch_request(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from faceapp.attendance.punch_import import parse_time
+
+    gallery, store, zone = open_store(args)
+    person = find_person(gallery, args.person)
+    when = parse_time(args.time, ZoneInfo(zone))
+    kind = "check_in" if args.kind == "in" else "check_out"
+    request = store.request_punch(person.id, when, kind, args.reason, zone, actor="cli")
+    _say(args, {"request": request.id, "person_id": person.id, "time": request.time.isoformat(), "kind": kind},
+         f"request {request.id}: {person.name} {args.kind} at {args.time} (waits for approval)")
+    return 0
+
+
+def run_punch_decide(args: argparse.Namespace) -> int:
+    gallery, store, _zone = open_store(args)
+    actor = admin_actor(args, gallery, "approve punches" if args.approve else "reject punches")
+    request = store.decide_punch(args.id, args.approve, actor)
+    _say(args, {"request": request.id, "status": request.status, "event_id": request.event_id},
+         f"request {request.id} {request.status}")
+    return 0
+
+
+def run_punch_list(args: argparse.Namespace) -> int:
+    _gallery, store, _zone = open_store(args)
+    requests = store.punch_requests("pending" if args.pending else None)
+    rows = [{"id": r.id, "person_id": r.person_id, "time": r.time.isoformat(), "kind": r.kind, "reason": r.reason,
+             "status": r.status, "event_id": r.event_id} for r in requests]
+    if args.json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            print(" ".join(f"{k}={v}" for k, v in row.items()))
+    return 0
+
+
+def run_leave_decide(args: argparse.Namespace) -> int:
+    gallery, store, _zone = open_store(args)
+    actor = admin_actor(args, gallery, "approve leave" if args.approve else "reject leave")
+    entry = store.decide_leave(args.id, args.approve, actor)
+    _say(args, {"leave": entry.id, "status": entry.status}, f"leave {entry.id} {entry.status}")
+    return 0
 
 
 def run_shift_add(args: argparse.Namespace) -> int:
@@ -226,11 +299,15 @@ def run_holiday_list(args: argparse.Namespace) -> int:
 def run_leave_add(args: argparse.Namespace) -> int:
     gallery, store, _zone = open_store(args)
     person = find_person(gallery, args.person)
-    entry = store.add_leave(Leave(person.id, parse_date(args.date), args.kind, args.half),
-                            actor=admin_actor(args, gallery, "grant leave"),
-                            reason=args.reason)
-    _say(args, {"leave": entry.id, "person_id": person.id, "date": args.date, "kind": args.kind, "half": args.half},
-         f"{person.name}: {'half a day' if args.half else 'a day'} of {args.kind} leave on {args.date}")
+    leave = Leave(person.id, parse_date(args.date), args.kind, args.half)
+    if args.request:
+        entry = store.add_leave(leave, actor="cli", reason=args.reason, approved=False)
+    else:
+        entry = store.add_leave(leave, actor=admin_actor(args, gallery, "grant leave"), reason=args.reason)
+    _say(args, {"leave": entry.id, "person_id": person.id, "date": args.date, "kind": args.kind, "half": args.half,
+                "status": entry.status},
+         f"{person.name}: {'half a day' if args.half else 'a day'} of {args.kind} leave on {args.date} "
+         f"({entry.status})")
     return 0
 
 

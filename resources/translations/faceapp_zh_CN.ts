@@ -520,8 +520,8 @@
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/access_door.py" line="47" />
-      <source>required (strict)</source>
-      <translation>要求（严格）</translation>
+      <source>required, score at least 0.9</source>
+      <translation type="unfinished" />
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/access_door.py" line="52" />
@@ -558,221 +558,225 @@
       <source>Liveness:</source>
       <translation>活体检测：</translation>
     </message>
+    <message>
+      <source>required (strict)</source>
+      <translation type="vanished">要求（严格）</translation>
+    </message>
   </context>
   <context>
     <name>DoorsPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>access granted</source>
       <translation>允许通行</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>spoof suspected</source>
       <translation>疑似伪造人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>uncertain match</source>
       <translation>匹配不确定</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>unknown face</source>
       <translation>陌生人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>no access level for this door</source>
       <translation>无此门的门禁权限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>outside schedule</source>
       <translation>不在通行时段</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>expired</source>
       <translation>已过期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>not yet valid</source>
       <translation>尚未生效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>anti-passback</source>
       <translation>防潜回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>door in lockdown</source>
       <translation>门已封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>door fault</source>
       <translation>门故障</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>opened by hand</source>
       <translation>手动开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="64" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="64" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
       <source>Normal</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="66" />
       <source>Held open</source>
       <translation>常开</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="76" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="77" />
       <source>Doors</source>
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
       <source>Direction</source>
       <translation>方向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
       <source>Door</source>
       <translation>门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="84" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
       <source>State</source>
       <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="86" />
       <source>Area</source>
       <translation>区域</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="86" />
       <source>Output</source>
       <translation>输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="102" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="102" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
       <source>Levels and schedules…</source>
       <translation>权限组与时段…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
       <source>Register visitor…</source>
       <translation>访客登记…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
       <source>Open door…</source>
       <translation>开门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
       <source>Emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
       <source>Back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
       <source>Test output</source>
       <translation>测试输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="143" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
       <source>in</source>
       <translation>进</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="143" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
       <source>out</source>
       <translation>出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="145" />
       <source>both</source>
       <translation>双向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="161" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="162" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="164" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="164" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="171" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="172" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="173" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="173" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="226" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="227" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="227" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="228" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="244" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="245" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
@@ -1166,13 +1170,13 @@ Enrol these faces anyway?</source>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/login.py" line="109" />
-      <source>Administrator login</source>
-      <translation>管理员登录</translation>
+      <source>Manager login</source>
+      <translation>经理登录</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/login.py" line="110" />
-      <source>This needs an administrator. Enter the administrator's password.</source>
-      <translation>此操作需要管理员权限。请输入管理员密码。</translation>
+      <source>This needs a manager or an administrator. Enter your name and password.</source>
+      <translation>此操作需要经理或管理员。请输入您的用户名和密码。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/login.py" line="111" />
@@ -1180,42 +1184,52 @@ Enrol these faces anyway?</source>
       <translation>登录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="127" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="113" />
+      <source>Administrator login</source>
+      <translation>管理员登录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="114" />
+      <source>This needs an administrator. Enter the administrator's password.</source>
+      <translation>此操作需要管理员权限。请输入管理员密码。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/login.py" line="131" />
       <source>Enter a user name.</source>
       <translation>请输入用户名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="129" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="133" />
       <source>The two passwords differ. Type the same password twice.</source>
       <translation>两次输入的密码不一致。请输入相同的密码两次。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="139" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="143" />
       <source>Too many wrong passwords. Try again in {0} seconds.</source>
       <translation>密码错误次数过多。请在 {0} 秒后重试。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="143" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="147" />
       <source>The password must have at least {0} characters.</source>
       <translation>密码至少需要 {0} 个字符。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="145" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="149" />
       <source>A user of that name exists already. Choose another name.</source>
       <translation>该用户名已存在。请换一个用户名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="149" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="153" />
       <source>Wrong user name or password, or this user is not an administrator.</source>
       <translation>用户名或密码错误，或该用户不是管理员。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="151" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="155" />
       <source>The login could not be checked: {0}</source>
       <translation>无法验证登录：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/login.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/login.py" line="161" />
       <source>You may try again now.</source>
       <translation>现在可以重试了。</translation>
     </message>
@@ -1814,112 +1828,112 @@ Enrol these faces anyway?</source>
       <translation>加班起算 / 单位（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
       <source>Save shift</source>
       <translation>保存班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="219" />
       <source>Delete shift</source>
       <translation>删除班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="252" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="276" />
       <source>(a whole department)</source>
       <translation>（整个部门）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="259" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="283" />
       <source>open-ended</source>
       <translation>长期有效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="268" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="292" />
       <source>Assign</source>
       <translation>分配</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="269" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="293" />
       <source>Remove</source>
       <translation>移除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="294" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="318" />
       <source>Holiday name</source>
       <translation>节假日名称</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="322" />
       <source>Add holiday</source>
       <translation>添加节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="323" />
       <source>Delete</source>
       <translation>删除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="300" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="324" />
       <source>Import CSV or iCalendar…</source>
       <translation>导入 CSV 或 iCalendar…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="304" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="328" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="316" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="340" />
       <source>Import holidays</source>
       <translation>导入节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="327" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="351" />
       <source>Not imported</source>
       <translation>未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="332" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="356" />
       <source>Some lines were not imported</source>
       <translation>部分行未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="346" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="370" />
       <source>half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="352" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="376" />
       <source>Grant leave</source>
       <translation>批准请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="353" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="377" />
       <source>Approve</source>
       <translation>批准</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="354" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="378" />
       <source>Reject</source>
       <translation>驳回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="378" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="402" />
       <source>Check-in</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="379" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="403" />
       <source>Check-out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="381" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="405" />
       <source>Required: why is the punch missing?</source>
       <translation>必填：为什么缺卡？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="385" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="409" />
       <source>Request</source>
       <translation>申请补卡</translation>
     </message>

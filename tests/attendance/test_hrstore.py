@@ -159,3 +159,33 @@ def test_cli_creates_a_manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert main(["admin", "create", "head", "--role", "manager", "--basedir", str(home)]) == 0
     with Database(home / "data" / "faceapp.db") as db:
         assert Users(db).get("head").role is Role.MANAGER
+
+
+def test_cli_punch_request_and_leave_request_need_approval(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from faceapp.cli import main
+
+    home = tmp_path / "home"
+    with Database(home / "data" / "faceapp.db") as db:
+        People(db).add("Li Na", employee_no="E1", department="Ops")
+    base = ["--basedir", str(home), "--json"]
+    assert main(["shift", "add", "Office", "--start", "09:00", "--end", "17:00", *base]) == 0
+    assert main(["shift", "assign", "E1", "Office", "--from", "2026-03-01", *base]) == 0
+    assert main(["punch", "request", "E1", "2026-03-02T09:00+00:00", "--kind", "in", "--reason", "reader down",
+                 *base]) == 0
+    assert main(["punch", "request", "E1", "2026-03-02T17:00+00:00", "--kind", "out", "--reason", "reader down",
+                 *base]) == 0
+    assert main(["leave", "add", "E1", "2026-03-03", "--request", *base]) == 0
+    capsys.readouterr()
+    day = ["report", "--kind", "daily", "--from", "2026-03-02", "--to", "2026-03-03", "--zone", "UTC", *base]
+    assert main(day) == 0
+    assert [json.loads(line)["status"] for line in capsys.readouterr().out.splitlines()] == ["absent", "absent"]
+    for command in (["punch", "approve", "1"], ["punch", "approve", "2"], ["leave", "approve", "1"]):
+        assert main([*command, *base]) == 0
+    assert main(["punch", "approve", "1", *base]) == 2  # already approved: a clear error
+    capsys.readouterr()
+    assert main(day) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["status"], r["worked_minutes"]) for r in rows] == [("present", 480), ("on_leave", 0)]

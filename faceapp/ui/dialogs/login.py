@@ -105,6 +105,10 @@ class LoginDialog(QDialog):
                 "{0} characters. The administrator can correct attendance, export reports and change "
                 "the settings.").format(MIN_PASSWORD_LENGTH))
             ok.setText(self.tr("Create administrator"))
+        elif self.role is Role.MANAGER:
+            self.setWindowTitle(self.tr("Manager login"))
+            self.heading.setText(self.tr("This needs a manager or an administrator. Enter your name and password."))
+            ok.setText(self.tr("Log in"))
         else:
             self.setWindowTitle(self.tr("Administrator login"))
             self.heading.setText(self.tr("This needs an administrator. Enter the administrator's password."))
