@@ -3,7 +3,8 @@
 The checks run in a fixed order and the first that fails is the one reason:
 
 1. door in lockdown -> ``lockdown``; door held open by an emergency unlock -> grant ``emergency_unlock``
-2. liveness required and the face not judged live (or not judged at all) -> ``spoof``
+2. liveness required and the face not judged live (or not judged at all, or below the door's
+   minimum liveness score) -> ``spoof``
 3. no enrolled person -> ``unknown``; a match between the thresholds -> ``uncertain``
 4. the person's own validity (employment, a visitor's expiry) -> ``not_yet_valid`` / ``expired``
 5. no level of the person contains the door -> ``no_level``; levels with the door but none valid
@@ -103,6 +104,9 @@ def _reason(request: Request, site: Site, presence: str | None) -> tuple[Reason,
         return Reason.EMERGENCY_UNLOCK, "door held open"
     if door.requires_liveness and request.live is not True:
         return Reason.SPOOF, "not judged live" if request.live is None else "spoof suspected"
+    least = door.liveness_min
+    if least is not None and (request.liveness is None or request.liveness < least):
+        return Reason.SPOOF, f"liveness {request.liveness} below {least}"
     if request.verdict is Verdict.UNKNOWN or request.subject is None:
         return (Reason.UNCERTAIN, "") if request.verdict is Verdict.UNCERTAIN else (Reason.UNKNOWN, "")
     if request.verdict is Verdict.UNCERTAIN:

@@ -71,7 +71,8 @@ class Door:
         pulse_ms: how long the relay stays on.
         area: the area entered through this door (anti-passback is counted per area; "" = none).
         records_attendance: a granted pass is also an attendance check-in/out.
-        liveness: ``"off"`` or the required level (``"on"``/``"strict"``): a face must be judged live.
+        liveness: ``"off"``; ``"on"``: a face must be judged live by the liveness stage; a number such as
+            ``"0.9"``: judged live and with at least that liveness score.
     """
 
     id: int
@@ -91,12 +92,22 @@ class Door:
             raise ConfigError("a door needs a name")
         if not 50 <= self.pulse_ms <= 60_000:
             raise ConfigError("pulse_ms must be between 50 and 60000 milliseconds")
-        if self.liveness not in ("off", "on", "strict"):
-            raise ConfigError("liveness must be off, on or strict")
+        if self.liveness not in ("off", "on"):
+            try:
+                level = float(self.liveness)
+            except ValueError:
+                level = -1.0
+            if not 0.0 < level <= 1.0:
+                raise ConfigError("liveness must be off, on, or a minimum liveness score between 0 and 1")
 
     @property
     def requires_liveness(self) -> bool:
         return self.liveness != "off"
+
+    @property
+    def liveness_min(self) -> float | None:
+        """The least liveness score asked for on top of a LIVE verdict (None: the verdict is enough)."""
+        return None if self.liveness in ("off", "on") else float(self.liveness)
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def _door_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pulse-ms", type=int)
     p.add_argument("--area", help="the area entered through the door (anti-passback)")
     p.add_argument("--attendance", choices=["yes", "no"], help="a pass also records attendance")
-    p.add_argument("--liveness", choices=["off", "on", "strict"], help="require a live face")
+    p.add_argument("--liveness", help="off, on (a live face), or a minimum liveness score such as 0.9")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="output option: method, body, payload, qos, on, off, ca_file, header.NAME=VALUE ...")
 

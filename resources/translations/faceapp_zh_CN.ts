@@ -521,7 +521,7 @@
     <message>
       <location filename="../../faceapp/ui/dialogs/access_door.py" line="47" />
       <source>required, score at least 0.9</source>
-      <translation type="unfinished" />
+      <translation>要求，分数至少 0.9</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/access_door.py" line="52" />

@@ -22,6 +22,7 @@ from faceapp.access.model import (
     Subject,
 )
 from faceapp.access.schedule import Schedule
+from faceapp.errors import ConfigError
 from faceapp.records import Verdict
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -42,8 +43,8 @@ def at(text: str) -> datetime:
 
 def ask(door: Door = FRONT, when: str = "2026-12-02T10:00", verdict: Verdict = Verdict.ACCEPT,
         subject: Subject | None = ALICE, live: bool | None = None, site: Site = SITE,
-        presence: str | None = None) -> tuple[str, Reason]:
-    result = decide(Request(door, at(when), verdict, subject, 0.6, 0.2, live), site, presence)
+        presence: str | None = None, liveness: float | None = None) -> tuple[str, Reason]:
+    result = decide(Request(door, at(when), verdict, subject, 0.6, 0.2, live, liveness), site, presence)
     return result.decision, result.reason
 
 
@@ -58,6 +59,10 @@ CASES = [
     ("spoof at a liveness door", {"door": replace(FRONT, liveness="on"), "live": False}, ("deny", Reason.SPOOF)),
     ("no liveness verdict at a liveness door", {"door": replace(FRONT, liveness="on")}, ("deny", Reason.SPOOF)),
     ("live face at a liveness door", {"door": replace(FRONT, liveness="on"), "live": True}, ("grant", Reason.GRANTED)),
+    ("live but below the door's liveness score", {"door": replace(FRONT, liveness="0.9"), "live": True,
+                                                   "liveness": 0.85}, ("deny", Reason.SPOOF)),
+    ("live and above the door's liveness score", {"door": replace(FRONT, liveness="0.9"), "live": True,
+                                                   "liveness": 0.95}, ("grant", Reason.GRANTED)),
     ("no level for the door", {"door": LAB}, ("deny", Reason.NO_LEVEL)),
     ("before opening", {"when": "2026-12-02T07:59:59"}, ("deny", Reason.OUTSIDE_SCHEDULE)),
     ("at opening", {"when": "2026-12-02T08:00"}, ("grant", Reason.GRANTED)),
@@ -151,6 +156,13 @@ def test_decision_json_form() -> None:
     result = decide(Request(FRONT, at("2026-12-06T10:00"), Verdict.ACCEPT, ALICE, 0.61, 0.3), SITE)
     assert result.as_dict()["decision"] == "deny" and result.as_dict()["reason"] == "outside_schedule"
     assert result.person_id == 7 and result.score == 0.61
+
+
+def test_liveness_levels_are_checked() -> None:
+    for bad in ("strict", "0", "1.5"):
+        with pytest.raises(ConfigError):
+            replace(FRONT, liveness=bad)
+    assert replace(FRONT, liveness="0.9").liveness_min == 0.9 and FRONT.liveness_min is None
 
 
 def test_naive_time_is_refused() -> None:

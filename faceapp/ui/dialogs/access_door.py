@@ -44,7 +44,7 @@ class DoorDialog(QDialog):
         self.attendance = QCheckBox(self.tr("A pass also records attendance"), self)
         self.liveness = QComboBox(self)
         for value, text in (("off", self.tr("not required")), ("on", self.tr("required")),
-                            ("strict", self.tr("required (strict)"))):
+                            ("0.9", self.tr("required, score at least 0.9"))):
             self.liveness.addItem(text, value)
         self.error = QLabel(self)
         self.error.setStyleSheet("color: #c0392b")
