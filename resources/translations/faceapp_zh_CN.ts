@@ -566,219 +566,249 @@
   <context>
     <name>DoorsPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>access granted</source>
       <translation>允许通行</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>spoof suspected</source>
       <translation>疑似伪造人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>uncertain match</source>
       <translation>匹配不确定</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>unknown face</source>
       <translation>陌生人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>no access level for this door</source>
       <translation>无此门的门禁权限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>outside schedule</source>
       <translation>不在通行时段</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
       <source>expired</source>
       <translation>已过期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
       <source>holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
       <source>not yet valid</source>
       <translation>尚未生效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="60" />
       <source>anti-passback</source>
       <translation>防潜回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="60" />
       <source>door in lockdown</source>
       <translation>门已封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
       <source>back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
       <source>door fault</source>
       <translation>门故障</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
       <source>opened by hand</source>
       <translation>手动开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="68" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="68" />
       <source>Normal</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="66" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="69" />
       <source>Held open</source>
       <translation>常开</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="77" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="80" />
       <source>Doors</source>
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
       <source>Direction</source>
       <translation>方向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
       <source>Door</source>
       <translation>门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="85" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
       <source>State</source>
       <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="86" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="89" />
       <source>Area</source>
       <translation>区域</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="86" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="89" />
       <source>Output</source>
       <translation>输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
       <source>Levels and schedules…</source>
       <translation>权限组与时段…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
       <source>Register visitor…</source>
       <translation>访客登记…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
       <source>Open door…</source>
       <translation>开门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="109" />
       <source>Emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="110" />
       <source>Back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
       <source>Test output</source>
       <translation>测试输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
+      <source>Export…</source>
+      <translation>导出…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
+      <source>Remove door</source>
+      <translation>删除门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="148" />
       <source>in</source>
       <translation>进</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="144" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="148" />
       <source>out</source>
       <translation>出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="145" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
       <source>both</source>
       <translation>双向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="162" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="166" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="169" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="169" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="172" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="176" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="227" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="231" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="228" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="232" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="245" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="249" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="286" />
+      <source>Export access events</source>
+      <translation>导出门禁记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="288" />
+      <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
+      <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="295" />
+      <source>Access events</source>
+      <translation>门禁记录</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="307" />
+      <source>Remove the door {}?</source>
+      <translation>删除门 {}？</translation>
     </message>
   </context>
   <context>

@@ -125,6 +125,10 @@ def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path,
         page.show()
         _shot(page, "doors_page.png", tmp_path)
     page.set_state(DoorState.NORMAL, "Drill over")
+    exported = page.export(str(tmp_path / "front.csv"))
+    text = exported.read_text(encoding="utf-8-sig")
+    assert "Bob Li" in text and "no_level" in text and "manual_open" in text
+    assert page.remove_door(confirmed=True) and page.table.rowCount() == 1
     page.shutdown()
 
 

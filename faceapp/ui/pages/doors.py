@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from faceapp.access.journal import AccessEvent
 from faceapp.access.model import Door, DoorState
+from faceapp.access.report import write_access_report
 from faceapp.access.service import AccessService
 from faceapp.access.store import redact
 from faceapp.errors import FaceAppError
@@ -105,7 +108,8 @@ class DoorsPage(QWidget):
                    ("open", self.tr("Open door…"), self.open_door), ("lockdown", self.tr("Lockdown"),
                    lambda: self.set_state(DoorState.LOCKDOWN)), ("unlock", self.tr("Emergency unlock"),
                    lambda: self.set_state(DoorState.UNLOCKED)), ("normal", self.tr("Back to normal"),
-                   lambda: self.set_state(DoorState.NORMAL)), ("test", self.tr("Test output"), self.test_output))
+                   lambda: self.set_state(DoorState.NORMAL)), ("test", self.tr("Test output"), self.test_output),
+                   ("export", self.tr("Export…"), self.export), ("remove", self.tr("Remove door"), self.remove_door))
         bar = QHBoxLayout()
         for key, text, slot in actions:
             button = QPushButton(text, self)
@@ -273,6 +277,40 @@ class DoorsPage(QWidget):
             self.changed.emit()
             self.show_events()
         return removed
+
+    def export(self, path: str | None = None) -> Path | None:
+        """Write the selected door's events (all doors when none) as CSV, XLSX or PDF."""
+        if not self._admin():
+            return None
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export access events"),
+                                                  str(Path.home() / "access.xlsx"),
+                                                  self.tr("Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)"))
+            if not path:
+                return None
+        door = self.selected()
+        events = self.access.journal.events(door=door.id if door else None)
+        try:
+            return write_access_report(events, path, self.access.store.zone,
+                                       title=self.tr("Access events") + (f": {door.name}" if door else ""))
+        except FaceAppError as exc:
+            self._fail(exc)
+            return None
+
+    def remove_door(self, confirmed: bool = False) -> bool:
+        """Remove the selected door (its journal stays, naming the door)."""
+        door = self.selected()
+        if door is None or not self._admin():
+            return False
+        if not confirmed:
+            answer = QMessageBox.question(self, self.tr("Remove door"),
+                                          self.tr("Remove the door {}?").format(door.name))
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.access.store.remove_door(door.id, actor=self.services.actor())
+        self.refresh()
+        self.changed.emit()
+        return True
 
     def shutdown(self) -> None:
         if self.access is not None:
