@@ -189,3 +189,37 @@ def test_cli_punch_request_and_leave_request_need_approval(tmp_path: Path,
     assert main(day) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["status"], r["worked_minutes"]) for r in rows] == [("present", 480), ("on_leave", 0)]
+
+
+def test_cli_holiday_import_and_day_list_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import json
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from faceapp.cli import main
+
+    home = tmp_path / "home"
+    with Database(home / "data" / "faceapp.db") as db:
+        People(db).add("王芳", employee_no="E9", department="Lab")
+    base = ["--basedir", str(home)]
+    ics = tmp_path / "cn.ics"
+    ics.write_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20260302\nSUMMARY:春节补假\nEND:VEVENT\n"
+                   "BEGIN:VEVENT\nSUMMARY:no date\nEND:VEVENT\nEND:VCALENDAR\n", encoding="utf-8")
+    assert main(["holiday", "import", str(ics), "--json", *base]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["added"], [r["line"] for r in result["rejected"]]) == (1, [6])
+    assert main(["shift", "add", "Office", "--start", "09:00", "--end", "17:00", *base]) == 0
+    assert main(["shift", "assign", "--department", "Lab", "Office", "--from", "2026-03-01", *base]) == 0
+    span = ["--from", "2026-03-02", "--to", "2026-03-03", "--zone", "UTC", "--language", "zh_CN", *base]
+    for kind, name in (("exceptions", "e.pdf"), ("daily", "d.xlsx"), ("punches", "p.csv"), ("summary", "s.csv")):
+        assert main(["report", "--kind", kind, "--out", str(tmp_path / name), *span]) == 0
+    text = PdfReader(tmp_path / "e.pdf").pages[0].extract_text()
+    assert "考勤异常" in text and "王芳" in text and "旷工" in text and "春节补假" not in text  # 2 March is a holiday
+    sheet = load_workbook(tmp_path / "d.xlsx").active
+    assert [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["2026-03-02", "2026-03-03"]
+    assert [row[12] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["节假日 (春节补假)", "旷工"]
+    assert next(csv.reader((tmp_path / "p.csv").open(encoding="utf-8-sig")))[0] == "person"
+    rows = list(csv.reader((tmp_path / "s.csv").open(encoding="utf-8-sig")))
+    assert rows[-1][0] == "TOTAL" and rows[1][0] == "王芳"
