@@ -9,13 +9,14 @@ at most one day: a night shift's morning punches are not counted again for the n
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from faceapp.attendance.calendar import Holiday, Leave
-from faceapp.attendance.daystatus import DayPlan, DayResult, Punch, day_status
+from faceapp.attendance.daystatus import DayPlan, DayResult, Punch, day_status, local_moment, punch_window
 from faceapp.attendance.shifts import Rotation, Shift
 from faceapp.errors import ConfigError
 
@@ -111,10 +112,17 @@ def person_days(person_id: int, department: str, start: date, end: date, rules: 
     if previous.working:
         earlier = day_status(previous, punches, tz)
         used.update(id(p) for p in earlier.punches)
-    by_identity = {id(p): p for p in punches}
+    ordered = sorted(punches, key=lambda p: p.time.astimezone(timezone.utc))
+    times = [p.time.astimezone(timezone.utc) for p in ordered]
     for day in days_between(start, end):
         plan = rules.plan(person_id, department, day)
-        free = [p for key, p in by_identity.items() if key not in used]
+        # Only punches near the day are looked at (the window, or the calendar day if wider): a year
+        # of punches is not scanned for every day. Those outside the window are reported as ignored.
+        lo, hi = punch_window(plan, tz)
+        lo = min(lo, local_moment(day, time(0), tz))
+        hi = max(hi, local_moment(day + timedelta(days=1), time(0), tz))
+        near = ordered[bisect_left(times, lo):bisect_right(times, hi)]
+        free = [p for p in near if id(p) not in used]
         result = day_status(plan, free, tz, holiday=holidays.get(day), leave=leave.get(day), now=now)
         used.update(id(p) for p in result.punches)
         results.append(result)
