@@ -103,6 +103,9 @@ class Services:
         """Services over an opened :class:`Core`: gallery search and check-ins connected."""
         made = cls(core.paths, core.settings, core.pipeline, camera_name=core.settings.camera_name, core=core)
         made.connect_core()
+        from faceapp.live.liveness_stage import liveness_stages
+
+        made.stages = [*liveness_stages(core, always=True), *made.stages]  # models load when first needed
         return made
 
     def connect_core(self) -> None:
@@ -112,7 +115,7 @@ class Services:
         checkins = self.core.check_ins(self.camera_name)
         self.check_ins = checkins
         self.recogniser = self.core.gallery.identify
-        self.desk = lambda sightings, image: checkins.observe(sightings, image)
+        self.desk = checkins.observe
 
     def enroller(self) -> Enroller:
         """An enroller on the gallery. Raises :class:`RuntimeError` without a core."""
@@ -139,6 +142,10 @@ class Services:
                               desk_hook=None if checkins is not None else self.desk)
         if self.core is not None:
             service.unsubscribe = self.core.changes.subscribe(service.apply_settings)
+        for stage in self.stages:  # stages that follow the service's tracks (liveness challenges)
+            bind = getattr(stage, "bind", None)
+            if bind is not None:
+                bind(service)
         return service
 
     def _identify(self) -> Identify | None:
