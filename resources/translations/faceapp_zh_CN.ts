@@ -1269,7 +1269,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/assembly.py" line="62" />
       <source>Saved. Takes effect after a restart: {0}</source>
-      <translation type="unfinished" />
+      <translation>已保存。以下设置在重启后生效：{0}</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/assembly.py" line="80" />
