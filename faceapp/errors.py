@@ -108,6 +108,15 @@ class PoorQualityError(FaceAppError):
         self.reasons = reasons
 
 
+class SpoofSuspectedError(FaceAppError):
+    """The face looks like a photo or a screen, not a live person (anti-spoofing); carries the scores."""
+
+    def __init__(self, message: str, score: float, threshold: float) -> None:
+        super().__init__(message)
+        self.score = score
+        self.threshold = threshold
+
+
 class EventNotFoundError(FaceAppError):
     """No attendance event has that id."""
 

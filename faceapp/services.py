@@ -94,7 +94,9 @@ class Core:
                             operating=operating_point(settings, spec.calibration))
 
     def enroller(self) -> Enroller:
-        return Enroller(self.gallery, self.pipeline)
+        from faceapp.live.liveness_stage import enrolment_checks
+
+        return Enroller(self.gallery, self.pipeline, checks=enrolment_checks(self))  # refuses spoofs
 
     def desk_rules(self) -> DeskRules:
         return DeskRules.from_dict(self.settings.desk_rules)

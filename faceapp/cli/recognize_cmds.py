@@ -45,7 +45,9 @@ def build_stages(core: Core, args: argparse.Namespace) -> list[TrackStage]:
     Options of such stages (e.g. ``--door``) are added in :func:`register`; each stage module
     builds its stage here from ``core`` and ``args`` (see :mod:`faceapp.live.stages`).
     """
-    stages: list[TrackStage] = []
+    from faceapp.live.liveness_stage import liveness_stages
+
+    stages: list[TrackStage] = [*liveness_stages(core)]  # gates first: a spoof opens no door
     if getattr(args, "door", None):
         from faceapp.live.access_stage import access_stage
 
