@@ -14,7 +14,8 @@ to everyone available. Decisions are the product's: a person's score is their be
 
 ``--split`` also reports the honest version: the calibration measured on half of the people only,
 galleries and strangers drawn from the other half. ``rules`` compares decision rules at equal FPIR
-(best template, mean of the two best, best + margin, flip test-time augmentation)::
+(best template, mean of the two best, best + margin, templates weighted by quality, flip
+test-time augmentation)::
 
     python benchmarks/bench_identification.py [--data ../shared/data] [--draws 5] [--split]
     python benchmarks/bench_identification.py rules
@@ -36,6 +37,8 @@ from faceapp.evaluation.faceset import FaceSet, cached_faceset
 from faceapp.evaluation.openset import Photos, best_scores, enrolment_faces, measure_calibration
 from faceapp.store.decision import OperatingPoint
 from faceapp.vision.calibration import TARGET_RATES, Calibration
+from faceapp.vision.face_choice import quality_score
+from faceapp.vision.quality import QUALITY_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 SETS = ("lfw-dev", "celeba-dev")
@@ -159,13 +162,14 @@ def rules(photos: Photos, draws: int, seed: int, size: int = 200) -> dict:
     labels, label_of, counts = np.unique(photos.identities, return_inverse=True, return_counts=True)
     flipped = photos.embeddings + photos.flipped
     flipped /= np.linalg.norm(flipped, axis=1, keepdims=True)
+    quality = np.array([quality_score(dict(zip(QUALITY_KEYS, row.tolist(), strict=True))) for row in photos.quality])
     found: dict[str, list[float]] = {}
     for draw in range(draws):
         rng = np.random.default_rng(seed + draw)
         split = split_people(np.arange(len(labels)), counts, rng)
         people = rng.permutation(split.probed)[:size]
         for name, vectors in (("plain", photos.embeddings), ("flip", flipped)):
-            scores = _person_scores(vectors, label_of, people, split.strangers)
+            scores = _person_scores(vectors, label_of, people, split.strangers, quality)
             for rule, (probe, stranger, correct) in scores.items():
                 for fpir in (0.005, 0.01):
                     ordered = np.sort(stranger)[::-1]
@@ -175,15 +179,20 @@ def rules(photos: Photos, draws: int, seed: int, size: int = 200) -> dict:
     return {k: round(float(np.mean(v)), 4) for k, v in sorted(found.items())}
 
 
-def _person_scores(vectors: np.ndarray, label_of: np.ndarray, people: np.ndarray, strangers: np.ndarray) -> dict:
+def _person_scores(vectors: np.ndarray, label_of: np.ndarray, people: np.ndarray, strangers: np.ndarray,
+                   template_quality: np.ndarray) -> dict:
     templates = [np.flatnonzero(label_of == p)[:2] for p in people]
     probes = np.concatenate([np.flatnonzero(label_of == p)[2:] for p in people])
     stranger_rows = np.flatnonzero(np.isin(label_of, strangers))
     out = {}
     for rows, key in ((probes, "probe"), (stranger_rows, "stranger")):
-        per = np.stack([np.sort(vectors[rows] @ vectors[t].T, axis=1) for t in templates], axis=1)  # (Q, P, 2)
+        raw = [vectors[rows] @ vectors[t].T for t in templates]
+        per = np.stack([np.sort(r, axis=1) for r in raw], axis=1)  # (Q, P, 2)
         best, mean2 = per[:, :, -1], per.mean(2)
-        for rule, matrix in (("best", best), ("mean2", mean2)):
+        # template quality: each template's score lowered by 0.1 x (1 - its quality score)
+        weighted = np.stack([(r - 0.1 * (1 - template_quality[t])).max(1) for r, t in zip(raw, templates,
+                                                                                           strict=True)], axis=1)
+        for rule, matrix in (("best", best), ("mean2", mean2), ("best_quality_weighted", weighted)):
             top = np.sort(matrix, axis=1)
             score = top[:, -1]
             who = people[np.argmax(matrix, axis=1)]

@@ -2,10 +2,11 @@
 
 A face's score for a person is its **best template score** with that person (:func:`aggregate`).
 Measured on lfw-dev + celeba-dev (200 people enrolled with 2 photos each, their other photos as
-probes, the photos of everyone else as strangers, 8 draws; ``benchmarks/bench_identification.py``):
-at 0.5 % strangers accepted, the best score identified 0.903 of probes, the mean of the two best
-0.901 (0.927 against 0.921 at 1 %); adding a quarter of the margin to the runner-up person gained
-0.008 but its false accepts cannot be derived from pair scores, so the plain best score is kept.
+probes, the photos of 30 % of the people as strangers, 5 draws; ``benchmarks/bench_identification.py
+rules``): at 0.5 % strangers accepted, the best score identified 0.929 of probes, the mean of the
+two best 0.924 (0.941 against 0.933 at 1 %); adding a quarter of the margin to the runner-up
+person gained 0.001 and weighting templates by their quality score nothing, and neither fits the
+pair-score calibration, so the plain best score is kept.
 
 The decision thresholds are not constants: they follow from the operating point
 (:class:`~faceapp.store.decision.OperatingPoint`): a target false-accept rate per attempt, the

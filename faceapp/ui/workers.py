@@ -367,8 +367,9 @@ class EnrolWorker(QThread):
     def _enrol(self, photo: str) -> PhotoOutcome:
         try:
             result = self.enroller.enrol_photo(self.person_id, photo, force=self.force, actor=self.actor)
-        except DuplicateFaceError as exc:
-            other = duplicate_of(self.enroller, photo, self.person_id)
+        except DuplicateFaceError as exc:  # the error names whom the face matched
+            other = ((exc.other_person_id, exc.other_name) if exc.other_person_id is not None
+                     else duplicate_of(self.enroller, photo, self.person_id))
             return PhotoOutcome(photo, "duplicate", str(exc), *(other or (None, None)))
         except FaceAppError as exc:
             return PhotoOutcome(photo, "refused", str(exc))

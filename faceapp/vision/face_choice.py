@@ -6,13 +6,13 @@ faces of similar size, the one clearly nearest the photo's centre (at most :data
 times the distance of any rival). Only when neither holds is the photo genuinely ambiguous and
 refused, naming the candidates.
 
-Measured (``benchmarks/bench_enrolment.py faces``): 282 of the 2,372 photos of lfw-dev and
-celeba-dev show several faces; in 228 the labelled person's face is known (it matches their other
-photos by a margin >= 0.15). Where the largest face is >= 1.3x the next one (179 photos) it is
-theirs in 178 (the other: a 2.6x bystander). Below 1.3x (49 photos) the largest is theirs in only
-45, the face nearest the centre in 48: in LFW-style crops the person sits at the centre whatever
-the size. With these rules 225 photos get the right face, 2 the wrong one, and 1 (two rivals at
-similar distances from the centre) is refused as ambiguous.
+Measured (``benchmarks/bench_enrolment.py faces``, default detector settings): 245 of the 2,372
+photos of lfw-dev and celeba-dev show several faces; in 201 the labelled person's face is known
+(it matches their other photos by a margin >= 0.15). Where the largest face is >= 1.3x the next
+one (156 photos) it is theirs in 155 (the other: a 2.6x bystander). Below 1.3x (45 photos) the
+largest is theirs in 43, the face nearest the centre in 44: in LFW-style crops the person sits at
+the centre whatever the size. With these rules 197 photos get the right face, 2 the wrong one,
+and 2 (rivals at similar distances from the centre) are refused as ambiguous.
 
 Quality gate (``benchmarks/bench_enrolment.py quality`` and ``degrade``): a face is refused only where its
 template would verify its own person less than half as often as a good one (TAR at 1e-4 false
