@@ -84,19 +84,22 @@ class Journal:
         return decide(replace(request, door=door), self.store.site(), self._presence(request, door))
 
     def record(self, request: Request, camera: str = "", snapshot: np.ndarray | bytes | None = None,
-               operator: str | None = None, attendance_event_id: int | None = None) -> tuple[Decision, AccessEvent]:
+               operator: str | None = None, attendance_event_id: int | None = None,
+               record_attendance: bool = True) -> tuple[Decision, AccessEvent]:
         """Decide and store the decision with its evidence, atomically with anti-passback state.
 
         ``attendance_event_id`` links an attendance event the desk already stored for this pass;
-        otherwise a granted pass through a door that records attendance stores one.
+        otherwise (with ``record_attendance``) a granted pass through a door that records
+        attendance stores one.
         """
         relative = self._write_snapshot(snapshot) if snapshot is not None else None
         try:
             with self._immediate() as db:
                 door = self.store.door(request.door.id)  # a lockdown set by another process counts
                 decision = decide(replace(request, door=door), self.store.site(), self._presence(request, door))
-                attendance = attendance_event_id if attendance_event_id is not None and decision.granted else \
-                    self._attendance(db, door, decision, request, camera, relative)
+                attendance = attendance_event_id if decision.granted else None
+                if attendance is None and record_attendance:
+                    attendance = self._attendance(db, door, decision, request, camera, relative)
                 event_id = int(db.execute(_INSERT, (
                     _iso(request.at), self.store.zone.key, "decision", door.id, door.name, decision.person_id,
                     decision.decision, decision.reason.value, decision.score, decision.margin, decision.liveness,

@@ -51,7 +51,7 @@ def build_stages(core: Core, args: argparse.Namespace) -> list[TrackStage]:
     if getattr(args, "door", None):
         from faceapp.live.access_stage import access_stage
 
-        stages.append(access_stage(core, args.door))
+        stages.append(access_stage(core, args.door, use_desk=args.checkin))
     return stages
 
 

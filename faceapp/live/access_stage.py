@@ -51,19 +51,23 @@ class AccessStage(Stage):
         worker: the output worker (started when needed); faults are recorded as door-fault events.
         looks: fresh looks needed before deciding.
         repeat_seconds: a person granted at this door is not granted (and pulsed) again within this time.
+        use_desk: the live service runs the attendance desk: a person counts as recognised only once
+            the desk confirmed them, and the desk's check-in is the pass's attendance event (linked,
+            never recorded twice); without a desk the journal records it for doors that record attendance.
     """
 
     name = "access"
     phase = Phase.DECISION
 
     def __init__(self, journal: Journal, door: str | int, worker: OutputWorker | None = None, *,
-                 looks: int = 3, repeat_seconds: float = 10.0) -> None:
+                 looks: int = 3, repeat_seconds: float = 10.0, use_desk: bool = False) -> None:
         self.journal = journal
         self.door_id = journal.store.door(door).id
         self.worker = worker or OutputWorker()
         if self.worker.on_fault is None:
             self.worker.on_fault = self._fault
         self.looks = max(int(looks), 1)
+        self.use_desk = use_desk
         self.repeat = timedelta(seconds=repeat_seconds)
         self.decisions: list[tuple[Decision, AccessEvent]] = []
         self._tracks: dict[int, _TrackState] = {}
@@ -106,7 +110,7 @@ class AccessStage(Stage):
         if ctx.confirmed is not None and ctx.confirmed not in state.decided:
             return ctx.confirmed, Verdict.ACCEPT
         for (verdict, person), count in state.looks.most_common():
-            if verdict is Verdict.ACCEPT and count >= self.looks and person not in state.decided:
+            if verdict is Verdict.ACCEPT and count >= self.looks and person not in state.decided and not self.use_desk:
                 return person, verdict
         accepted = any(v is Verdict.ACCEPT for v, _ in state.looks)
         for verdict in (Verdict.UNKNOWN, Verdict.UNCERTAIN):
@@ -133,7 +137,7 @@ class AccessStage(Stage):
         linked = next((e.id for e in ctx.events if e.person_id == person_id and e.id is not None
                        and e.kind in (EventKind.CHECK_IN, EventKind.CHECK_OUT)), None)
         decision, event = self.journal.record(request, camera=ctx.camera, snapshot=crop(ctx.image, ctx.box),
-                                              attendance_event_id=linked)
+                                              attendance_event_id=linked, record_attendance=not self.use_desk)
         self.decisions.append((decision, event))
         log.info("door %s: %s (%s)", door.name, decision.decision, decision.reason.value)
         return decision, event
@@ -150,18 +154,18 @@ class AccessStage(Stage):
         self.worker.stop(timeout)
 
 
-def access_stage(core: Any, door: str) -> AccessStage:
+def access_stage(core: Any, door: str, use_desk: bool = False) -> AccessStage:
     """The door stage on a :class:`~faceapp.services.Core` (its database, zone and data folder)."""
     from faceapp.access.store import AccessStore
 
     store = AccessStore(core.gallery.database, core.zone)
-    return AccessStage(Journal(store, core.paths.data), door)
+    return AccessStage(Journal(store, core.paths.data), door, use_desk=use_desk)
 
 
 def stages_for_camera(core: Any, camera: str) -> list[AccessStage]:
-    """A door stage for each door watched by ``camera`` (the GUI's live sessions)."""
+    """A door stage for each door watched by ``camera`` (the GUI's live sessions, which run the desk)."""
     from faceapp.access.store import AccessStore
 
     store = AccessStore(core.gallery.database, core.zone)
     journal = Journal(store, core.paths.data)
-    return [AccessStage(journal, door.id) for door in store.doors_for_camera(camera)]
+    return [AccessStage(journal, door.id, use_desk=True) for door in store.doors_for_camera(camera)]

@@ -14,6 +14,7 @@ import pytest
 from faceapp.access.journal import Journal
 from faceapp.access.store import AccessStore
 from faceapp.cli import main
+from faceapp.config import Settings
 from faceapp.live.access_stage import AccessStage
 from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
 from faceapp.services import Core
@@ -170,3 +171,33 @@ def test_door_requiring_liveness_follows_the_liveness_verdict(
     face = max(result.frame.faces, key=lambda f: f.box[2] - f.box[0])  # LFW photos have small background faces
     assert face.extras["decision"] == expected[0]
     assert len(handler.requests) == (1 if verdict == "live" else 0)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_with_the_desk_the_pass_is_one_check_in_linked_to_the_door_decision(
+        tmp_path: Path, lfw_dir: Path, pipeline: FacePipeline) -> None:
+    images = lfw_dir / "images"
+    rules = {"consensus_frames": 5, "consensus_window": 6}  # the desk wants more looks than the door stage
+    core = Core.open(tmp_path / "home", pipeline=pipeline, settings=Settings(provider="cpu", desk_rules=rules))
+    try:
+        person = core.gallery.add_person("Abel Pacheco", employee_no="E-1")
+        core.enroller().enrol_photo(person.id, images / ALLOWED / f"{ALLOWED}_0001.jpg")
+        store = AccessStore(core.gallery.database, core.zone)
+        store.add_door("front", direction="in", records_attendance=True)
+        store.add_level("staff", ["front"], "always")
+        store.grant(person.id, "staff")
+        stage = AccessStage(Journal(store, core.paths.data), "front", use_desk=True)
+        service = core.live_service(checkin=True, stages=[stage])
+        frame = _frame(images / ALLOWED / f"{ALLOWED}_0003.jpg")
+        for index in range(30):
+            service.process(frame, 1_800_000_000 + index / FPS, index)
+        stage.close()
+        service.close()
+        check_ins = [e for e in core.gallery.events.list() if e.person_id == person.id]
+        granted = [(d, e) for d, e in stage.decisions if d.person_id == person.id]
+    finally:
+        core.close()
+    assert [e.kind.value for e in check_ins] == ["check_in"]
+    assert check_ins[0].note == ""  # the desk's own check-in (the journal would have noted "door front")
+    assert len(granted) == 1 and granted[0][1].attendance_event_id == check_ins[0].id
