@@ -96,20 +96,37 @@ def run_due(database: Database, zone: str, now: datetime | None = None, actor: s
     store = AttendanceStore(database)
     written: list[Path] = []
     for schedule in schedules(database):
+        done = schedule.last_done
         for key, start, end in due_periods(schedule, today):
-            people = People(database).list(active=True)
-            days = compute_days(store, people, start, end, zone, now=now)
-            files = []
-            for kind, suffix in _FILES[schedule.period]:
-                spec = ReportSpec(kind, start, end, zone, schedule.language, now)
-                files.append(write(days, spec, schedule.folder / f"{kind}-{key}.{suffix}"))
+            if not _claim(database, schedule.id, done, key):
+                log.info("export %s %s is being written by another program", schedule.period, key)
+                break
+            try:
+                people = People(database).list(active=True)
+                days = compute_days(store, people, start, end, zone, now=now)
+                files = []
+                for kind, suffix in _FILES[schedule.period]:
+                    spec = ReportSpec(kind, start, end, zone, schedule.language, now)
+                    files.append(write(days, spec, schedule.folder / f"{kind}-{key}.{suffix}"))
+            except BaseException:
+                _claim(database, schedule.id, key, done)  # give the period back: the next run retries it
+                raise
+            done = key
             with database.transaction() as db:
-                db.execute("UPDATE export_schedules SET last_done = ? WHERE id = ?", (key, schedule.id))
                 _record(db, actor, "export.run", "export", schedule.id, period=schedule.period, key=key,
                         files=[p.name for p in files], folder=str(schedule.folder))
             log.info("scheduled %s export %s: %d files in %s", schedule.period, key, len(files), schedule.folder)
             written += files
     return written
+
+
+def _claim(database: Database, schedule_id: int, expected: str | None, key: str | None) -> bool:
+    """Move the schedule's ``last_done`` from ``expected`` to ``key`` in one statement; False when another
+    program (another window, the CLI) moved it first, so two programs never write the same period."""
+    with database.transaction() as db:
+        changed = db.execute("UPDATE export_schedules SET last_done = ? WHERE id = ? AND last_done IS ?",
+                             (key, schedule_id, expected)).rowcount
+    return bool(changed)
 
 
 def _next_month(day: date) -> date:

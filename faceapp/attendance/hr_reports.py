@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from faceapp.attendance.labels import Labels
 from faceapp.attendance.timecard import PersonDay, Totals, hours, totals
-from faceapp.errors import ConfigError
+from faceapp.errors import ConfigError, StorageError
 
 KINDS = ("daily", "exceptions", "timecard", "summary", "punches")
 _SUFFIXES = {"daily": ("csv", "xlsx", "pdf"), "exceptions": ("csv", "xlsx", "pdf"), "timecard": ("pdf", "xlsx"),
@@ -82,14 +82,25 @@ def write(days: Sequence[PersonDay], spec: ReportSpec, path: str | Path) -> Path
 
 @contextmanager
 def atomic_path(path: Path):  # type: ignore[no-untyped-def]
-    """A temporary path beside ``path`` that replaces it on success and is removed on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    """A temporary path beside ``path`` that replaces it on success and is removed on failure.
+
+    Raises:
+        StorageError: the folder cannot be created or written (nothing of the old file is lost).
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise StorageError(f"cannot write the report {path}: {exc.strerror or exc}. Check that the folder "
+                           "exists, is a folder and is writable (a shared drive may be disconnected).") from exc
     os.close(fd)
     temporary = Path(name)
     try:
         yield temporary
         os.replace(temporary, path)
+    except OSError as exc:
+        raise StorageError(f"cannot write the report {path}: {exc.strerror or exc}. Free some space and "
+                           "try again.") from exc
     finally:
         temporary.unlink(missing_ok=True)
 

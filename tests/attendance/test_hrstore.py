@@ -16,7 +16,7 @@ from faceapp.attendance.hrstore import AttendanceStore
 from faceapp.attendance.schedule import Assignment
 from faceapp.attendance.shifts import Shift
 from faceapp.attendance.timecard import compute_days
-from faceapp.errors import ConfigError, DataError
+from faceapp.errors import ConfigError, DataError, StorageError
 from faceapp.store.audit import AuditLog
 from faceapp.store.auth import Role, Users
 from faceapp.store.db import Database
@@ -223,3 +223,21 @@ def test_cli_holiday_import_and_day_list_files(tmp_path: Path, capsys: pytest.Ca
     assert next(csv.reader((tmp_path / "p.csv").open(encoding="utf-8-sig")))[0] == "person"
     rows = list(csv.reader((tmp_path / "s.csv").open(encoding="utf-8-sig")))
     assert rows[-1][0] == "TOTAL" and rows[1][0] == "王芳"
+
+
+def test_a_period_is_written_by_one_program_and_retried_after_a_failure(store: AttendanceStore, database: Database,
+                                                                         tmp_path: Path) -> None:
+    from faceapp.attendance.exports import _claim
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the export folder should be")
+    schedule = add_schedule(database, "daily", blocked)
+    assert _claim(database, schedule.id, None, "2026-03-01")
+    assert not _claim(database, schedule.id, None, "2026-03-01")  # a second program lost the race
+    assert _claim(database, schedule.id, "2026-03-01", None)
+    now = datetime(2026, 3, 3, 1, 0, tzinfo=timezone.utc)
+    with pytest.raises(StorageError, match="not-a-folder"):
+        run_due(database, ZONE, now=now)
+    assert schedules(database)[0].last_done is None  # given back: the next run tries again
+    blocked.unlink()
+    assert [p.name for p in run_due(database, ZONE, now=now)] == ["daily-2026-03-02.csv", "exceptions-2026-03-02.csv"]
