@@ -376,3 +376,47 @@ def test_rules_round_trip_through_a_dict() -> None:
     assert again == rules
     assert hash(again) == hash(rules)
     assert again.camera_directions["b"] is EventKind.CHECK_OUT
+
+
+# --- rules across desks: resolve against the stored events --------------------------------------
+
+
+def _decided(desk: Desk, seconds: float, camera: str = "cam") -> Decision:
+    (decision,) = walk_up(desk, T0 + timedelta(seconds=seconds), camera=camera)
+    return decision
+
+
+@pytest.mark.parametrize(
+    ("mode", "stored", "expected"),
+    [
+        (InOutMode.ALTERNATE, [], IN),
+        (InOutMode.ALTERNATE, [(-3600, IN)], OUT),  # another desk checked in an hour ago
+        (InOutMode.ALTERNATE, [(-7200, IN), (-3600, OUT)], IN),
+        (InOutMode.ALTERNATE, [(-100, IN)], None),  # within the cooldown at another desk
+        (InOutMode.ALTERNATE, [(+100, IN)], None),  # ... also when its frame was a little later
+        (InOutMode.ALTERNATE, [(-86_400, IN)], IN),  # yesterday's does not count for today's direction
+        (InOutMode.FIRST_IN_LAST_OUT, [(-3600, OUT), (-7200, IN)], OUT),
+    ],
+)
+def test_resolve_applies_cooldown_and_in_out_to_stored_events(mode: InOutMode, stored: list, expected) -> None:
+    desk = Desk(DeskRules(in_out=mode), "UTC")
+    decision = _decided(desk, 0)
+    history = [(decision.time + timedelta(seconds=s), kind, "other-desk") for s, kind in stored]
+    assert desk.resolve(decision, history) is expected
+
+
+def test_resolve_in_camera_mode_keeps_the_cameras_direction_and_cools_down_per_direction() -> None:
+    desk = Desk(DeskRules(in_out=InOutMode.CAMERA, camera_directions={"door-in": "in", "door-out": "out"}), "UTC")
+    decision = _decided(desk, 0, camera="door-out")
+    assert decision.kind is OUT
+    assert desk.resolve(decision, [(decision.time - timedelta(seconds=30), IN, "door-in")]) is OUT
+    assert desk.resolve(decision, [(decision.time - timedelta(seconds=30), OUT, "door-out")]) is None
+
+
+def test_note_recorded_corrects_the_cache_after_another_desk_wrote() -> None:
+    desk = Desk(DeskRules(cooldown_seconds=60), "UTC")
+    first = _decided(desk, 0)
+    assert first.kind is IN
+    desk.note_recorded(1, OUT, first.time, first.kind)  # the database said: out (another desk had checked in)
+    (later,) = walk_up(desk, T0 + timedelta(seconds=120), track=2)
+    assert later.kind is IN  # alternates from what was really stored

@@ -101,3 +101,33 @@ def test_cooldown_holds_across_two_recognize_processes(basedir: Path, lfw_dir: P
     assert [run.returncode for run in runs] == [0, 0], [err for _, err in outputs]
     events = [k for out, _ in outputs for line in out.splitlines() for k in json.loads(line)["events"]]
     assert events == ["check_in"]  # one desk recorded it; the other saw it in the database
+
+
+def test_gallery_notices_people_enrolled_and_removed_by_another_process(tmp_path: Path) -> None:
+    import numpy as np
+
+    from faceapp.config import Paths
+
+    paths = Paths.resolve(tmp_path / "home").ensure()
+    writer, reader = Gallery.open(paths, "m", 8), Gallery.open(paths, "m", 8)  # two connections
+    try:
+        vector = np.eye(8, dtype=np.float32)[2]
+        assert reader.identify(vector[None], model="m")[0].person_id is None  # nobody yet
+        ann = writer.add_person("Ann").id
+        writer.add_template(ann, np.zeros((112, 112, 3), np.uint8), vector)
+        assert reader.identify(vector[None], model="m")[0].person_id == ann
+        events_only = reader._data_version
+        writer.events.add(dataclasses.replace(_event(), person_id=ann))
+        assert reader.refresh_if_changed() is False and reader._data_version != events_only  # no rebuild for events
+        writer.delete_person(ann)
+        found = reader.identify(vector[None], model="m")[0]
+        assert found.person_id is None  # gone from the search, no "no person with id" later
+    finally:
+        writer.close()
+        reader.close()
+
+
+def _event():
+    from faceapp.records import Event
+
+    return Event(None, T0, "UTC", EventKind.CHECK_IN, None, None, None, None, 0.7, 0.3, "desk")
