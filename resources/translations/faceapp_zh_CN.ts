@@ -1167,6 +1167,124 @@ Enrol these faces anyway?</source>
     </message>
   </context>
   <context>
+    <name>Liveness</name>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <source>Block (no check-in, no door)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <source>Log only</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <source>Off</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
+      <source>Blink</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
+      <source>None</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
+      <source>Small head turn</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="31" />
+      <source>Blink and head turn</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="38" />
+      <source>Liveness (photo and screen attacks)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="41" />
+      <source>As all cameras</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="48" />
+      <source>{0:.1f} % of live faces refused, {1:.1f} % of print attacks pass (threshold {2:.2f})</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="56" />
+      <source> s</source>
+      <translation> 秒</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="57" />
+      <source>Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: use a challenge where doors open.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="62" />
+      <source>All cameras:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="63" />
+      <source>This camera ({0}):</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="64" />
+      <source>Operating point:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="65" />
+      <source>Challenge:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="66" />
+      <source>Time to answer:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="118" />
+      <source>Spoof suspected: {0} (photo or screen?)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
+      <source>please blink</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
+      <source>please turn your head a little</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="134" />
+      <source> and </source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="135" />
+      <source> ({0:.0f} s)</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="136" />
+      <source>Liveness check: {0}{1}</source>
+      <translation type="unfinished" />
+    </message>
+  </context>
+  <context>
     <name>LoginDialog</name>
     <message>
       <location filename="../../faceapp/ui/dialogs/login.py" line="85" />
@@ -1405,42 +1523,42 @@ Enrol these faces anyway?</source>
   <context>
     <name>ModelsPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="136" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="143" />
       <source>Models</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Active</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Report</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="145" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="152" />
       <source>Roll back to selected</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Without a selection: back to the embedder the active one replaced</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="168" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="175" />
       <source>yes</source>
       <translation>是</translation>
     </message>
@@ -1630,57 +1748,92 @@ Enrol these faces anyway?</source>
   <context>
     <name>ReportPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="57" />
-      <source>Result of the run</source>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="33" />
+      <source>Verification accuracy</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
-      <source>Current model</source>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="34" />
+      <source>TAR at the false-accept target</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
-      <source>Figure</source>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="35" />
+      <source>DIR at the FPIR target (open set)</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="60" />
-      <source>New model</source>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="36" />
+      <source>Rank-1 identification</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="38" />
+      <source>WIDER AP Easy</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="39" />
+      <source>WIDER AP Medium</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="40" />
+      <source>WIDER AP Hard</source>
       <translation type="unfinished" />
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="64" />
+      <source>Result of the run</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <source>Current model</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <source>Figure</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <source>New model</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="71" />
       <source>No run has finished yet.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="66" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="73" />
       <source>Activate</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
       <source>Keep current</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="100" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="107" />
       <source>Public check accuracy</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="103" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
       <source>Better: recommended.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="103" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
       <source>Not recommended.</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="115" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="122" />
       <source>&lt;b&gt;{0}&lt;/b&gt; was exported. Compare it before activating (faceapp eval).</source>
       <translation type="unfinished" />
     </message>
@@ -1688,284 +1841,339 @@ Enrol these faces anyway?</source>
   <context>
     <name>RulesDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="102" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="103" />
       <source>Shifts, holidays and leave</source>
       <translation>班次、节假日与请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="105" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="106" />
       <source>Shifts</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="106" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="107" />
       <source>Assignments</source>
       <translation>排班</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="107" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="108" />
       <source>Holidays</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="108" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
       <source>Leave</source>
       <translation>请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="110" />
       <source>Missing punches</source>
       <translation>补卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="126" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="111" />
+      <source>Scheduled exports</source>
+      <translation>定时导出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="128" />
       <source>Not saved</source>
       <translation>未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
       <source>Days</source>
       <translation>工作日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
       <source>End</source>
       <translation>结束</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
       <source>Start</source>
       <translation>开始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
       <source>Break</source>
       <translation>休息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
       <source>Flexible</source>
       <translation>弹性</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
       <source>Grace late/early</source>
       <translation>迟到/早退宽限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>From</source>
       <translation>起始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Shift</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="166" />
       <source>Until</source>
       <translation>截止</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="167" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
       <source>Date</source>
       <translation>日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>Half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="172" />
       <source>Reason</source>
       <translation>原因</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="170" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="172" />
       <source>Status</source>
       <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="175" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="177" />
       <source>Time</source>
       <translation>时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="176" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="178" />
       <source>Requested by</source>
       <translation>申请人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="201" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <source>Folder</source>
+      <translation>文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <source>Last written</source>
+      <translation>上次写入</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <source>Period</source>
+      <translation>周期</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="207" />
       <source>Flexible (core hours + required time)</source>
       <translation>弹性（核心时段 + 规定时长）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="205" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="211" />
       <source>Name:</source>
       <translation>姓名：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="206" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="212" />
       <source>Start / end:</source>
       <translation>开始 / 结束：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="207" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="213" />
       <source>Weekdays:</source>
       <translation>工作日：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="208" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="214" />
       <source>Grace late / early (min):</source>
       <translation>迟到 / 早退宽限（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="209" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="215" />
       <source>Break (min):</source>
       <translation>休息（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="210" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="216" />
       <source>Half day / absent below (min):</source>
       <translation>低于多少分钟算半天 / 旷工：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="211" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
       <source>Overtime from / unit (min):</source>
       <translation>加班起算 / 单位（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="224" />
       <source>Save shift</source>
       <translation>保存班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="219" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="225" />
       <source>Delete shift</source>
       <translation>删除班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="276" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="282" />
       <source>(a whole department)</source>
       <translation>（整个部门）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="283" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="289" />
       <source>open-ended</source>
       <translation>长期有效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="292" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
       <source>Assign</source>
       <translation>分配</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="293" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
       <source>Remove</source>
       <translation>移除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="318" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="324" />
       <source>Holiday name</source>
       <translation>节假日名称</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="322" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="328" />
       <source>Add holiday</source>
       <translation>添加节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="323" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="329" />
       <source>Delete</source>
       <translation>删除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="324" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="330" />
       <source>Import CSV or iCalendar…</source>
       <translation>导入 CSV 或 iCalendar…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="328" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="334" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="340" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="346" />
       <source>Import holidays</source>
       <translation>导入节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="351" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="357" />
       <source>Not imported</source>
       <translation>未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="356" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="362" />
       <source>Some lines were not imported</source>
       <translation>部分行未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="370" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="376" />
       <source>half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="376" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="382" />
       <source>Grant leave</source>
       <translation>批准请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="377" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="383" />
       <source>Approve</source>
       <translation>批准</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="378" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="384" />
       <source>Reject</source>
       <translation>驳回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="402" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="408" />
       <source>Check-in</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="403" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="409" />
       <source>Check-out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="405" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="411" />
       <source>Required: why is the punch missing?</source>
       <translation>必填：为什么缺卡？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="409" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="415" />
       <source>Request</source>
       <translation>申请补卡</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="439" />
+      <source>Daily (day list and exceptions)</source>
+      <translation>每日（考勤明细与异常）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="440" />
+      <source>Monthly (time cards, summary, punches)</source>
+      <translation>每月（考勤卡、汇总、打卡记录）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="442" />
+      <source>Folder, e.g. a shared drive</source>
+      <translation>文件夹，例如共享盘</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="449" />
+      <source>Browse…</source>
+      <translation>浏览…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="450" />
+      <source>Add</source>
+      <translation>添加</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="455" />
+      <source>Export folder</source>
+      <translation>导出文件夹</translation>
     </message>
   </context>
   <context>

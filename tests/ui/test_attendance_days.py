@@ -148,6 +148,13 @@ def test_rules_dialog_edits_shifts_holidays_leave_and_missing_punches(
     assert dialog.decide_punch(True)
     request = store.punch_requests()[0]
     assert request.status == "approved" and gallery.events.get(int(request.event_id or 0)).camera == "manual"
+    dialog.export_folder.setText(str(gallery.paths.data / "exports"))
+    dialog.export_period.setCurrentIndex(dialog.export_period.findData("monthly"))
+    dialog.export_language.setCurrentIndex(dialog.export_language.findData("zh_CN"))
+    assert dialog.add_export() and dialog.export_table.rowCount() == 1
+    assert dialog.export_table.item(0, 0).text() == "monthly" and dialog.export_table.item(0, 2).text() == "zh_CN"
+    dialog.export_table.selectRow(0)
+    assert dialog.remove_export() and dialog.export_table.rowCount() == 0
     panel.clock = lambda: NOW  # type: ignore[method-assign]
     panel.from_edit.setDate(QDate(2026, 3, 2))
     panel.to_edit.setDate(QDate(2026, 3, 5))

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp.attendance.calendar import LEAVE_KINDS, Holiday, Leave, holidays_from_csv, holidays_from_ics
+from faceapp.attendance.exports import add_schedule, remove_schedule, schedules
 from faceapp.attendance.hrstore import AttendanceStore
 from faceapp.attendance.schedule import Assignment
 from faceapp.attendance.shifts import BREAK_KINDS, ROUNDING, Shift, days_text, parse_days
@@ -107,6 +108,7 @@ class RulesDialog(QDialog):
         self.tabs.addTab(self._holiday_tab(), self.tr("Holidays"))
         self.tabs.addTab(self._leave_tab(), self.tr("Leave"))
         self.tabs.addTab(self._punch_tab(), self.tr("Missing punches"))
+        self.tabs.addTab(self._export_tab(), self.tr("Scheduled exports"))
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -176,6 +178,10 @@ class RulesDialog(QDialog):
                                  self.tr("Status"), self.tr("Requested by")],
               [[r.time.astimezone(tz).strftime("%Y-%m-%d %H:%M"), self._name_of(r.person_id), r.kind, r.reason,
                 r.status, r.requested_by] for r in self.request_list])
+
+        self.schedule_list = schedules(self.store.database)
+        _fill(self.export_table, [self.tr("Period"), self.tr("Folder"), self.tr("Language"), self.tr("Last written")],
+              [[s.period, s.folder, s.language, s.last_done or ""] for s in self.schedule_list])
 
     @staticmethod
     def _selected(table: QTableWidget) -> int | None:
@@ -424,3 +430,43 @@ class RulesDialog(QDialog):
             return False
         request_id = self.request_list[row].id
         return self._do(self.require_manager, lambda: self.store.decide_punch(request_id, approve, self.actor()))
+
+    # -- scheduled exports ---------------------------------------------------------------------
+    def _export_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.export_table = _table(tab)
+        self.export_period = QComboBox(tab)
+        self.export_period.addItem(self.tr("Daily (day list and exceptions)"), "daily")
+        self.export_period.addItem(self.tr("Monthly (time cards, summary, punches)"), "monthly")
+        self.export_folder = QLineEdit(tab)
+        self.export_folder.setPlaceholderText(self.tr("Folder, e.g. a shared drive"))
+        self.export_language = QComboBox(tab)
+        self.export_language.addItem("English", "en")
+        self.export_language.addItem("简体中文", "zh_CN")
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.export_table, 1)
+        layout.addLayout(self._row(self.export_period, self.export_folder,
+                                   self._button(self.tr("Browse…"), self.browse_export_folder), self.export_language,
+                                   self._button(self.tr("Add"), self.add_export),
+                                   self._button(self.tr("Remove"), self.remove_export)))
+        return tab
+
+    def browse_export_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Export folder"), str(Path.home()))
+        if folder:
+            self.export_folder.setText(folder)
+
+    def add_export(self) -> bool:
+        folder = self.export_folder.text().strip()
+        if not folder:
+            return False
+        return self._do(self.require_admin, lambda: add_schedule(
+            self.store.database, self.export_period.currentData(), folder, self.export_language.currentData(),
+            self.actor()))
+
+    def remove_export(self) -> bool:
+        row = self._selected(self.export_table)
+        if row is None:
+            return False
+        schedule_id = self.schedule_list[row].id
+        return self._do(self.require_admin, lambda: remove_schedule(self.store.database, schedule_id, self.actor()))
