@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QObject
 
 from faceapp.config import Settings
-from faceapp.store.auth import Users
+from faceapp.store.auth import Role, Users
 from faceapp.ui.admin import AdminSession
 from faceapp.ui.dialogs.settings import SettingsDialog
 from faceapp.ui.main_window import MainWindow
@@ -80,5 +80,7 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
     window._action(file_menu, _tr("&Settings…"), open_settings, "Ctrl+,")
     window._action(file_menu, _tr("&Lock administration"), session.lock, "Ctrl+L")
     session.locked_changed.connect(lambda locked: window.statusBar().showMessage(
-        _tr("Front desk mode") if locked else _tr("Administrator: {0}").format(session.actor)))
+        _tr("Front desk mode") if locked else (_tr("Manager: {0}") if session.user is not None
+                                               and session.user.role is Role.MANAGER
+                                               else _tr("Administrator: {0}")).format(session.actor)))
     return AdminParts(session, attendance)

@@ -47,117 +47,122 @@
   <context>
     <name>AttendancePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="105" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="107" />
       <source>Attendance</source>
       <translation>考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="124" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="126" />
       <source>Select an event to see its evidence photo.</source>
       <translation>选择一条记录以查看其证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="138" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
       <source>Events</source>
       <translation>事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="150" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="158" />
       <source>All kinds</source>
       <translation>全部类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="162" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="161" />
+      <source>Spoof suspected</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="165" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="162" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="165" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="163" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="166" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="164" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="167" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="164" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="167" />
       <source>Kind:</source>
       <translation>类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="179" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="182" />
       <source>Add event…</source>
       <translation>添加记录…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="180" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="183" />
       <source>Correct…</source>
       <translation>更正…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="181" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="184" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="182" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="185" />
       <source>Export report…</source>
       <translation>导出报表…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="201" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="204" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="232" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="241" />
       <source>Cannot read the events</source>
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="235" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="244" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="261" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="270" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="273" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="282" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="307" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="316" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="332" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="341" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="343" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="352" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="374" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="383" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -1116,52 +1121,52 @@ Enrol these faces anyway?</source>
   <context>
     <name>LivePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="82" />
+      <location filename="../../faceapp/ui/pages/live.py" line="83" />
       <source>Live</source>
       <translation>实时</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="118" />
+      <location filename="../../faceapp/ui/pages/live.py" line="119" />
       <source>Latest check-ins</source>
       <translation>最近签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="139" />
+      <location filename="../../faceapp/ui/pages/live.py" line="142" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="198" />
+      <location filename="../../faceapp/ui/pages/live.py" line="202" />
       <source>Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source.</source>
       <translation>请使用“文件 ▸ 打开视频文件…”、“打开图片文件夹…”或“打开网址…”选择其他来源。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="201" />
+      <location filename="../../faceapp/ui/pages/live.py" line="205" />
       <source>playing</source>
       <translation>正在播放</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="211" />
+      <location filename="../../faceapp/ui/pages/live.py" line="215" />
       <source>Video {:.1f} fps</source>
       <translation>视频 {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="212" />
+      <location filename="../../faceapp/ui/pages/live.py" line="216" />
       <source>Recognition {:.0f} ms · {:.1f} fps</source>
       <translation>识别 {:.0f} 毫秒 · {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="218" />
+      <location filename="../../faceapp/ui/pages/live.py" line="222" />
       <source>Identification is off: no gallery is connected, so faces are shown without names.</source>
       <translation>身份识别已关闭：未连接人脸库，因此人脸不显示姓名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="220" />
+      <location filename="../../faceapp/ui/pages/live.py" line="224" />
       <source>Check-ins are off: no attendance desk is connected.</source>
       <translation>签到已关闭：未连接考勤台。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="222" />
+      <location filename="../../faceapp/ui/pages/live.py" line="226" />
       <source>Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.</source>
       <translation>尚未录入任何人员：请使用“人员 ▸ 录入人员…”，以便人脸显示姓名。</translation>
     </message>
@@ -1401,13 +1406,18 @@ Enrol these faces anyway?</source>
     </message>
     <message>
       <location filename="../../faceapp/ui/assembly.py" line="83" />
-      <source>Administrator: {0}</source>
-      <translation>管理员：{0}</translation>
+      <source>Front desk mode</source>
+      <translation>前台模式</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/assembly.py" line="83" />
-      <source>Front desk mode</source>
-      <translation>前台模式</translation>
+      <source>Manager: {0}</source>
+      <translation>经理：{0}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/assembly.py" line="85" />
+      <source>Administrator: {0}</source>
+      <translation>管理员：{0}</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/main_window.py" line="106" />
@@ -2179,247 +2189,247 @@ Enrol these faces anyway?</source>
   <context>
     <name>SettingsDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="81" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="82" />
       <source>Faces scoring at least this are recognised. About 1 in {0:,} comparisons with a different person reaches it, so with N enrolled people a stranger is taken for someone up to N times as often. Raise it for large sites.</source>
       <translation>得分不低于此值的人脸会被识别。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值；因此若已录入 N 人，陌生人被误认为某人的概率最多为其 N 倍。人员较多的场所请调高此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="84" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="85" />
       <source>Faces scoring below this are unknown visitors; between the two thresholds the desk waits for another look. About 1 in {0:,} comparisons with a different person reaches it.</source>
       <translation>得分低于此值的人脸视为陌生访客；介于两个阈值之间时，考勤台会等待再看一次。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="164" />
       <source>Settings</source>
       <translation>设置</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="196" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="199" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="198" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="201" />
       <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
       <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="204" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="207" />
       <source>camera default</source>
       <translation>摄像头默认</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="209" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="212" />
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="210" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="213" />
       <source>Desk name:</source>
       <translation>考勤台名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="211" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="214" />
       <source>Resolution:</source>
       <translation>分辨率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="222" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="225" />
       <source>Recognition</source>
       <translation>识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
       <source>Automatic (GPU when available)</source>
       <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="237" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="238" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
       <source>NVIDIA GPU (CUDA)</source>
       <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
       <source>Strangers accepted:</source>
       <translation>陌生人误识率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="244" />
       <source>Accept threshold:</source>
       <translation>接受阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
       <source>Unknown threshold:</source>
       <translation>陌生阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="245" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="248" />
       <source>Face detector:</source>
       <translation>人脸检测模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="249" />
       <source>Face embedder:</source>
       <translation>人脸特征模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
       <source>Run on:</source>
       <translation>运行设备：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="270" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="273" />
       <source>Front desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="271" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
       <source> frames</source>
       <translation> 帧</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="273" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="276" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="277" />
       <source>Frames that must agree:</source>
       <translation>需一致的帧数：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="275" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="278" />
       <source>Out of the last:</source>
       <translation>在最近的帧数中：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="276" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="279" />
       <source>Ignore the same person again for:</source>
       <translation>同一人再次出现时忽略：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="280" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
       <source>Interface and security</source>
       <translation>界面与安全</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="284" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
       <source> min</source>
       <translation> 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="288" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="286" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="289" />
       <source>Language:</source>
       <translation>语言：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="290" />
       <source>Lock the admin session after:</source>
       <translation>管理员会话自动锁定时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
       <source>Data</source>
       <translation>数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="297" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="299" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="302" />
       <source>Back up…</source>
       <translation>备份…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="303" />
       <source>Restore…</source>
       <translation>恢复…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="309" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="312" />
       <source>Data folder:</source>
       <translation>数据文件夹：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="362" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="367" />
       <source>The settings were not saved</source>
       <translation>设置未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="371" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="376" />
       <source>Settings saved</source>
       <translation>设置已保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="371" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="376" />
       <source>Some changes take effect when faceapp is restarted.</source>
       <translation>部分更改将在重新启动 faceapp 后生效。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="383" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="388" />
       <source>Re-computing the face templates with {0}…</source>
       <translation>正在用 {0} 重新计算人脸模板…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="418" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="423" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="425" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="430" />
       <source>Back up the data</source>
       <translation>备份数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="426" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="431" />
       <source>Zip archives (*.zip)</source>
       <translation>Zip 压缩包 (*.zip)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="431" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="436" />
       <source>Restore a backup</source>
       <translation>恢复备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="442" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="447" />
       <source>The backup was not written</source>
       <translation>备份未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="445" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
       <source>Backup written</source>
       <translation>备份已完成</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="445" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
       <source>The data was saved to {0}.</source>
       <translation>数据已保存到 {0}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="454" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="459" />
       <source>The backup cannot be restored</source>
       <translation>无法恢复此备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="462" />
       <source>Restore ready</source>
       <translation>恢复已就绪</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="462" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
     </message>
