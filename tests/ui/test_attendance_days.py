@@ -190,3 +190,20 @@ def test_scheduler_catches_up_at_start(qtbot: QtBot, gallery: Gallery, tmp_path:
         scheduler.start()
     scheduler.shutdown()
     assert sorted(Path(p).name for p in blocker.args[0]) == ["daily-2026-03-05.csv", "exceptions-2026-03-05.csv"]
+
+
+def test_double_click_on_a_missing_punch_prepares_the_request(qtbot: QtBot, gallery: Gallery,
+                                                              page: AttendancePage) -> None:
+    panel = attach_days(page, gallery, ZONE, Gate(), Gate(), lambda: "head")
+    panel.clock = lambda: NOW  # type: ignore[method-assign]
+    panel.from_edit.setDate(QDate(2026, 3, 2))
+    panel.to_edit.setDate(QDate(2026, 3, 2))
+    panel.person_edit.setText("E2")
+    assert panel.model.rowCount() == 1 and panel.model.day_at(0).result.status.value == "missing_punch"
+    dialog = panel.request_missing(0)  # type: ignore[attr-defined]
+    qtbot.addWidget(dialog)
+    assert dialog.tabs.currentIndex() == 4
+    assert (dialog.punch_person.currentData(), dialog.punch_kind.currentData()) == (2, "check_out")
+    assert dialog.punch_time.dateTime().toPython() == datetime(2026, 3, 2, 17, 0)  # the shift's end, local
+    panel.person_edit.setText("E1")
+    assert panel.request_missing(0) is None  # a present day needs no request  # type: ignore[attr-defined]

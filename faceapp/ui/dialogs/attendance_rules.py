@@ -417,6 +417,15 @@ class RulesDialog(QDialog):
                                    self._button(self.tr("Reject"), lambda: self.decide_punch(False))))
         return tab
 
+    def prefill_punch(self, person_id: int, when: datetime, kind: str) -> None:
+        """Show the Missing punches tab with a request for ``person_id`` at ``when`` prepared."""
+        self.tabs.setCurrentIndex(4)
+        self.punch_person.setCurrentIndex(max(self.punch_person.findData(person_id), 0))
+        local = when.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+        self.punch_time.setDateTime(QDateTime(local))
+        self.punch_kind.setCurrentIndex(max(self.punch_kind.findData(kind), 0))
+        self.punch_reason.setFocus()
+
     def request_punch(self) -> bool:
         local = self.punch_time.dateTime().toPython().replace(second=0, microsecond=0)
         when = datetime.combine(local.date(), local.time(), tzinfo=ZoneInfo(self.zone))

@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from faceapp.attendance.daystatus import Status, shift_bounds
 from faceapp.attendance.exports import run_due
 from faceapp.store import Gallery
 from faceapp.ui.dialogs.attendance_rules import RulesDialog
@@ -47,7 +49,24 @@ def attach_days(page: AttendancePage, gallery: Gallery, zone: str, require_admin
         panel.rules_dialog = dialog
         return dialog
 
+    def request_missing(row: int) -> RulesDialog | None:
+        """Double-click on an absent or missing-punch day: prepare a missing-punch request."""
+        day = panel.model.day_at(row)
+        if day.result.status not in (Status.MISSING_PUNCH, Status.ABSENT):
+            return None
+        plan = panel.store.rules().plan(day.person_id, day.department, day.result.day)
+        if plan.shift is None or not plan.working:
+            return None
+        start, end = shift_bounds(day.result.day, plan.shift, ZoneInfo(zone))
+        kind, when = ("check_out", end) if day.result.first_in is not None else ("check_in", start)
+        dialog = open_rules()
+        if dialog is not None:
+            dialog.prefill_punch(day.person_id, when, kind)
+        return dialog
+
     button.clicked.connect(lambda _checked=False: open_rules())
+    panel.table.doubleClicked.connect(lambda index: request_missing(index.row()))
+    panel.request_missing = request_missing  # type: ignore[attr-defined]
     panel.extra_buttons.insertWidget(1, button)
     panel.open_rules = open_rules  # type: ignore[attr-defined]
     page.events_changed.connect(panel.refresh)
