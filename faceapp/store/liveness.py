@@ -19,6 +19,8 @@ from faceapp.store.events import Events
 
 #: The note of a "spoof suspected" event starts with this (the Attendance page's filter uses the table).
 SPOOF_NOTE = "spoof suspected"
+#: The Attendance page's "Spoof suspected" filter value (REJECTED events with spoof evidence).
+SPOOF_KIND = "spoof_suspected"
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,6 @@ class CalibrationPoint:
 #: :func:`threshold_for`). NUAA has print attacks only: on screen replays APCER will be higher.
 CALIBRATION: tuple[CalibrationPoint, ...] = (
     CalibrationPoint(0.50, 0.0, 0.0),
-    CalibrationPoint(0.60, 0.0045, 0.0),
     CalibrationPoint(0.90, 0.0045, 0.0),
     CalibrationPoint(0.95, 0.0135, 0.0),
     CalibrationPoint(0.98, 0.0224, 0.0),

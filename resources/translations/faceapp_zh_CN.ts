@@ -74,7 +74,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="161" />
       <source>Spoof suspected</source>
-      <translation type="unfinished" />
+      <translation>疑似伪造</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="165" />
@@ -1176,52 +1176,52 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
       <source>Block (no check-in, no door)</source>
-      <translation type="unfinished" />
+      <translation>拦截（不签到、不开门）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
       <source>Log only</source>
-      <translation type="unfinished" />
+      <translation>仅记录</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
       <source>Off</source>
-      <translation type="unfinished" />
+      <translation>关闭</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
       <source>Blink</source>
-      <translation type="unfinished" />
+      <translation>眨眼</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
       <source>None</source>
-      <translation type="unfinished" />
+      <translation>无</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
       <source>Small head turn</source>
-      <translation type="unfinished" />
+      <translation>轻微转头</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="31" />
       <source>Blink and head turn</source>
-      <translation type="unfinished" />
+      <translation>眨眼并转头</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="38" />
       <source>Liveness (photo and screen attacks)</source>
-      <translation type="unfinished" />
+      <translation>活体检测（照片和屏幕攻击）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="41" />
       <source>As all cameras</source>
-      <translation type="unfinished" />
+      <translation>与所有摄像头相同</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="48" />
       <source>{0:.1f} % of live faces refused, {1:.1f} % of print attacks pass (threshold {2:.2f})</source>
-      <translation type="unfinished" />
+      <translation>{0:.1f}% 的真人被拒绝，{1:.1f}% 的打印照片攻击通过（阈值 {2:.2f}）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="56" />
@@ -1231,62 +1231,62 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="57" />
       <source>Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: use a challenge where doors open.</source>
-      <translation type="unfinished" />
+      <translation>基于打印照片攻击（NUAA）测得；未测量手机和平板屏幕攻击：开门处请启用动作验证。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="62" />
       <source>All cameras:</source>
-      <translation type="unfinished" />
+      <translation>所有摄像头：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="63" />
       <source>This camera ({0}):</source>
-      <translation type="unfinished" />
+      <translation>本摄像头（{0}）：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="64" />
       <source>Operating point:</source>
-      <translation type="unfinished" />
+      <translation>工作点：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="65" />
       <source>Challenge:</source>
-      <translation type="unfinished" />
+      <translation>动作验证：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="66" />
       <source>Time to answer:</source>
-      <translation type="unfinished" />
+      <translation>完成时限：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="118" />
       <source>Spoof suspected: {0} (photo or screen?)</source>
-      <translation type="unfinished" />
+      <translation>疑似伪造：{0}（照片或屏幕？）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
       <source>please blink</source>
-      <translation type="unfinished" />
+      <translation>请眨眼</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
       <source>please turn your head a little</source>
-      <translation type="unfinished" />
+      <translation>请稍微转动头部</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="134" />
       <source> and </source>
-      <translation type="unfinished" />
+      <translation>并</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="135" />
       <source> ({0:.0f} s)</source>
-      <translation type="unfinished" />
+      <translation>（{0:.0f} 秒）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="136" />
       <source>Liveness check: {0}{1}</source>
-      <translation type="unfinished" />
+      <translation>活体检测：{0}{1}</translation>
     </message>
   </context>
   <context>

@@ -45,6 +45,7 @@ from faceapp.store.backup import backup, stage_restore
 from faceapp.store.gallery import ChipEmbedder
 from faceapp.ui.dialogs.operating_point import OperatingPointBox, embedder_calibration
 from faceapp.ui.jobs import JobRunner
+from faceapp.ui.widgets.liveness import LivenessSettingsBox
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,8 @@ class SettingsDialog(QDialog):
             left.addWidget(group)
         for group in (self._desk_group(), self._system_group(), self._data_group()):
             right.addWidget(group)
+        self.liveness_box = LivenessSettingsBox(settings.camera_name, self)
+        right.addWidget(self.liveness_box)
         left.addStretch(1)
         right.addStretch(1)
         columns = QHBoxLayout()
@@ -332,6 +335,7 @@ class SettingsDialog(QDialog):
         _select(self.language_box, settings.language)
         self.lock_spin.setValue(settings.admin_lock_minutes)
         self.data_edit.setText(settings.data_dir)
+        self.liveness_box.load(settings)
 
     def values(self) -> Settings:
         """The settings as edited. Raises :class:`ConfigError` when they are invalid."""
@@ -340,7 +344,7 @@ class SettingsDialog(QDialog):
                                      "cooldown_seconds": float(self.cooldown_spin.value())})
         defaults = DeskRules().to_dict()
         desk_rules = {k: v for k, v in rules.to_dict().items() if defaults.get(k) != v}
-        return replace(
+        edited = replace(
             self.settings, camera_source=self.source_edit.text().strip(),
             camera_name=self.camera_name_edit.text().strip() or self.settings.camera_name,
             camera_width=self.width_spin.value(), camera_height=self.height_spin.value(),
@@ -352,6 +356,7 @@ class SettingsDialog(QDialog):
             language=self.language_box.currentData(), admin_lock_minutes=self.lock_spin.value(),
             data_dir=self.data_edit.text().strip(),
         )
+        return self.liveness_box.apply(edited)
 
     def save(self) -> bool:
         """Validate, save atomically and close; on an invalid value say what is wrong and stay open."""

@@ -43,6 +43,7 @@ from faceapp.config import Settings
 from faceapp.errors import FaceAppError
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery, audit
+from faceapp.store.liveness import SPOOF_KIND, spoof_event_ids
 from faceapp.ui.dialogs.correction import Correction, EventDialog
 from faceapp.ui.jobs import JobRunner
 from faceapp.ui.pages.attendance_model import EventTableModel, kind_label
@@ -67,6 +68,7 @@ class Filters:
     person: str = ""
     department: str = ""
     kind: EventKind | None = None
+    spoof: bool = False  # only events the liveness stage judged spoofed
 
     def keeps(self, event: Event) -> bool:
         """Whether ``event`` passes the person and department filters (dates and kind are queried)."""
@@ -156,6 +158,7 @@ class AttendancePage(QWidget):
         self.kind_box.addItem(self.tr("All kinds"), None)
         for kind in EventKind:
             self.kind_box.addItem(kind_label(kind), kind.value)
+        self.kind_box.addItem(self.tr("Spoof suspected"), SPOOF_KIND)
         self.kind_box.currentIndexChanged.connect(self.refresh)
         self._fill_departments()
         row = QHBoxLayout()
@@ -210,13 +213,19 @@ class AttendancePage(QWidget):
         start, end = _day(self.from_edit), _day(self.to_edit)
         kind = self.kind_box.currentData()
         return Filters(min(start, end), max(start, end), self.person_edit.text(),
-                       self.department_box.currentData() or "", EventKind(kind) if kind else None)
+                       self.department_box.currentData() or "",
+                       EventKind.REJECTED if kind == SPOOF_KIND else EventKind(kind) if kind else None,
+                       spoof=kind == SPOOF_KIND)
 
     def query_events(self, filters: Filters) -> list[Event]:
         """Stored events that pass ``filters``, oldest first."""
         lo, hi = ReportQuery(filters.start, filters.end).utc_bounds(self.zone)
         kinds = (filters.kind,) if filters.kind else ()
-        return [e for e in self.gallery.events.list(start=lo, end=hi, kinds=kinds) if filters.keeps(e)]
+        events = [e for e in self.gallery.events.list(start=lo, end=hi, kinds=kinds) if filters.keeps(e)]
+        if filters.spoof:
+            spoofed = spoof_event_ids(self.gallery.events, [e.id for e in events if e.id is not None])
+            events = [e for e in events if e.id in spoofed]
+        return events
 
     def reload(self) -> None:
         """Re-read the departments (people changed) and the events."""

@@ -16,6 +16,7 @@ from faceapp.records import Event
 from faceapp.ui.qtmodels import THUMB_PX, CheckInModel
 from faceapp.ui.services import Services
 from faceapp.ui.widgets.checkins import WelcomeBanner
+from faceapp.ui.widgets.liveness import LivenessNotice
 from faceapp.ui.widgets.video_view import VideoView
 from faceapp.ui.workers import LiveSession
 from faceapp.vision.tracker import FrameResult
@@ -124,6 +125,8 @@ class LivePage(QWidget):
         panel = QVBoxLayout(side)
         panel.setContentsMargins(8, 0, 0, 0)
         panel.addWidget(self.banner)
+        self.liveness_notice = LivenessNotice(side)
+        panel.addWidget(self.liveness_notice)
         panel.addSpacing(8)
         panel.addWidget(heading)
         panel.addWidget(self.checkin_list, 1)
@@ -181,6 +184,7 @@ class LivePage(QWidget):
     def _on_result(self, result: FrameResult) -> None:
         self.last_result = result
         self.view.set_faces(result.faces)
+        self.liveness_notice.show_faces(result.faces)
         self.recognition_rate.tick()
         self.latency_ms = result.latency_ms
         self.session.result_shown()
