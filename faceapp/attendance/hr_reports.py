@@ -28,7 +28,7 @@ from faceapp.attendance.timecard import PersonDay, Totals, hours, totals
 from faceapp.errors import ConfigError, StorageError
 
 KINDS = ("daily", "exceptions", "timecard", "summary", "punches")
-_SUFFIXES = {"daily": ("csv", "xlsx", "pdf"), "exceptions": ("csv", "xlsx", "pdf"), "timecard": ("pdf", "xlsx"),
+_SUFFIXES = {"daily": ("csv", "xlsx", "pdf"), "exceptions": ("csv", "xlsx", "pdf"), "timecard": ("pdf", "xlsx", "csv"),
              "summary": ("xlsx", "csv"), "punches": ("csv",)}
 _DAY_KEYS = ("date", "weekday", "shift", "first_in", "last_out", "worked", "late", "early", "overtime", "status")
 _TOTAL_KEYS = ("workdays", "attended", "late_count", "late_minutes", "early_count", "early_minutes", "absent_days",
@@ -65,7 +65,9 @@ def write(days: Sequence[PersonDay], spec: ReportSpec, path: str | Path) -> Path
     if spec.kind == "exceptions":
         days = [d for d in days if d.result.is_exception]
     writer: Callable[[Sequence[PersonDay], ReportSpec, Path], None]
-    if spec.kind == "timecard":
+    if spec.kind == "timecard" and fmt == "csv":
+        writer = _days_csv  # the time cards' day rows, for other programs
+    elif spec.kind == "timecard":
         from faceapp.attendance import timecard_files
 
         writer = timecard_files.write_pdf if fmt == "pdf" else timecard_files.write_xlsx

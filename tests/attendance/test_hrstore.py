@@ -146,7 +146,7 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("disk gone")
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
     with pytest.raises(ConfigError):
-        write([], ReportSpec("timecard", date(2026, 3, 1), date(2026, 3, 31), ZONE), tmp_path / "x.csv")
+        write([], ReportSpec("timecard", date(2026, 3, 1), date(2026, 3, 31), ZONE), tmp_path / "x.txt")
 
 
 def test_cli_creates_a_manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

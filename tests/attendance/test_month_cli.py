@@ -135,14 +135,17 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_import_is_idempotent_and_reports_rejected_lines(month: dict, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["events", "import", str(month["csv"]), "--zone", "Europe/Berlin", "--json", *month["base"]]) == 1
+    assert main(["events", "import", str(month["csv"]), "--zone", "Europe/Berlin", "--json", *month["base"]]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["added"] == month["lines"] and first["existing"] == 0
     assert [r["line"] for r in first["rejected"]] == [month["lines"] + 2, month["lines"] + 3, month["lines"] + 4]
     assert "nobody" in first["rejected"][0]["reason"] and "ISO 8601" in first["rejected"][1]["reason"]
-    assert main(["events", "import", str(month["csv"]), "--zone", "Europe/Berlin", "--json", *month["base"]]) == 1
+    assert main(["events", "import", str(month["csv"]), "--zone", "Europe/Berlin", "--json", *month["base"]]) == 0
     second = json.loads(capsys.readouterr().out)
     assert (second["added"], second["existing"]) == (0, month["lines"])
+    bad = month["csv"].with_name("bad.csv")
+    bad.write_text("person,time,kind\nnobody,2026-03-02T09:00:00,in\n", encoding="utf-8")
+    assert main(["events", "import", str(bad), "--json", *month["base"]]) == 1  # nothing usable: a failure
 
 
 def test_time_cards_match_an_independent_recomputation(month: dict, capsys: pytest.CaptureFixture[str]) -> None:
