@@ -167,7 +167,7 @@
       <translation>报表未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="35" />
+      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="37" />
       <source>Days</source>
       <translation>每日考勤</translation>
     </message>
@@ -368,7 +368,7 @@
       <translation>报表未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="36" />
+      <location filename="../../faceapp/ui/pages/attendance_hr.py" line="38" />
       <source>Shifts, holidays and leave…</source>
       <translation>班次、节假日与请假…</translation>
     </message>
@@ -569,251 +569,299 @@
     </message>
   </context>
   <context>
-    <name>DoorsPage</name>
+    <name>DoorsModel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
-      <source>access granted</source>
-      <translation>允许通行</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
-      <source>emergency unlock</source>
-      <translation>紧急开门</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
-      <source>spoof suspected</source>
-      <translation>疑似伪造人脸</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
-      <source>uncertain match</source>
-      <translation>匹配不确定</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
-      <source>unknown face</source>
-      <translation>陌生人脸</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
-      <source>no access level for this door</source>
-      <translation>无此门的门禁权限</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
-      <source>outside schedule</source>
-      <translation>不在通行时段</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
-      <source>expired</source>
-      <translation>已过期</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
-      <source>holiday</source>
-      <translation>节假日</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="59" />
-      <source>not yet valid</source>
-      <translation>尚未生效</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="60" />
-      <source>anti-passback</source>
-      <translation>防潜回</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="60" />
-      <source>door in lockdown</source>
-      <translation>门已封锁</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
-      <source>back to normal</source>
-      <translation>恢复正常</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
-      <source>door fault</source>
-      <translation>门故障</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="61" />
-      <source>opened by hand</source>
-      <translation>手动开门</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="68" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="23" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="68" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="23" />
       <source>Normal</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="69" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="24" />
       <source>Held open</source>
       <translation>常开</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="80" />
-      <source>Doors</source>
-      <translation>门禁</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
-      <source>Direction</source>
-      <translation>方向</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
-      <source>Door</source>
-      <translation>门</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="88" />
-      <source>State</source>
-      <translation>状态</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="89" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
       <source>Area</source>
       <translation>区域</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="89" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <source>Direction</source>
+      <translation>方向</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <source>Door</source>
+      <translation>门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
       <source>Output</source>
       <translation>输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
-      <source>Add door…</source>
-      <translation>添加门…</translation>
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <source>State</source>
+      <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
-      <source>Levels and schedules…</source>
-      <translation>权限组与时段…</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
-      <source>Register visitor…</source>
-      <translation>访客登记…</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
-      <source>Open door…</source>
-      <translation>开门…</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="109" />
-      <source>Emergency unlock</source>
-      <translation>紧急开门</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="110" />
-      <source>Back to normal</source>
-      <translation>恢复正常</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
-      <source>Test output</source>
-      <translation>测试输出</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
-      <source>Export…</source>
-      <translation>导出…</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
-      <source>Remove door</source>
-      <translation>删除门</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="148" />
-      <source>in</source>
-      <translation>进</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="148" />
-      <source>out</source>
-      <translation>出</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
       <source>both</source>
       <translation>双向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="166" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
+      <source>in</source>
+      <translation>进</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
+      <source>out</source>
+      <translation>出</translation>
+    </message>
+  </context>
+  <context>
+    <name>DoorsPage</name>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="51" />
+      <source>access granted</source>
+      <translation>允许通行</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="51" />
+      <source>emergency unlock</source>
+      <translation>紧急开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <source>spoof suspected</source>
+      <translation>疑似伪造人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <source>uncertain match</source>
+      <translation>匹配不确定</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <source>unknown face</source>
+      <translation>陌生人脸</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <source>no access level for this door</source>
+      <translation>无此门的门禁权限</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <source>outside schedule</source>
+      <translation>不在通行时段</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <source>expired</source>
+      <translation>已过期</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <source>holiday</source>
+      <translation>节假日</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <source>not yet valid</source>
+      <translation>尚未生效</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <source>anti-passback</source>
+      <translation>防潜回</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <source>door in lockdown</source>
+      <translation>门已封锁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <source>back to normal</source>
+      <translation>恢复正常</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <source>door fault</source>
+      <translation>门故障</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <source>opened by hand</source>
+      <translation>手动开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="70" />
+      <source>Doors</source>
+      <translation>门禁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <source>Add door…</source>
+      <translation>添加门…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <source>Levels and schedules…</source>
+      <translation>权限组与时段…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="96" />
+      <source>Register visitor…</source>
+      <translation>访客登记…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
+      <source>Lockdown</source>
+      <translation>封锁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
+      <source>Open door…</source>
+      <translation>开门…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="98" />
+      <source>Emergency unlock</source>
+      <translation>紧急开门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
+      <source>Back to normal</source>
+      <translation>恢复正常</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="100" />
+      <source>Test output</source>
+      <translation>测试输出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <source>Export…</source>
+      <translation>导出…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <source>Remove door</source>
+      <translation>删除门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="146" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="169" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="169" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="176" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="156" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="231" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="211" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="232" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="212" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="249" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="229" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="286" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="266" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="288" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="268" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="295" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="275" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="307" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="287" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
+    </message>
+    <message>
+      <source>Area</source>
+      <translation type="vanished">区域</translation>
+    </message>
+    <message>
+      <source>Direction</source>
+      <translation type="vanished">方向</translation>
+    </message>
+    <message>
+      <source>Door</source>
+      <translation type="vanished">门</translation>
+    </message>
+    <message>
+      <source>Held open</source>
+      <translation type="vanished">常开</translation>
+    </message>
+    <message>
+      <source>Normal</source>
+      <translation type="vanished">正常</translation>
+    </message>
+    <message>
+      <source>Output</source>
+      <translation type="vanished">输出</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation type="vanished">状态</translation>
+    </message>
+    <message>
+      <source>both</source>
+      <translation type="vanished">双向</translation>
+    </message>
+    <message>
+      <source>in</source>
+      <translation type="vanished">进</translation>
+    </message>
+    <message>
+      <source>out</source>
+      <translation type="vanished">出</translation>
     </message>
   </context>
   <context>
@@ -2156,32 +2204,32 @@ Enrol these faces anyway?</source>
       <translation>申请补卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="439" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="448" />
       <source>Daily (day list and exceptions)</source>
       <translation>每日（考勤明细与异常）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="440" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="449" />
       <source>Monthly (time cards, summary, punches)</source>
       <translation>每月（考勤卡、汇总、打卡记录）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="442" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="451" />
       <source>Folder, e.g. a shared drive</source>
       <translation>文件夹，例如共享盘</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="449" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="458" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="450" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="459" />
       <source>Add</source>
       <translation>添加</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="455" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="464" />
       <source>Export folder</source>
       <translation>导出文件夹</translation>
     </message>

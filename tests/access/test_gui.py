@@ -45,7 +45,7 @@ def _shot(widget, name: str, tmp_path: Path) -> Path:
 
 
 @pytest.mark.realdata
-def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path, tmp_path: Path,
+def test_doors_page_visitor_and_levels(qtbot, qtmodeltester, services: Services, lfw_dir: Path, tmp_path: Path,
                                        http_server) -> None:
     url, handler = http_server
     page = DoorsPage(services)
@@ -109,7 +109,9 @@ def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path,
                        snapshot=face if person else np.full((120, 120, 3), 90, np.uint8))
     page.refresh()
     page.table.selectRow(0)
-    assert page.table.item(0, 0).text() == "Front entrance" and page.table.item(0, 1).text() == "Normal"
+    qtmodeltester.check(page.model)
+    cell = page.model.index
+    assert cell(0, 0).data() == "Front entrance" and cell(0, 1).data() == "Normal"
     texts = [page.recent.item(i).text() for i in range(page.recent.count())]
     assert [t.split("\n")[1] for t in texts] == ["Denied: no access level for this door", "Denied: unknown face",
                                                   "Granted: access granted"]
@@ -119,7 +121,7 @@ def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path,
     assert event is not None and event.kind == "manual"
     assert page.access.worker.wait_idle(10) and len(handler.requests) == 1
     page.set_state(DoorState.LOCKDOWN, "Drill")
-    assert page.table.item(0, 1).text() == "Lockdown"
+    assert page.model.index(0, 1).data() == "Lockdown"
     if SHOTS:
         page.resize(1100, 520)
         page.show()
@@ -128,7 +130,7 @@ def test_doors_page_visitor_and_levels(qtbot, services: Services, lfw_dir: Path,
     exported = page.export(str(tmp_path / "front.csv"))
     text = exported.read_text(encoding="utf-8-sig")
     assert "Bob Li" in text and "no_level" in text and "manual_open" in text
-    assert page.remove_door(confirmed=True) and page.table.rowCount() == 1
+    assert page.remove_door(confirmed=True) and page.model.rowCount() == 1
     page.shutdown()
 
 

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,8 +32,8 @@ from faceapp.access.journal import AccessEvent
 from faceapp.access.model import Door, DoorState
 from faceapp.access.report import write_access_report
 from faceapp.access.service import AccessService
-from faceapp.access.store import redact
 from faceapp.errors import FaceAppError
+from faceapp.ui.pages.doors_model import DoorsModel, state_text
 from faceapp.ui.services import Services
 
 log = logging.getLogger(__name__)
@@ -42,10 +41,6 @@ log = logging.getLogger(__name__)
 THUMB = 56
 RECENT = 50
 PURGE_EVERY_MS = 3_600_000
-_STATE_COLOURS = {DoorState.NORMAL: QColor(46, 160, 90), DoorState.LOCKDOWN: QColor(200, 60, 60),
-                  DoorState.UNLOCKED: QColor(230, 150, 30)}
-
-
 def _tr(text: str) -> str:
     return QCoreApplication.translate("DoorsPage", text)
 
@@ -64,11 +59,6 @@ def reason_text(reason: str) -> str:
     return texts.get(reason, reason)
 
 
-def state_text(state: DoorState) -> str:
-    return {DoorState.NORMAL: _tr("Normal"), DoorState.LOCKDOWN: _tr("Lockdown"),
-            DoorState.UNLOCKED: _tr("Held open")}[state]
-
-
 class DoorsPage(QWidget):
     """Doors and their recent decisions. ``changed`` is emitted after any change to doors or levels."""
 
@@ -84,15 +74,14 @@ class DoorsPage(QWidget):
             from faceapp.live.access_stage import stages_for_camera
 
             services.stages.extend(stages_for_camera(services.core, services.camera_name))
-        self.table = QTableWidget(0, 5, self)
-        self.table.setHorizontalHeaderLabels([self.tr("Door"), self.tr("State"), self.tr("Direction"),
-                                              self.tr("Area"), self.tr("Output")])
+        self.model = DoorsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
-        self.table.itemSelectionChanged.connect(self.show_events)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.show_events())
         self.recent = QListWidget(self)
         self.recent.setIconSize(QSize(THUMB, THUMB))
         self.recent.setSpacing(2)
@@ -136,23 +125,14 @@ class DoorsPage(QWidget):
 
     def selected(self) -> Door | None:
         rows = self.table.selectionModel().selectedRows()
-        doors = self.doors()
+        doors = self.model.doors
         return doors[rows[0].row()] if rows and rows[0].row() < len(doors) else None
 
     def refresh(self) -> None:
         """Reload the doors (keeping the selection) and the recent decisions."""
         keep = self.selected()
         doors = self.doors()
-        self.table.setRowCount(len(doors))
-        for row, door in enumerate(doors):
-            values = (door.name, state_text(door.state), {"in": self.tr("in"), "out": self.tr("out"),
-                                                           "both": self.tr("both")}[door.direction.value],
-                      door.area or "—", redact(door.output))
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if column == 1:
-                    item.setForeground(_STATE_COLOURS[door.state])
-                self.table.setItem(row, column, item)
+        self.model.set_doors(doors)
         self.table.resizeColumnsToContents()
         index = next((i for i, d in enumerate(doors) if keep and d.id == keep.id), 0 if doors else -1)
         if index >= 0:
