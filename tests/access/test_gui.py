@@ -153,3 +153,52 @@ def test_doors_page_joins_the_main_window(qtbot, services: Services) -> None:
     assert page is not None and window.nav.item(window.nav.count() - 1).text() == "Doors"
     assert page.purge_visitors() == []
     page.shutdown()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_desktop_live_page_opens_the_door_once_and_shows_the_decisions(
+        qtbot, services: Services, lfw_dir: Path, tmp_path: Path, http_server) -> None:
+    """The GUI's own live path: a video played on the Live page decides the camera's door."""
+    from faceapp.access.store import AccessStore
+    from faceapp.ui.main_window import MainWindow
+    from faceapp.ui.pages.doors import attach_doors
+    from faceapp.ui.services import LiveOptions
+
+    from .test_e2e import ALLOWED, REFUSED, make_video
+
+    url, handler = http_server
+    images = lfw_dir / "images"
+    gallery = services.core.gallery
+    ids = {}
+    for name in (ALLOWED, REFUSED):
+        person = gallery.add_person(name.replace("_", " "))
+        services.core.enroller().enrol_photo(person.id, images / name / f"{name}_0001.jpg")
+        ids[name] = person.id
+    store = AccessStore(gallery.database, services.core.zone)
+    store.add_door("front", output=f"{url}/open", cameras=[services.camera_name])
+    store.add_level("staff", ["front"], "always")
+    store.grant(ids[ALLOWED], "staff")
+    services.live = LiveOptions(seconds_per_image=0.3, slideshow_fps=20.0, embed_every=5)
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    page = attach_doors(window, services)
+    labels: set[str] = set()
+    window.live.session.result_ready.connect(lambda result: labels.update(face_label(f) for f in result.faces))
+    states: list[str] = []
+    window.live.source_state_changed.connect(lambda state, message: states.append(state))
+    video = make_video(tmp_path / "door.avi", [images / ALLOWED / f"{ALLOWED}_0003.jpg",
+                                               images / REFUSED / f"{REFUSED}_0003.jpg"], frames_each=20)
+    window.open_source(str(video))
+    qtbot.waitUntil(lambda: "ended" in states, timeout=60000)
+    window.live.shutdown()
+    stage = next(s for s in services.stages if getattr(s, "name", "") == "access")
+    stage.close()
+    decided = {(d.person_id, d.decision, d.reason.value) for d, _ in stage.decisions if d.person_id}
+    assert decided == {(ids[ALLOWED], "grant", "granted"), (ids[REFUSED], "deny", "no_level")}
+    assert len(handler.requests) == 1
+    assert "Abel Pacheco · " in " ".join(labels) and any(label.endswith("Welcome") for label in labels)
+    assert any(label.endswith("No access: no access level for this door") for label in labels)
+    page.refresh()
+    assert page.recent.count() >= 2
+    page.shutdown()
