@@ -207,3 +207,24 @@ def test_double_click_on_a_missing_punch_prepares_the_request(qtbot: QtBot, gall
     assert dialog.punch_time.dateTime().toPython() == datetime(2026, 3, 2, 17, 0)  # the shift's end, local
     panel.person_edit.setText("E1")
     assert panel.request_missing(0) is None  # a present day needs no request  # type: ignore[attr-defined]
+
+
+def test_text_and_status_filters_do_not_recompute_and_time_cards_keep_every_day(
+        qtbot: QtBot, gallery: Gallery, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    panel = _panel(qtbot, gallery)
+    calls: list[int] = []
+    original = panel._compute_all
+    panel._compute_all = lambda: calls.append(1) or original()  # type: ignore[method-assign]
+    panel.person_edit.setText("E1")
+    panel.status_box.setCurrentIndex(panel.status_box.findData(EXCEPTIONS_ONLY))
+    assert calls == [] and panel.model.rowCount() == 3  # late on the 3rd, absent on the 4th and 5th
+    panel.to_edit.setDate(QDate(2026, 3, 5))
+    assert calls == [1] and panel.model.rowCount() == 3
+    panel.ask_path = lambda kind: tmp_path / "ada.xlsx"  # type: ignore[method-assign]
+    with qtbot.waitSignal(panel.exporter.finished, timeout=20_000):
+        assert panel.export("timecard")
+    sheet = load_workbook(tmp_path / "ada.xlsx")["E1"]
+    dates = [r[0] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] and str(r[0]).startswith("2026")]
+    assert dates == ["2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]  # all days, not only exceptions

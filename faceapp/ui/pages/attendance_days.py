@@ -177,14 +177,14 @@ class DayStatusPanel(QWidget):
         self.to_edit = self._date_edit(today)
         self.person_edit = QLineEdit(self)
         self.person_edit.setPlaceholderText(self.tr("Name or employee number"))
-        self.person_edit.textChanged.connect(self.refresh)
+        self.person_edit.textChanged.connect(self.apply_filters)
         self.department_box = QComboBox(self)
         self.status_box = QComboBox(self)
         self.status_box.addItem(self.tr("All days"), "")
         self.status_box.addItem(self.tr("Exceptions only"), EXCEPTIONS_ONLY)
         for status in Status:
             self.status_box.addItem(status_label(status), status.value)
-        self.status_box.currentIndexChanged.connect(self.refresh)
+        self.status_box.currentIndexChanged.connect(self.apply_filters)
         self.fill_departments()
         self.department_box.currentIndexChanged.connect(self.refresh)
         filters = QHBoxLayout()
@@ -238,25 +238,36 @@ class DayStatusPanel(QWidget):
         return min(a, b), max(a, b)
 
     def compute(self) -> list[PersonDay]:
-        """The person-days passing the filters."""
+        """The person-days passing the filters (computed afresh)."""
+        return self._filtered(self._compute_all())
+
+    def _compute_all(self) -> list[PersonDay]:
+        """Every person-day of the period and department (the text and status filters come after)."""
         start, end = self.period()
-        needle = self.person_edit.text().strip().casefold()
         department = self.department_box.currentData() or ""
-        chosen = select_people(self.gallery.people.list(active=True), (), [department] if department else ())
-        people = [p for p in chosen
-                  if not needle or needle in p.name.casefold() or needle in (p.employee_no or "").casefold()]
-        days = compute_days(self.store, people, start, end, self.zone, now=self.clock())
-        wanted = self.status_box.currentData() or ""
-        if wanted == EXCEPTIONS_ONLY:
-            return [d for d in days if d.result.is_exception]
-        return [d for d in days if not wanted or d.result.status.value == wanted]
+        people = select_people(self.gallery.people.list(active=True), (), [department] if department else ())
+        return compute_days(self.store, people, start, end, self.zone, now=self.clock())
+
+    def _filtered(self, days: list[PersonDay], by_status: bool = True) -> list[PersonDay]:
+        needle = self.person_edit.text().strip().casefold()
+        wanted = (self.status_box.currentData() or "") if by_status else ""
+        return [d for d in days
+                if (not needle or needle in d.name.casefold() or needle in d.employee_no.casefold())
+                and (not wanted or (d.result.is_exception if wanted == EXCEPTIONS_ONLY
+                                    else d.result.status.value == wanted))]
 
     def refresh(self) -> None:
+        """Recompute the period (dates, department or the rules changed) and show it filtered."""
         try:
-            days = self.compute()
+            self._all = self._compute_all()
         except FaceAppError as exc:
             self._error(self.tr("Cannot compute the attendance"), str(exc))
             return
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        """Show the computed days that pass the person and status filters (no recomputation)."""
+        days = self._filtered(getattr(self, "_all", []))
         self.model.set_days(days)
         exceptions = sum(d.result.is_exception for d in days)
         self.count_label.setText(self.tr("{0} person-days, {1} exceptions").format(len(days), exceptions))
@@ -279,20 +290,10 @@ class DayStatusPanel(QWidget):
             return False
         start, end = self.period()
         lang = language or (self.language if self.language in ("en", "zh_CN") else "en")
-        days = self.compute() if self.status_box.currentData() == "" else self._all_days()
+        days = self._filtered(self._compute_all(), by_status=False)  # a time card shows every day
         spec = ReportSpec(kind, start, end, self.zone, lang, self.clock())
         return self.exporter.start(lambda: str(write(days, spec, path)), lambda p: log.info("exported %s", p),
                                    lambda message: self._error(self.tr("The report was not written"), message))
-
-    def _all_days(self) -> list[PersonDay]:
-        status = self.status_box.currentIndex()
-        self.status_box.blockSignals(True)
-        self.status_box.setCurrentIndex(0)
-        try:
-            return self.compute()
-        finally:
-            self.status_box.setCurrentIndex(status)
-            self.status_box.blockSignals(False)
 
     def shutdown(self) -> None:
         drain(self.exporter)
