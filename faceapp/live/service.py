@@ -22,7 +22,7 @@ from faceapp.config import Settings
 from faceapp.errors import ModelMismatchError
 from faceapp.live.checkins import CheckIns
 from faceapp.live.stages import Phase, StageOutcome, TrackContext, TrackStage
-from faceapp.records import Event, Identification
+from faceapp.records import Event, Identification, Verdict
 from faceapp.vision.pipeline import FacePipeline
 from faceapp.vision.tracker import (
     EmbedPolicy,
@@ -193,12 +193,22 @@ class LiveService:
             for ctx, track in zip(contexts, tracks, strict=True):
                 if self.checkins is not None:
                     ctx.confirmed = self.checkins.confirmed(track.id)
-                    track.settled = track.settled or self.checkins.settled(track.id)
+                    self._settle(track, ctx.confirmed)
                 ctx.events = tuple(per_track.get(track.id, ()))
             self._run_stages(Phase.DECISION, contexts, seen, image)
             if self.stages:
                 frame = replace(frame, faces=tuple(face_result(t) for t in tracks))
             return LiveResult(frame, tuple(reports + events), tuple(sightings))
+
+    def _settle(self, track: Track, confirmed: int | None) -> None:
+        """With a desk, a recognised face is settled only once the desk confirmed that very person.
+
+        Agreeing looks alone are not enough: the desk may still be outvoting the previous
+        person of the track (a slideshow's next photo) and needs fresh looks to do so.
+        """
+        ident = track.identity
+        if ident is not None and ident.verdict is Verdict.ACCEPT:
+            track.settled = confirmed is not None and confirmed == ident.person_id
 
     def _context(self, track: Track, sighting: Sighting | None, image: np.ndarray, timestamp: float,
                  index: int) -> TrackContext:

@@ -12,6 +12,7 @@ from faceapp.vision.tracker import (
     IoUTracker,
     Track,
     TrackingRecognizer,
+    appearance,
     match_greedy,
     view_quality,
 )
@@ -125,6 +126,19 @@ def test_embed_policy() -> None:
     assert policy.wants(track, 0.5, frame=6)  # due again
 
 
+def test_settled_track_is_refreshed_by_time_and_by_a_changed_look() -> None:
+    policy = EmbedPolicy(every=10, refresh_seconds=1.0, min_likeness=0.6)
+    rng = np.random.default_rng(3)
+    face, other = (rng.integers(0, 256, (120, 100, 3), dtype=np.uint8) for _ in range(2))
+    box = np.array([0, 0, 100, 120], np.float32)
+    track = Track(1, box, np.zeros((5, 2), np.float32), 0.9, settled=True, last_embedded=1, best_quality=0.5,
+                  embedded_at=10.0, appearance=appearance(face, box))
+    assert not policy.wants(track, 0.5, frame=2, timestamp=10.5, look=appearance(face, box + 2))
+    assert policy.wants(track, 0.5, frame=2, timestamp=11.0, look=appearance(face, box))  # a slow camera
+    assert policy.wants(track, 0.5, frame=2, timestamp=10.1, look=appearance(other, box))  # someone else
+    assert appearance(face, np.array([5, 5, 5.5, 90], np.float32)).tolist() == [0.0] * 64  # empty box
+
+
 def test_tracks_settle_on_agreeing_looks_within_the_time_window() -> None:
     track = Track(1, np.zeros(4, np.float32), np.zeros((5, 2), np.float32), 0.9)
     tom = Identification(3, "Tom", 0.6, 0.3, Verdict.ACCEPT)
@@ -162,7 +176,7 @@ def test_tracking_recognizer_embeds_selectively(pipeline, lfw_dir) -> None:
         return [Identification(7, "Hugo Chavez", 0.71, 0.3, Verdict.ACCEPT)] * len(embeddings)
 
     live = TrackingRecognizer(pipeline, recognise, policy=EmbedPolicy(every=3, quality_gain=10.0, settle_looks=1))
-    results = [live.process(image, float(i), i) for i in range(4)]
+    results = [live.process(image, 0.01 * i, i) for i in range(4)]  # within refresh_seconds
     first, sightings = results[0]
     assert len(first.faces) >= 1 and first.embedded == len(first.faces)
     face = first.faces[0]
