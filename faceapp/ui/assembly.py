@@ -38,13 +38,13 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
     if core is None:
         raise ValueError("the admin pages need the gallery (Services.create(connect=True))")
     session = AdminSession(Users(core.gallery.database), services.settings.admin_lock_minutes, parent=window)
-    session.watch(app)
+    session.watch(app)  # type: ignore[arg-type]  # the QApplication
     services.require_admin = session.require_admin
     attendance = AttendancePage(core.gallery, core.settings, core.zone, session.require_manager,
                                 actor=lambda: session.actor, parent=window)
     window.add_page(attendance.title, attendance)
-    attach_days(attendance, core.gallery, core.zone, session.require_admin, session.require_manager,
-                lambda: session.actor, services.settings.language)
+    days = attach_days(attendance, core.gallery, core.zone, session.require_admin, session.require_manager,
+                       lambda: session.actor, services.settings.language)
     exports = ExportScheduler(core.gallery, core.zone, parent=attendance)
     attendance.on_shutdown.append(exports.shutdown)
     exports.start()
@@ -55,6 +55,7 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
         # Announced once in the core: the gallery (operating point, see Core._follow) and the
         # running live service (desk rules, camera name) apply it at once; what needs a restart is said.
         services.settings = attendance.settings = new
+        days.language = new.language  # exported reports follow the interface language
         services.camera_name = new.camera_name
         session.set_lock_minutes(new.admin_lock_minutes)
         later = core.changes.publish(new)
@@ -77,8 +78,8 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
         dialog.open()
 
     file_menu = window.menuBar().actions()[0].menu()
-    window._action(file_menu, _tr("&Settings…"), open_settings, "Ctrl+,")
-    window._action(file_menu, _tr("&Lock administration"), session.lock, "Ctrl+L")
+    window._action(file_menu, _tr("&Settings…"), open_settings, "Ctrl+,")  # type: ignore[arg-type]
+    window._action(file_menu, _tr("&Lock administration"), session.lock, "Ctrl+L")  # type: ignore[arg-type]
     session.locked_changed.connect(lambda locked: window.statusBar().showMessage(
         _tr("Front desk mode") if locked else (_tr("Manager: {0}") if session.user is not None
                                                and session.user.role is Role.MANAGER
