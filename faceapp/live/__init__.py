@@ -16,9 +16,11 @@ Typical use::
 Per frame, :meth:`LiveService.process`:
 
 1. detects and tracks faces; a track is (re-)embedded on every processed frame until its
-   identity is settled (``settle_looks`` agreeing looks within ``settle_seconds``, or a desk
-   decision), then every ``embed_every`` frames or on a clearly better view — so check-ins depend
-   on evidence and time, not on the frame rate;
+   identity is settled (a recognised face: once the desk confirmed that person; otherwise
+   ``settle_looks`` agreeing looks within ``settle_seconds``), then every ``embed_every`` frames,
+   at least every ``refresh_seconds``, on a clearly better view, or as soon as the face looks
+   different (:class:`~faceapp.vision.tracker.EmbedPolicy`) — so check-ins depend on evidence
+   and time, not on the frame rate (``benchmarks/bench_live_rates.py``);
 2. identifies the new embeddings with ``Gallery.identify(..., model=<the pipeline's model>)``
    (a pipeline switch with :meth:`LiveService.set_pipeline` is atomic between frames);
 3. runs the **GATE stages** per track (may annotate and veto the look), then the desk on the
