@@ -865,6 +865,49 @@
     </message>
   </context>
   <context>
+    <name>DoorsSettingsBox</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="28" />
+      <source>Doors</source>
+      <translation>门禁</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="33" />
+      <source>Test this output</source>
+      <translation>测试此输出</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="41" />
+      <source> days</source>
+      <translation> 天</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="43" />
+      <source>Visitors and their photos are deleted this long after their visit ends</source>
+      <translation>访客及其照片在来访结束后保留这么久，然后删除</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="48" />
+      <source>Door:</source>
+      <translation>门：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="50" />
+      <source>Keep visitors:</source>
+      <translation>访客保留：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="63" />
+      <source>Failed: {}</source>
+      <translation>失败：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_settings.py" line="66" />
+      <source>OK: {}</source>
+      <translation>正常：{}</translation>
+    </message>
+  </context>
+  <context>
     <name>EnrolDialog</name>
     <message>
       <location filename="../../faceapp/ui/dialogs/enrol.py" line="61" />

@@ -202,3 +202,30 @@ def test_desktop_live_page_opens_the_door_once_and_shows_the_decisions(
     page.refresh()
     assert page.recent.count() >= 2
     page.shutdown()
+
+
+def test_settings_test_this_output_and_visitor_retention(qtbot, services: Services, http_server) -> None:
+    from faceapp.access.outputs.worker import OutputWorker  # noqa: F401 - the same outputs as the doors
+    from faceapp.access.store import AccessStore
+    from faceapp.ui.dialogs.settings import SettingsDialog
+
+    from .conftest import free_port
+
+    url, handler = http_server
+    store = AccessStore(services.core.gallery.database, "UTC")
+    store.add_door("front", output=f"{url}/open")
+    store.add_door("dead", output=f"http://127.0.0.1:{free_port()}/open")
+    dialog = SettingsDialog(services.settings, services.paths, services.core.gallery, models={}, actor="admin")
+    qtbot.addWidget(dialog)
+    box = dialog.doors_box
+    box.door.setCurrentIndex(box.door.findText("front"))
+    assert box.test() and box.result.text().startswith("OK:")
+    assert handler.requests == []  # testing does not open the door
+    box.door.setCurrentIndex(box.door.findText("dead"))
+    assert not box.test() and "not reachable" in box.result.text()
+    box.retention.setValue(3)
+    dialog.reject()
+    assert store.retention_days == 1.0  # cancelled: unchanged
+    box.retention.setValue(3)
+    dialog.accepted.emit()
+    assert store.retention_days == 3.0

@@ -170,6 +170,12 @@ class SettingsDialog(QDialog):
             right.addWidget(group)
         self.liveness_box = LivenessSettingsBox(settings.camera_name, self)
         right.addWidget(self.liveness_box)
+        if gallery is not None:  # access control: test a door's output, visitor retention
+            from faceapp.services import system_zone
+            from faceapp.ui.dialogs.access_settings import DoorsSettingsBox
+
+            self.doors_box = DoorsSettingsBox(gallery.database, settings.timezone or system_zone(), actor, self)
+            left.addWidget(self.doors_box)
         left.addStretch(1)
         right.addStretch(1)
         columns = QHBoxLayout()
