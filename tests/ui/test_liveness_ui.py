@@ -101,3 +101,25 @@ def test_live_notice(qtbot: QtBot) -> None:
     assert not notice.isHidden()  # discreet, but it stays a while
     notice.show_faces([_face(live="live")], now=7.0)
     assert notice.isHidden()
+
+
+def test_live_page_shows_the_notice(qtbot: QtBot, services) -> None:
+    """The notice sits in the Live page's side panel under the banner; rendered for docs/screenshots."""
+    from faceapp.ui.pages.live import LivePage
+    from tests.vision.test_liveness import DATA
+
+    path = DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg"
+    if not path.exists():
+        pytest.skip(f"real test data not found at {path}")
+    page = LivePage(services)
+    qtbot.addWidget(page)
+    faces = [replace(_face(live="pending", challenge=["blink"], challenge_left=5.0), box=(266.0, 126.0, 417.0, 335.0))]
+    page.view.set_frame(services.pipeline.load(path))
+    page.view.set_faces(faces)
+    page.liveness_notice.show_faces(faces)
+    page.resize(1000, 560)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.liveness_notice.isVisible() and "blink" in page.liveness_notice.text()
+    page.grab().save(str(SHOTS / "live_liveness_prompt.png"))
+    page.shutdown()
