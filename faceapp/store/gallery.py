@@ -122,7 +122,7 @@ class Gallery:
         self.paths = paths
         self._operating = OperatingPoint(pinned=thresholds, pin=True) if thresholds else (
             operating or OperatingPoint(pin=True))
-        self._thresholds_for: tuple[tuple[int, int], Thresholds] | None = None
+        self._thresholds_for: tuple[tuple[int, int, str], Thresholds] | None = None
         self.params = params or IndexParams()
         self.people = People(database)
         self.events = Events(database, paths)
