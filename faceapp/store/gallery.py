@@ -174,11 +174,15 @@ class Gallery:
 
     @property
     def thresholds(self) -> Thresholds:
-        """The decision thresholds for the current number of searchable people and templates."""
-        size = (self.searchable_people(), len(self._owner.person))
+        """The decision thresholds for the current number of searchable people and templates.
+
+        A calibration of another model than the one searched (after :meth:`reembed`, before the
+        new model's operating point is set) is not used: the pinned thresholds apply meanwhile.
+        """
+        key = (self.searchable_people(), len(self._owner.person), self._model)
         cached = self._thresholds_for
-        if cached is None or cached[0] != size:
-            cached = (size, self._operating.thresholds(*size))
+        if cached is None or cached[0] != key:
+            cached = (key, self._operating.for_model(self._model).thresholds(key[0], key[1]))
             self._thresholds_for = cached
         return cached[1]
 
