@@ -75,3 +75,22 @@ def test_settings_choose_the_operating_point() -> None:
     assert unknown.unknown < unknown.accept
     with pytest.raises(ConfigError):
         OperatingPoint(0.5, CALIBRATION)
+
+
+class _OtherModel:
+    """A stand-in embedder of another model (random unit vectors)."""
+
+    dim = DIM
+
+    def embed(self, chips: np.ndarray) -> np.ndarray:
+        return unit(np.random.default_rng(len(chips)).normal(size=(len(chips), DIM)))
+
+
+def test_after_switching_models_the_old_calibration_is_not_used(paths: Paths) -> None:
+    pinned = Thresholds(0.47, 0.33)
+    gallery = Gallery.open(paths, MODEL, DIM, operating=OperatingPoint(0.005, CALIBRATION, pinned))
+    _add_people(gallery, 5, np.random.default_rng(4))
+    assert gallery.thresholds != pinned  # derived from the calibration of MODEL
+    gallery.reembed(_OtherModel(), model="other-model")
+    assert gallery.model == "other-model" and gallery.thresholds == pinned
+    gallery.close()
