@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 DEFAULT_K = 20  # templates fetched per query before grouping by person
 REFINE = 8  # most people rescored on all their templates per query
 INDEX_DIR = "index"
+SYNC_REBUILD_PEOPLE = 200  # more people changed by another process than this: rebuild the index
 ACTIVE_MODEL_KEY = "active_model"
 
 Progress = Callable[[int, int], None]
@@ -56,6 +57,13 @@ class ChipEmbedder(Protocol):
     def embed(self, chips: np.ndarray) -> np.ndarray:
         """(N, 112, 112, 3) uint8 BGR chips -> (N, D) float32 unit vectors."""
         ...
+
+
+class HasEmbedder(Protocol):
+    """A ``FacePipeline``: :meth:`Gallery.reembed` uses its ``embedder``."""
+
+    @property
+    def embedder(self) -> ChipEmbedder: ...
 
 
 def model_name(embedder: Any) -> str:
@@ -265,10 +273,35 @@ class Gallery:
             fingerprint = self._searchable_fingerprint()
             if fingerprint == self._fingerprint:
                 return False
-            self._index, self._owner = self._open_index(self._model, self._dim)
+            self._sync_with_database()
             self._fingerprint = fingerprint
         log.info("gallery changed by another program: %d templates searchable now", len(self._index))
         return True
+
+    def _sync_with_database(self) -> None:
+        """Add the templates other processes enrolled and drop those they removed (no rebuild).
+
+        Only the changed people's vectors are read; a bulk change (an import of many people)
+        rebuilds the index instead. The index file is left to the process that changed it.
+        """
+        ids, persons, _ = self.people.active_embeddings(self._model, with_vectors=False)
+        live = dict(zip(ids.tolist(), persons.tolist(), strict=True))
+        gone = [t for t in self._owner.person if t not in live]
+        new = {t: p for t, p in live.items() if t not in self._owner.person}
+        if len({*new.values()}) > SYNC_REBUILD_PEOPLE:
+            self._index, self._owner = self._open_index(self._model, self._dim)
+            return
+        if gone:
+            self._index.remove(np.array(gone, np.int64))
+            for template_id in gone:
+                self._owner.remove(template_id)
+        for person_id in sorted({*new.values()}):
+            ids_p, _, vectors = self.people.active_embeddings(self._model, person_id=person_id)
+            keep = np.isin(ids_p, list(new))
+            if keep.any():
+                self._index.add(ids_p[keep], vectors[keep])
+                for template_id in ids_p[keep].tolist():
+                    self._owner.add(template_id, person_id)
 
     def _searchable_fingerprint(self) -> tuple[Any, ...]:
         row = self.database.rows(
@@ -363,7 +396,7 @@ class Gallery:
         self.database.purge(vacuum=False)
 
     # -- switching models ----------------------------------------------------------------------
-    def reembed(self, embedder: ChipEmbedder, model: str | None = None, progress: Progress | None = None,
+    def reembed(self, embedder: ChipEmbedder | HasEmbedder, model: str | None = None, progress: Progress | None = None,
                 batch: int = 32, actor: str = "system") -> int:
         """Embed every stored chip with another model, build its index and switch to it.
 
@@ -379,7 +412,7 @@ class Gallery:
         Returns:
             The number of templates embedded.
         """
-        inner = getattr(embedder, "embedder", embedder)
+        inner = cast(ChipEmbedder, getattr(embedder, "embedder", embedder))
         new_model = model or model_name(inner)
         total = self.people.count_templates() - self.people.models().get(new_model, 0)
         done = self._embed_missing(inner, new_model, batch, progress, total)

@@ -103,13 +103,16 @@ def test_cooldown_holds_across_two_recognize_processes(basedir: Path, lfw_dir: P
     assert events == ["check_in"]  # one desk recorded it; the other saw it in the database
 
 
-def test_gallery_notices_people_enrolled_and_removed_by_another_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("exact_below", [0, 10_000], ids=["graph", "exact"])
+def test_gallery_notices_people_enrolled_and_removed_by_another_process(tmp_path: Path, exact_below: int) -> None:
     import numpy as np
 
     from faceapp.config import Paths
+    from faceapp.store import IndexParams
 
     paths = Paths.resolve(tmp_path / "home").ensure()
-    writer, reader = Gallery.open(paths, "m", 8), Gallery.open(paths, "m", 8)  # two connections
+    params = IndexParams(exact_below=exact_below, threads=1)
+    writer, reader = (Gallery.open(paths, "m", 8, params=params) for _ in range(2))  # two connections
     try:
         vector = np.eye(8, dtype=np.float32)[2]
         assert reader.identify(vector[None], model="m")[0].person_id is None  # nobody yet
