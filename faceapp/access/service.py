@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from faceapp.access.journal import AccessEvent, Journal
-from faceapp.access.model import Door
+from faceapp.access.model import Door, DoorState
 from faceapp.access.outputs import Pulse, parse_output
 from faceapp.access.outputs.worker import OutputWorker
 from faceapp.access.store import AccessStore
@@ -42,6 +42,16 @@ class AccessService:
         event = self.journal.manual_open(found, actor, reason)
         self.worker.submit(found, Pulse(found.name, found.pulse_ms, reason="manual_open", action="open"))
         return event
+
+    def set_state(self, door: Door | str | int, state: DoorState, actor: str, reason: str = "") -> Door:
+        """Lockdown, emergency unlock or normal (audited); an unlock holds the relay on, leaving it releases it."""
+        found = door if isinstance(door, Door) else self.store.door(door)
+        after = self.store.set_state(found.id, state, actor, reason)
+        if DoorState(state) is DoorState.UNLOCKED and found.state is not DoorState.UNLOCKED:
+            self.worker.submit(after, Pulse(after.name, after.pulse_ms, reason="emergency_unlock", action="unlock"))
+        elif found.state is DoorState.UNLOCKED and DoorState(state) is not DoorState.UNLOCKED:
+            self.worker.submit(after, Pulse(after.name, after.pulse_ms, reason=DoorState(state).value, action="lock"))
+        return after
 
     def test_output(self, door: Door | str | int) -> str:
         """Whether the door's output is reachable (it is not opened). Raises ``OutputError``."""

@@ -15,6 +15,7 @@ from faceapp.access.decide import Request
 from faceapp.access.journal import Journal
 from faceapp.access.model import AntiPassback, DoorState
 from faceapp.access.outputs import Pulse, parse_output
+from faceapp.access.service import AccessService
 from faceapp.access.store import AccessStore, redact
 from faceapp.cli.common import add_common, emit_json, require_admin
 from faceapp.config import Settings
@@ -261,12 +262,16 @@ def run_door_open(args: argparse.Namespace) -> int:
 
 
 def run_state(args: argparse.Namespace) -> int:
-    _, store, _ = _open(args)
+    _, store, journal = _open(args)
     actor = admin_actor(args, store)
     state = {"lockdown": DoorState.LOCKDOWN, "unlock": DoorState.UNLOCKED, "normal": DoorState.NORMAL}[
         args.access_command]
     doors = [store.door(n) for n in args.doors] if args.doors else store.doors()
-    rows = [_door_row(store.set_state(d.id, state, actor, args.reason)) for d in doors]
+    service = AccessService(store.database, journal.data, store.zone)
+    try:
+        rows = [_door_row(service.set_state(d, state, actor, args.reason)) for d in doors]
+    finally:
+        service.close()  # the relays of unlocked doors are switched before the command ends
     _print(args, rows, ("name", "state"))
     return 0
 

@@ -225,3 +225,31 @@ def test_dead_endpoints_end_in_door_faults_after_bounded_retries(tmp_path: Path)
     assert all("after 3 attempts" in message for _, message in faults)
     assert worker.stats.attempts == 9 and worker.stats.sent == 0
     worker.stop()
+
+
+def _read(master: int, n: int, timeout: float = 5.0) -> bytes:
+    data, deadline = b"", time.monotonic() + timeout
+    while len(data) < n and time.monotonic() < deadline:
+        data += os.read(master, 64)
+    return data
+
+
+def test_emergency_unlock_holds_the_serial_relay_on_until_normal(store, paths: Path) -> None:
+    from faceapp.access.model import DoorState
+    from faceapp.access.service import AccessService
+
+    master, slave = os.openpty()
+    tty.setraw(master)
+    service = AccessService(store.database, paths.data, store.zone)
+    try:
+        store.add_door("exit", output=f"serial://{os.ttyname(slave)}?baud=9600")
+        service.set_state("exit", DoorState.UNLOCKED, "admin", "fire alarm")
+        assert service.worker.wait_idle(10) and _read(master, 4) == bytes.fromhex("A00101A2")  # on, no off
+        service.set_state("exit", DoorState.LOCKDOWN, "admin", "all clear, locked")
+        assert service.worker.wait_idle(10) and _read(master, 4) == bytes.fromhex("A00100A1")  # off
+        service.set_state("exit", DoorState.NORMAL, "admin", "")
+        assert service.worker.wait_idle(10) and service.worker.stats.sent == 2  # lockdown -> normal: no pulse
+    finally:
+        service.close()
+        os.close(master)
+        os.close(slave)

@@ -18,7 +18,11 @@ class OutputError(FaceAppError):
 
 @dataclass(frozen=True)
 class Pulse:
-    """One request to open a door; its fields fill the output's templates (``${door}`` ...)."""
+    """One request to a door's output; its fields fill the output's templates (``${door}`` ...).
+
+    ``action`` is ``open`` (a pulse of ``pulse_ms``), ``unlock`` (hold open: emergency unlock) or
+    ``lock`` (end of the hold); HTTP and MQTT outputs pass it to their templates as ``${action}``.
+    """
 
     door: str
     pulse_ms: int = 1000

@@ -1,5 +1,8 @@
 """USB serial relay boards (pyserial): the "on" bytes, the pulse, then the "off" bytes.
 
+An emergency unlock (action ``unlock``) sends only the "on" bytes, holding the door open until the
+``lock`` action sends the "off" bytes.
+
 URL: ``serial:///dev/ttyUSB0?baud=9600`` (``serial://COM3?baud=9600`` on Windows). Options (or
 URL query): ``on`` and ``off`` as hex (default the common LCUS-1 board: ``A00101A2`` / ``A00100A1``).
 """
@@ -53,11 +56,14 @@ class SerialOutput:
     def fire(self, pulse: Pulse, timeout: float = DEFAULT_TIMEOUT_S) -> None:
         port = self._open(timeout)
         try:
-            port.write(self.on)
-            port.flush()
-            time.sleep(pulse.pulse_ms / 1000)
-            port.write(self.off)
-            port.flush()
+            if pulse.action != "lock":
+                port.write(self.on)
+                port.flush()
+            if pulse.action == "open":
+                time.sleep(pulse.pulse_ms / 1000)
+            if pulse.action != "unlock":  # an emergency unlock leaves the relay on until "lock"
+                port.write(self.off)
+                port.flush()
         except (serial.SerialException, OSError) as exc:
             raise OutputError(f"{self.describe()}: {exc}") from exc
         finally:

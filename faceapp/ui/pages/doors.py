@@ -229,7 +229,7 @@ class DoorsPage(QWidget):
             reason, ok = QInputDialog.getText(self, state_text(state), self.tr("Reason (kept in the journal):"))
             if not ok:
                 return
-        self.access.store.set_state(door.id, state, self.services.actor(), reason)
+        self.access.set_state(door, state, self.services.actor(), reason)
         self.refresh()
 
     def test_output(self) -> str | None:
