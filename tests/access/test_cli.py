@@ -115,3 +115,34 @@ def test_journal_reports(capsys: pytest.CaptureFixture[str], base: Path, tmp_pat
     assert sheet.max_row == 3 and sheet["E2"].value == "Alice"
     text = PdfReader(tmp_path / "access.pdf").pages[0].extract_text()
     assert "Alice" in text and "granted" in text and "Bob" not in text
+
+
+@pytest.mark.realdata
+def test_visitor_add_then_purge_removes_the_face(capsys: pytest.CaptureFixture[str], base: Path,
+                                                 lfw_dir: Path) -> None:
+    photo = lfw_dir / "images" / "Abel_Pacheco" / "Abel_Pacheco_0001.jpg"
+    run(capsys, base, "access", "door", "add", "front")
+    run(capsys, base, "access", "level", "add", "visitors", "--doors", "front", "--schedule", "always")
+    (visitor,) = run(capsys, base, "access", "visitor", "add", "Abel Pacheco", "--photo", str(photo), "--host",
+                     "Alice", "--purpose", "audit", "--expires", "2026-01-05T17:00", "--level", "visitors")
+    answer = run(capsys, base, "access", "check", "--person", str(visitor["id"]), "--door", "front",
+                 "--at", "2026-01-05T16:00")
+    assert (answer["decision"], answer["reason"]) == ("grant", "granted")
+    answer = run(capsys, base, "access", "check", "--person", str(visitor["id"]), "--door", "front",
+                 "--at", "2026-01-05T17:00")
+    assert (answer["decision"], answer["reason"]) == ("deny", "expired")
+    assert run(capsys, base, "access", "visitor", "purge") == [{"removed": 1}]
+    assert run(capsys, base, "access", "visitor", "list") == []
+    gallery = Core.open_gallery(base)
+    try:
+        assert [p.name for p in gallery.people.list()] == ["Alice", "Bob"] and len(gallery) == 0
+    finally:
+        gallery.close()
+    capsys.readouterr()
+    assert main(["access", "visitor", "add", "Nobody", "--photo", str(base / "missing.jpg"), "--host", "Alice",
+                 "--expires", "2027-01-01T00:00", "--basedir", str(base)]) == 2
+    gallery = Core.open_gallery(base)
+    try:
+        assert "Nobody" not in [p.name for p in gallery.people.list()]  # nothing kept after a failure
+    finally:
+        gallery.close()
