@@ -229,3 +229,23 @@ def test_settings_test_this_output_and_visitor_retention(qtbot, services: Servic
     box.retention.setValue(3)
     dialog.accepted.emit()
     assert store.retention_days == 3.0
+
+
+def test_access_tab_of_the_person_dialog_follows_the_chosen_person(qtbot, services: Services) -> None:
+    from faceapp.access.store import AccessStore
+    from faceapp.ui.dialogs.enrol import EnrolDialog
+
+    gallery = services.core.gallery
+    store = AccessStore(gallery.database, "UTC")
+    store.add_door("front")
+    store.add_level("staff", ["front"], "always")
+    alice, bob = gallery.add_person("Alice"), gallery.add_person("Bob")
+    store.grant(bob.id, "staff")
+    dialog = EnrolDialog(services, None, alice.id)
+    qtbot.addWidget(dialog)
+    panel = dialog.access_panel
+    assert dialog.tabs.tabText(dialog.tabs.count() - 1) == "Access"
+    assert panel.levels.item(0).checkState() == panel.levels.item(0).checkState().Unchecked
+    dialog.person_form.select(bob.id)
+    assert panel.person_id == bob.id
+    assert panel.levels.item(0).checkState() == panel.levels.item(0).checkState().Checked

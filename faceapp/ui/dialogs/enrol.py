@@ -161,6 +161,8 @@ class EnrolDialog(QDialog):
             self.access_panel = AccessPanel(AccessStore(services.core.gallery.database, services.core.zone),
                                             services.actor(), person_id, self)
             self.tabs.addTab(self.access_panel, self.tr("Access"))
+            self.person_form.combo.currentIndexChanged.connect(
+                lambda _index: self.access_panel.load(self.person_form.person_id()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
