@@ -70,10 +70,7 @@ class DoorsPage(QWidget):
         self.title = self.tr("Doors")
         self.access = AccessService.from_core(services.core) if services.core is not None else None
         self.grab_frame: Callable[[], np.ndarray | None] | None = None  # the live camera's latest frame
-        if services.core is not None:  # every new live session decides the doors this camera watches
-            from faceapp.live.access_stage import stages_for_camera
-
-            services.stages.extend(stages_for_camera(services.core, services.camera_name))
+        self.sync_stages()
         self.model = DoorsModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -118,6 +115,17 @@ class DoorsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(body, 1)
+
+    def sync_stages(self) -> None:
+        """Every new live session decides the doors this camera watches (door stages in ``services.stages``)."""
+        if self.services.core is None:
+            return
+        from faceapp.live.access_stage import AccessStage, stages_for_camera
+
+        for stage in [s for s in self.services.stages if isinstance(s, AccessStage)]:
+            stage.close(0.5)
+        others = [s for s in self.services.stages if not isinstance(s, AccessStage)]
+        self.services.stages[:] = others + stages_for_camera(self.services.core, self.services.camera_name)
 
     # -- data ---------------------------------------------------------------------------------------
     def doors(self) -> list[Door]:
@@ -182,6 +190,7 @@ class DoorsPage(QWidget):
 
         dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self)
         if dialog.exec():
+            self.sync_stages()
             self.refresh()
             self.changed.emit()
 
@@ -288,6 +297,7 @@ class DoorsPage(QWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return False
         self.access.store.remove_door(door.id, actor=self.services.actor())
+        self.sync_stages()
         self.refresh()
         self.changed.emit()
         return True
