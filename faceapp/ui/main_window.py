@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -25,6 +26,9 @@ from faceapp.ui.dialogs.enrol import EnrolDialog
 from faceapp.ui.pages.live import LivePage
 from faceapp.ui.pages.people import PeoplePage
 from faceapp.ui.services import AdminGate, Services
+
+if TYPE_CHECKING:
+    from faceapp.ui.pages.trainer import TrainerPage
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,8 @@ class MainWindow(QMainWindow):
                                          "Ctrl+E")
         self.enrol_action.setEnabled(self.services.core is not None)
         self.view_menu = bar.addMenu(self.tr("&View"))
+        self.trainer_page: TrainerPage | None = None
+        self.trainer_action = self._action(self.view_menu, self.tr("&Trainer (administrators)…"), self.open_trainer)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&About {}").format(APP_NAME), self.show_about)
 
@@ -133,6 +139,20 @@ class MainWindow(QMainWindow):
         if index == 0:
             self.show_page(0)
         return index
+
+    def open_trainer(self) -> TrainerPage | None:
+        """Show the Trainer page, added on first use, if an administrator allows."""
+        if not self.services.require_admin(self):
+            return None
+        if self.trainer_page is None:
+            from faceapp.ui.pages.trainer import TrainerPage  # pyqtgraph loads only when needed
+
+            page = TrainerPage(self.services, self)
+            page.pipeline_changed.connect(self.live.session.set_pipeline)
+            self.trainer_page = page
+            self.add_page(page.title, page)
+        self.show_page(self.stack.indexOf(self.trainer_page))
+        return self.trainer_page
 
     def show_page(self, index: int) -> None:
         """Bring page ``index`` to the front."""
@@ -208,4 +228,6 @@ class MainWindow(QMainWindow):
         if self.enrol_dialog is not None:
             self.enrol_dialog.close()
         self.live.shutdown()
+        if self.trainer_page is not None:
+            self.trainer_page.shutdown()
         super().closeEvent(event)

@@ -348,22 +348,22 @@
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="264" />
       <source>Cannot compute the attendance</source>
       <translation>无法计算考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="262" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="273" />
       <source>{0} person-days, {1} exceptions</source>
       <translation>{0} 人天，{1} 项异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="267" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="278" />
       <source>Export</source>
       <translation>导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="285" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="296" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -1481,32 +1481,32 @@ Enrol these faces anyway?</source>
   <context>
     <name>MainWindow</name>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="62" />
+      <location filename="../../faceapp/ui/assembly.py" line="63" />
       <source>Saved. Takes effect after a restart: {0}</source>
       <translation>已保存。以下设置在重启后生效：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="80" />
+      <location filename="../../faceapp/ui/assembly.py" line="81" />
       <source>&amp;Settings…</source>
       <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="81" />
+      <location filename="../../faceapp/ui/assembly.py" line="82" />
       <source>&amp;Lock administration</source>
       <translation>锁定管理(&amp;L)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="83" />
+      <location filename="../../faceapp/ui/assembly.py" line="84" />
       <source>Front desk mode</source>
       <translation>前台模式</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="83" />
+      <location filename="../../faceapp/ui/assembly.py" line="84" />
       <source>Manager: {0}</source>
       <translation>经理：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="85" />
+      <location filename="../../faceapp/ui/assembly.py" line="86" />
       <source>Administrator: {0}</source>
       <translation>管理员：{0}</translation>
     </message>
@@ -1558,7 +1558,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/main_window.py" line="119" />
       <source>&amp;Trainer (administrators)…</source>
-      <translation type="unfinished" />
+      <translation>训练器（管理员）(&amp;T)…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/main_window.py" line="120" />
@@ -1626,7 +1626,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="143" />
       <source>Models</source>
-      <translation type="unfinished" />
+      <translation>模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
@@ -1646,17 +1646,17 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
       <source>Report</source>
-      <translation type="unfinished" />
+      <translation>报告</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="152" />
       <source>Roll back to selected</source>
-      <translation type="unfinished" />
+      <translation>回滚到所选模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Without a selection: back to the embedder the active one replaced</source>
-      <translation type="unfinished" />
+      <translation>未选择时：回到当前特征模型所替换的那个模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="175" />
@@ -1851,62 +1851,62 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="33" />
       <source>Verification accuracy</source>
-      <translation type="unfinished" />
+      <translation>验证准确率</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="34" />
       <source>TAR at the false-accept target</source>
-      <translation type="unfinished" />
+      <translation>目标误识率下的通过率（TAR）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="35" />
       <source>DIR at the FPIR target (open set)</source>
-      <translation type="unfinished" />
+      <translation>目标误报率下的识别率（开集 DIR）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="36" />
       <source>Rank-1 identification</source>
-      <translation type="unfinished" />
+      <translation>首位识别率（Rank-1）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="38" />
       <source>WIDER AP Easy</source>
-      <translation type="unfinished" />
+      <translation>WIDER AP 简单</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="39" />
       <source>WIDER AP Medium</source>
-      <translation type="unfinished" />
+      <translation>WIDER AP 中等</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="40" />
       <source>WIDER AP Hard</source>
-      <translation type="unfinished" />
+      <translation>WIDER AP 困难</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="64" />
       <source>Result of the run</source>
-      <translation type="unfinished" />
+      <translation>训练结果</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
       <source>Current model</source>
-      <translation type="unfinished" />
+      <translation>当前模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
       <source>Figure</source>
-      <translation type="unfinished" />
+      <translation>指标</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
       <source>New model</source>
-      <translation type="unfinished" />
+      <translation>新模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="71" />
       <source>No run has finished yet.</source>
-      <translation type="unfinished" />
+      <translation>尚无完成的训练。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="73" />
@@ -1916,27 +1916,27 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
       <source>Keep current</source>
-      <translation type="unfinished" />
+      <translation>保留当前模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="107" />
       <source>Public check accuracy</source>
-      <translation type="unfinished" />
+      <translation>公开数据校验准确率</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
       <source>Better: recommended.</source>
-      <translation type="unfinished" />
+      <translation>更好：建议启用。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
       <source>Not recommended.</source>
-      <translation type="unfinished" />
+      <translation>不建议启用。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer_models.py" line="122" />
       <source>&lt;b&gt;{0}&lt;/b&gt; was exported. Compare it before activating (faceapp eval).</source>
-      <translation type="unfinished" />
+      <translation>&lt;b&gt;{0}&lt;/b&gt; 已导出。启用前请先比较（faceapp eval）。</translation>
     </message>
   </context>
   <context>
@@ -2295,232 +2295,232 @@ Enrol these faces anyway?</source>
       <translation>设置</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="199" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="205" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="201" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="207" />
       <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
       <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="207" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="213" />
       <source>camera default</source>
       <translation>摄像头默认</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="212" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="218" />
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="213" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="219" />
       <source>Desk name:</source>
       <translation>考勤台名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="214" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="220" />
       <source>Resolution:</source>
       <translation>分辨率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="225" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="231" />
       <source>Recognition</source>
       <translation>识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
       <source>Automatic (GPU when available)</source>
       <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="240" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="241" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
       <source>NVIDIA GPU (CUDA)</source>
       <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="243" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="249" />
       <source>Strangers accepted:</source>
       <translation>陌生人误识率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="244" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
       <source>Accept threshold:</source>
       <translation>接受阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="252" />
       <source>Unknown threshold:</source>
       <translation>陌生阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="248" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="254" />
       <source>Face detector:</source>
       <translation>人脸检测模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="249" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="255" />
       <source>Face embedder:</source>
       <translation>人脸特征模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
       <source>Run on:</source>
       <translation>运行设备：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="273" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="279" />
       <source>Front desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="274" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="280" />
       <source> frames</source>
       <translation> 帧</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="276" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="282" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="277" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
       <source>Frames that must agree:</source>
       <translation>需一致的帧数：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="278" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="284" />
       <source>Out of the last:</source>
       <translation>在最近的帧数中：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="279" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
       <source>Ignore the same person again for:</source>
       <translation>同一人再次出现时忽略：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="289" />
       <source>Interface and security</source>
       <translation>界面与安全</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="293" />
       <source> min</source>
       <translation> 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="288" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="289" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="295" />
       <source>Language:</source>
       <translation>语言：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="290" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
       <source>Lock the admin session after:</source>
       <translation>管理员会话自动锁定时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
       <source>Data</source>
       <translation>数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="297" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="303" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="302" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="308" />
       <source>Back up…</source>
       <translation>备份…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="303" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="309" />
       <source>Restore…</source>
       <translation>恢复…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="312" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="318" />
       <source>Data folder:</source>
       <translation>数据文件夹：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="367" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="373" />
       <source>The settings were not saved</source>
       <translation>设置未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="376" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="382" />
       <source>Settings saved</source>
       <translation>设置已保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="376" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="382" />
       <source>Some changes take effect when faceapp is restarted.</source>
       <translation>部分更改将在重新启动 faceapp 后生效。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="388" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="394" />
       <source>Re-computing the face templates with {0}…</source>
       <translation>正在用 {0} 重新计算人脸模板…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="423" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="429" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="430" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="436" />
       <source>Back up the data</source>
       <translation>备份数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="431" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="437" />
       <source>Zip archives (*.zip)</source>
       <translation>Zip 压缩包 (*.zip)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="436" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="442" />
       <source>Restore a backup</source>
       <translation>恢复备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="447" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="453" />
       <source>The backup was not written</source>
       <translation>备份未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="456" />
       <source>Backup written</source>
       <translation>备份已完成</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="456" />
       <source>The data was saved to {0}.</source>
       <translation>数据已保存到 {0}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="459" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="465" />
       <source>The backup cannot be restored</source>
       <translation>无法恢复此备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="462" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="468" />
       <source>Restore ready</source>
       <translation>恢复已就绪</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="462" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="468" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
     </message>
@@ -2530,22 +2530,22 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="68" />
       <source>Trainer</source>
-      <translation type="unfinished" />
+      <translation>训练器</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="91" />
       <source>Recognition: fine-tune on the enrolled gallery</source>
-      <translation type="unfinished" />
+      <translation>识别：在已登记人脸库上微调</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="92" />
       <source>Recognition: train on a folder or RecordIO</source>
-      <translation type="unfinished" />
+      <translation>识别：在文件夹或 RecordIO 数据上训练</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="93" />
       <source>Detection: fine-tune on a label.txt folder</source>
-      <translation type="unfinished" />
+      <translation>检测：在 label.txt 数据上微调</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="99" />
@@ -2555,7 +2555,7 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
       <source>Automatic</source>
-      <translation type="unfinished" />
+      <translation>自动</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
@@ -2565,32 +2565,32 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
       <source>GPU (CUDA)</source>
-      <translation type="unfinished" />
+      <translation>GPU（CUDA）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="110" />
       <source>Looking for a GPU…</source>
-      <translation type="unfinished" />
+      <translation>正在查找 GPU…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="115" />
       <source>automatic</source>
-      <translation type="unfinished" />
+      <translation>自动</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
       <source>Task</source>
-      <translation type="unfinished" />
+      <translation>任务</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
       <source>Model</source>
-      <translation type="unfinished" />
+      <translation>模型</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
       <source>Loss</source>
-      <translation type="unfinished" />
+      <translation>损失函数</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
@@ -2600,42 +2600,42 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="121" />
       <source>label.txt</source>
-      <translation type="unfinished" />
+      <translation>label.txt</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="122" />
       <source>Steps</source>
-      <translation type="unfinished" />
+      <translation>步数</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="123" />
       <source>Batch size</source>
-      <translation type="unfinished" />
+      <translation>批大小</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
       <source>Learning rate</source>
-      <translation type="unfinished" />
+      <translation>学习率</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
       <source>Image size</source>
-      <translation type="unfinished" />
+      <translation>图像尺寸</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="126" />
       <source>Device</source>
-      <translation type="unfinished" />
+      <translation>设备</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
       <source>Estimate</source>
-      <translation type="unfinished" />
+      <translation>预计时间</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
       <source>New model name</source>
-      <translation type="unfinished" />
+      <translation>新模型名称</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
@@ -2645,132 +2645,132 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
       <source>Stop</source>
-      <translation type="unfinished" />
+      <translation>停止</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
       <source>Resume</source>
-      <translation type="unfinished" />
+      <translation>继续</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="140" />
       <source>Training run</source>
-      <translation type="unfinished" />
+      <translation>训练任务</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="145" />
       <source>Run history</source>
-      <translation type="unfinished" />
+      <translation>训练历史</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="147" />
       <source>Idle.</source>
-      <translation type="unfinished" />
+      <translation>空闲。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="202" />
       <source>multibox (3:1 hard negatives, box, landmarks)</source>
-      <translation type="unfinished" />
+      <translation>multibox（3:1 难负样本、边框、关键点）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="213" />
       <source>Training data folder</source>
-      <translation type="unfinished" />
+      <translation>训练数据文件夹</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="218" />
       <source>RetinaFace label file</source>
-      <translation type="unfinished" />
+      <translation>RetinaFace 标注文件</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="219" />
       <source>Label files (*.txt)</source>
-      <translation type="unfinished" />
+      <translation>标注文件 (*.txt)</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="226" />
       <source>GPU: {0}, {1} GiB</source>
-      <translation type="unfinished" />
+      <translation>GPU：{0}，{1} GiB</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="228" />
       <source>CPU: {0}</source>
-      <translation type="unfinished" />
+      <translation>CPU：{0}</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
       <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
-      <translation type="unfinished" />
+      <translation>{0} 张图像；在 GPU 上远快于 CPU（GPU 速度尚未测量）</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="239" />
       <source>{0} images: about {1} min on the CPU</source>
-      <translation type="unfinished" />
+      <translation>{0} 张图像：在 CPU 上约 {1} 分钟</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="283" />
       <source>Choose the training data folder first.</source>
-      <translation type="unfinished" />
+      <translation>请先选择训练数据文件夹。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="291" />
       <source>Training {0}…</source>
-      <translation type="unfinished" />
+      <translation>正在训练 {0}…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="307" />
       <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
-      <translation type="unfinished" />
+      <translation>第 {0}/{1} 步：损失 {2:.4f}，每秒 {3:.1f} 张图像，约剩 {4} 秒</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="323" />
       <source>Finished {0}.</source>
-      <translation type="unfinished" />
+      <translation>{0} 已完成。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="325" />
       <source>Stopped. Resume continues from the last checkpoint.</source>
-      <translation type="unfinished" />
+      <translation>已停止。“继续”将从最后一个检查点接着训练。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="327" />
       <source>no message</source>
-      <translation type="unfinished" />
+      <translation>无信息</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="328" />
       <source>Training failed: {0}</source>
-      <translation type="unfinished" />
+      <translation>训练失败：{0}</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="329" />
       <source>The run failed: {0}</source>
-      <translation type="unfinished" />
+      <translation>本次训练失败：{0}</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="372" />
       <source>Activating {0} (re-embedding the gallery)…</source>
-      <translation type="unfinished" />
+      <translation>正在启用 {0}（重新提取人脸库特征）…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="377" />
       <source>Kept the current model; {0} stays in the list for later.</source>
-      <translation type="unfinished" />
+      <translation>已保留当前模型；{0} 留在列表中以便以后使用。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="392" />
       <source>Rolling back…</source>
-      <translation type="unfinished" />
+      <translation>正在回滚…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="397" />
       <source>{0} is now the active {1}.</source>
-      <translation type="unfinished" />
+      <translation>{0} 现在是启用的{1}。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="400" />
       <source>Could not switch the model: {0}</source>
-      <translation type="unfinished" />
+      <translation>无法切换模型：{0}</translation>
     </message>
   </context>
   <context>
@@ -2778,27 +2778,27 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
       <source>Images per second</source>
-      <translation type="unfinished" />
+      <translation>每秒图像数</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
       <source>Learning rate</source>
-      <translation type="unfinished" />
+      <translation>学习率</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
       <source>Loss</source>
-      <translation type="unfinished" />
+      <translation>损失</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="33" />
       <source>Evaluation</source>
-      <translation type="unfinished" />
+      <translation>评估</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/train_charts.py" line="39" />
       <source>step</source>
-      <translation type="unfinished" />
+      <translation>步</translation>
     </message>
   </context>
   <context>
