@@ -430,6 +430,7 @@ def run_report(args: argparse.Namespace) -> int:
     from faceapp.access.report import write_access_report
 
     journal, events = _events(args)
+    admin_actor(args, journal.store, f"export access events to {args.out}")
     path = write_access_report(events, args.out, journal.store.zone, title="Access events")
     _print(args, [{"path": str(path), "events": len(events)}], ("path", "events"))
     return 0

@@ -146,3 +146,30 @@ def test_visitor_add_then_purge_removes_the_face(capsys: pytest.CaptureFixture[s
         assert "Nobody" not in [p.name for p in gallery.people.list()]  # nothing kept after a failure
     finally:
         gallery.close()
+
+
+def test_changes_need_the_administrator_once_one_exists(capsys: pytest.CaptureFixture[str], base: Path,
+                                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from faceapp.store.auth import Role, Users
+
+    run(capsys, base, "access", "door", "add", "front")
+    gallery = Core.open_gallery(base)
+    try:
+        Users(gallery.database).add("chief", "correct horse battery", Role.ADMIN)
+    finally:
+        gallery.close()
+    monkeypatch.delenv("FACEAPP_ADMIN_PASSWORD", raising=False)
+    for command in (["lockdown", "front", "--reason", "drill"], ["report", "--out", str(tmp_path / "a.csv")]):
+        capsys.readouterr()
+        assert main(["access", *command, "--basedir", str(base)]) == 2
+        assert "administrator" in capsys.readouterr().err
+    assert not (tmp_path / "a.csv").exists()
+    monkeypatch.setenv("FACEAPP_ADMIN_PASSWORD", "correct horse battery")
+    (door,) = run(capsys, base, "access", "lockdown", "front", "--reason", "drill")
+    assert door["state"] == "lockdown"
+    gallery = Core.open_gallery(base)
+    try:
+        entry = next(e for e in gallery.audit.entries() if e.action == "door.lockdown")
+    finally:
+        gallery.close()
+    assert entry.actor == "chief" and entry.details["reason"] == "drill"
