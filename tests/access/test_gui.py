@@ -251,3 +251,18 @@ def test_access_tab_of_the_person_dialog_follows_the_chosen_person(qtbot, servic
     dialog.person_form.select(bob.id)
     assert panel.person_id == bob.id
     assert panel.levels.item(0).checkState() == panel.levels.item(0).checkState().Checked
+
+
+def test_doors_page_actions_are_for_administrators(qtbot, services: Services) -> None:
+    page = DoorsPage(services)
+    qtbot.addWidget(page)
+    page.access.store.add_door("front")
+    page.refresh()
+    asked: list[object] = []
+    services.require_admin = lambda parent: asked.append(parent) or False  # the login is refused
+    assert page.open_door("delivery") is None
+    page.set_state(DoorState.LOCKDOWN, "drill")
+    assert page.export("/nonexistent/never.csv") is None and not page.remove_door(confirmed=True)
+    assert len(asked) == 4 and page.access.store.door("front").state is DoorState.NORMAL
+    assert page.access.journal.events() == []
+    page.shutdown()
