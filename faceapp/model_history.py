@@ -109,7 +109,7 @@ def activate_model(
     if spec.kind not in ("detector", "embedder"):
         raise ConfigError(f"{spec.name} is a {spec.kind} model; only detectors and embedders can be activated")
     previous = active_name(settings, spec.kind)
-    new = replace(settings, **{spec.kind: spec.name})
+    new = replace(settings, **{spec.kind: spec.name})  # type: ignore[arg-type]  # detector or embedder: str
     pipeline = FacePipeline.from_settings(new, paths)  # opens (and so checks) the new model first
     gallery = Core.open_gallery(basedir)
     try:

@@ -82,7 +82,7 @@ def run_wider(args: argparse.Namespace) -> int:
 
     options = DetectOptions(long_side=0, score_threshold=args.threshold, nms_iou=0.4, pre_nms_top_k=5000, max_faces=750)
     pipeline = open_pipeline(args)
-    detector = type(pipeline.detector)(pipeline.detector.spec, pipeline.detector.session, options)  # type: ignore[attr-defined]
+    detector = type(pipeline.detector)(pipeline.detector.spec, pipeline.detector.session, options)  # type: ignore[attr-defined, call-arg]
     bar = _bar(args, "wider")
     report = evaluate_wider(detector, args.images, args.gt, args.settings, _progress(bar))
     if bar is not None:

@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -76,8 +77,8 @@ def run_enroll(args: argparse.Namespace) -> int:
     tally = _Tally()
     try:
         for photo in inputs.images:
-            tally.take(photo, lambda p=photo: enroller.enrol_photo(person.id, p, largest=args.largest,
-                                                                   force=args.force, actor=actor))
+            tally.take(photo, partial(enroller.enrol_photo, person.id, photo, largest=args.largest, force=args.force,
+                                      actor=actor))
     finally:  # whatever stopped the loop, a person created here never stays without a face
         _drop_if_empty(core, person, created, actor)
     _print_tally(args, tally, f"{person.name} (id {person.id})")
@@ -174,7 +175,7 @@ def run_import(args: argparse.Namespace) -> int:
                                                      row.get("title", ""), actor=actor))
                     people += 1
                 person = current[1]
-                tally.take(photo, lambda p=photo, pid=person.id: _import_one(enroller, pid, p, args.largest, actor))
+                tally.take(photo, partial(_import_one, enroller, person.id, photo, args.largest, actor))
     finally:
         if current is not None:
             _drop_if_empty(core, current[1], current[2], actor)

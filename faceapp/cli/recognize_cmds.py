@@ -90,7 +90,7 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
             _emit(args, {"path": str(path), "error": str(exc)})
             continue
         faces = core.pipeline.process(image)
-        ids = core.gallery.identify(faces.embeddings, model=model) if len(faces) else []
+        ids = core.gallery.identify(faces.embeddings, model=model) if len(faces) else []  # type: ignore[arg-type]
         if not ids:
             _emit(args, {"path": str(path), "name": None, "faces": 0})
         for box, ident in zip(faces.boxes, ids, strict=True):

@@ -98,7 +98,7 @@ def embed_centre_faces(
             no_face.append(name)
         else:
             face = faces[faces.nearest_to(image.shape[1] / 2, image.shape[0] / 2)]
-            embeddings[name] = pipeline.process_faces(image, face).embeddings[0]
+            embeddings[name] = pipeline.process_faces(image, face).embeddings[0]  # type: ignore[index]  # always embedded
         if progress:
             progress(k + 1, len(names))
     return embeddings, no_face, unreadable

@@ -10,6 +10,7 @@ mode 0600); the database stores their path relative to the data folder.
 
 from __future__ import annotations
 
+import builtins
 import logging
 import os
 import uuid
@@ -80,7 +81,7 @@ class Events:
             with self.database.transaction() as db:
                 event_id = int(db.execute(
                     "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, "
-                    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid)
+                    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid or 0)
                 audit.record(db, actor, "event.add", "event", event_id, event.person_id,
                              kind=values[2], camera=event.camera, has_snapshot=relative is not None)
         except BaseException:
@@ -154,10 +155,10 @@ class Events:
             if value is not None:
                 where.append(clause)
                 params.append(value.astimezone(timezone.utc).isoformat(timespec="milliseconds"))
-        for clause, value in (("e.person_id = ?", person_id), ("e.camera = ?", camera)):
-            if value is not None:
+        for clause, equal in (("e.person_id = ?", person_id), ("e.camera = ?", camera)):
+            if equal is not None:
                 where.append(clause)
-                params.append(value)
+                params.append(equal)
         if kinds:
             where.append(f"e.kind IN ({', '.join('?' * len(kinds))})")
             params += [EventKind(k).value for k in kinds]
@@ -185,7 +186,7 @@ class Events:
         """The absolute path of an event's snapshot, or ``None`` when it has none."""
         return None if event.snapshot is None else self.data / event.snapshot
 
-    def delete_files(self, relatives: list[str]) -> None:
+    def delete_files(self, relatives: builtins.list[str]) -> None:
         """Remove snapshot files (paths relative to the data folder); missing ones are ignored."""
         for relative in relatives:
             path = (self.data / relative).resolve()

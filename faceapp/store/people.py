@@ -9,12 +9,13 @@ in step.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -62,7 +63,8 @@ def decode_chip(data: bytes) -> np.ndarray:
 
 def _person(row: dict[str, Any]) -> Person:
     names = {f.name for f in fields(Person)}
-    return Person(**{k: (bool(v) if k == "active" else v) for k, v in row.items() if k in names})
+    values: dict[str, Any] = {k: (bool(v) if k == "active" else v) for k, v in row.items() if k in names}
+    return Person(**values)
 
 
 class People:
@@ -85,10 +87,10 @@ class People:
         now = utc_now()
         try:
             with self.database.transaction() as db:
-                person_id = db.execute(
+                person_id = cast(int, db.execute(
                     "INSERT INTO people (name, employee_no, department, title, contact, active, notes, "
                     "created, updated) VALUES (:name, :employee_no, :department, :title, :contact, :active, "
-                    ":notes, :now, :now)", {**values, "now": now}).lastrowid
+                    ":notes, :now, :now)", {**values, "now": now}).lastrowid)
                 audit.record(db, actor, "person.add", "person", person_id, person_id, **values)
         except StorageError:
             self._raise_if_duplicate(values.get("employee_no"), None)
@@ -112,7 +114,8 @@ class People:
 
     def list(self, active: bool | None = None, search: str | None = None) -> list[Person]:
         """People by name; only (in)active ones, or those whose name/number/department contains ``search``."""
-        where, params = ["1 = 1"], []
+        where: builtins.list[str] = ["1 = 1"]
+        params: builtins.list[Any] = []
         if active is not None:
             where.append("active = ?")
             params.append(int(active))
@@ -148,7 +151,7 @@ class People:
             raise
         return self.get(person_id)
 
-    def delete_rows(self, db: sqlite_utils.Database, person_id: int, actor: str) -> list[str]:
+    def delete_rows(self, db: sqlite_utils.Database, person_id: int, actor: str) -> builtins.list[str]:
         """Delete a person with templates and embeddings inside the caller's transaction.
 
         Their events stay (person set to NULL) without snapshot paths; their audit entries lose
@@ -190,10 +193,10 @@ class People:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
         now = utc_now()
         try:
-            template_id = int(db.execute(
+            template_id = int(cast(int, db.execute(
                 "INSERT INTO templates (person_id, chip, quality, source, source_sha256, created) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (person_id, encode_chip(chip), json.dumps(quality or {}), source, source_sha256, now)).lastrowid)
+                (person_id, encode_chip(chip), json.dumps(quality or {}), source, source_sha256, now)).lastrowid))
         except sqlite3.IntegrityError as exc:
             raise PersonNotFoundError(f"no person with id {person_id}; cannot add a face") from exc
         for model, vector in embeddings.items():
@@ -211,7 +214,7 @@ class People:
         audit.record(db, actor, "template.delete", "template", template_id, row[0])
         return int(row[0])
 
-    def templates(self, person_id: int) -> list[Template]:
+    def templates(self, person_id: int) -> builtins.list[Template]:
         """A person's templates, oldest first."""
         rows = self.database.query(
             "SELECT t.id, t.person_id, t.source, t.quality, t.source_sha256, t.created, "
@@ -228,7 +231,7 @@ class People:
             raise PersonNotFoundError(f"no face template with id {template_id}")
         return decode_chip(data)
 
-    def templates_with_sha256(self, sha256: str) -> list[int]:
+    def templates_with_sha256(self, sha256: str) -> builtins.list[int]:
         """Ids of templates imported from a file with this sha256 (for idempotent imports)."""
         rows = self.database.query("SELECT id FROM templates WHERE source_sha256 = ?", (sha256,))
         return [int(r["id"]) for r in rows]
@@ -259,7 +262,7 @@ class People:
                    else np.zeros((0, 0), np.float32))
         return ids, persons, vectors
 
-    def iter_chips(self, missing_model: str, batch: int = 64) -> Iterator[tuple[list[int], np.ndarray]]:
+    def iter_chips(self, missing_model: str, batch: int = 64) -> Iterator[tuple[builtins.list[int], np.ndarray]]:
         """Batches of (template ids, chips (B, H, W, 3)) that have no embedding for ``missing_model``."""
         last = 0
         while True:

@@ -129,7 +129,7 @@ class LetterboxDetector(ABC):
             planes = planes[::-1]
         for channel, plane in enumerate(planes):
             target = out[channel]
-            result = cv2.subtract(plane, float(self._mean[channel]), dst=target, dtype=cv2.CV_32F)
+            result = cv2.subtract(plane, float(self._mean[channel]), dst=target, dtype=cv2.CV_32F)  # type: ignore[call-overload]
             if result.ctypes.data != target.ctypes.data:  # OpenCV could not write in place
                 target[...] = result
             if self._inv_std[channel] != 1.0:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import onnxruntime as ort
 
@@ -272,7 +272,7 @@ def rewrite_prelu(model: onnx.ModelProto) -> int:
                                               prefix + "one_minus_slope")
         graph.initializer.extend([minus_one, one_minus_a])
         z, y = node.input[0], node.output[0]
-        depthwise = {"group": channels, "kernel_shape": [1, 1]}
+        depthwise: dict[str, Any] = {"group": channels, "kernel_shape": [1, 1]}
         nodes += [
             helper.make_node("Conv", [z, minus_one.name], [prefix + "neg"], prefix + "neg", **depthwise),
             helper.make_node("Relu", [prefix + "neg"], [prefix + "relu"], prefix + "relu"),
