@@ -386,12 +386,16 @@ class Database:
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if not has_meta or not self.conn.execute("SELECT 1 FROM meta WHERE key = ?", (PURGE_KEY,)).fetchone():
             return
-        self.conn.execute("VACUUM")
-        if self._checkpoint_until(time.monotonic() + PURGE_WAIT_S):
-            self._clear_pending()
-            log.info("erased the data deleted earlier from %s", self.path)
-        else:
-            log.warning("deleted data is still in %s: another program keeps reading it", self.path)
+        try:
+            self.conn.execute("VACUUM")
+            if self._checkpoint_until(time.monotonic() + PURGE_WAIT_S):
+                self._clear_pending()
+                log.info("erased the data deleted earlier from %s", self.path)
+                return
+        except sqlite3.OperationalError as exc:  # another program writing: opening must not fail for it
+            log.warning("could not finish erasing deleted data in %s yet (%s)", self.path, exc)
+            return
+        log.warning("deleted data is still in %s: another program keeps reading it", self.path)
 
     def _migrate(self) -> None:
         with self.db.atomic():

@@ -213,3 +213,21 @@ def test_every_file_and_folder_of_the_store_is_private_under_umask_000(tmp_path:
     wrong = {name: mode for name, mode in modes.items()
              if mode != (oct(0o700) if (paths.data / name).is_dir() else oct(0o600))}
     assert wrong == {}
+
+
+def test_a_pending_purge_never_stops_the_database_from_opening(paths: Paths, reader: sqlite3.Connection,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_module, "PURGE_WAIT_S", 0.2)
+    first = Database.open(paths, busy_timeout=0.2)
+    first.set_meta(db_module.PURGE_KEY, "2026-01-01T00:00:00+00:00")
+    reader.execute("BEGIN IMMEDIATE")  # another program is writing
+    try:
+        second = Database.open(paths, busy_timeout=0.2)
+        assert second.purge_pending
+    finally:
+        reader.execute("ROLLBACK")
+    second.close()
+    third = Database.open(paths, busy_timeout=0.2)  # the writer is gone: this opening finishes it
+    assert not third.purge_pending
+    third.close()
+    first.close()
