@@ -194,9 +194,17 @@ class AccessStore:
             db.execute("DELETE FROM access_holidays WHERE day = ?", (_day(day),))
             audit.record(db, actor, "holiday.remove", "holiday", None, day=_day(day))
 
-    def holidays(self) -> dict[date, str]:
+    def door_holidays(self) -> dict[date, str]:
+        """Holidays added for the doors only (``faceapp access holiday``)."""
         return {date.fromisoformat(r["day"]): r["name"]
                 for r in self.database.query("SELECT * FROM access_holidays ORDER BY day")}
+
+    def holidays(self) -> dict[date, str]:
+        """Every day the doors treat as a holiday: the company calendar (the attendance rules'
+        ``holidays``, e.g. ``faceapp holiday add``) and the door-only holidays."""
+        days = {date.fromisoformat(r["day"]): r["name"]
+                for r in self.database.query("SELECT day, name FROM holidays")}
+        return dict(sorted({**days, **self.door_holidays()}.items()))
 
     # -- people -----------------------------------------------------------------------------------
     def grant(self, person_id: int, level: int | str, valid_from: date | str | None = None,

@@ -63,7 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _cmd(lcmds, "remove", run_level_remove, "remove an access level").add_argument("name")
     holiday = cmds.add_parser("holiday", help="the holiday calendar")
     hcmds = holiday.add_subparsers(dest="holiday_command", metavar="ACTION", required=True)
-    p = _cmd(hcmds, "add", run_holiday, "add a holiday (YYYY-MM-DD)")
+    p = _cmd(hcmds, "add", run_holiday, "add a door-only holiday (YYYY-MM-DD; company holidays: faceapp holiday)")
     p.add_argument("day")
     p.add_argument("name", nargs="?", default="")
     _cmd(hcmds, "remove", run_holiday, "remove a holiday").add_argument("day")

@@ -1194,17 +1194,22 @@ Enrol these faces anyway?</source>
       <translation>新建权限组</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="135" />
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="108" />
+      <source>(company calendar)</source>
+      <translation>（公司日历）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="137" />
       <source>Open: {}</source>
       <translation>开放：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="135" />
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="137" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/access_levels.py" line="158" />
       <source>Saved {}</source>
       <translation>已保存 {}</translation>
     </message>

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -190,3 +190,15 @@ def test_deleting_a_person_removes_their_door_snapshots(store: AccessStore, jour
     after = journal.event(event.id)
     assert not path.exists() and after.snapshot is None and after.person_id is None
     assert (after.decision, after.reason) == ("grant", "granted")  # the journal keeps the decision itself
+
+
+def test_company_holidays_close_doors_too(store: AccessStore, journal: Journal, gallery: Gallery) -> None:
+    person_id = _setup(store, gallery)
+    with gallery.database.transaction() as db:  # the attendance rules' company calendar
+        db.execute("INSERT INTO holidays (day, name, created) VALUES ('2026-12-24', 'Christmas Eve', '2026-01-01')")
+    store.add_holiday("2026-12-31", "Door maintenance")
+    assert list(store.holidays()) == [date(2026, 12, 24), date(2026, 12, 31)]
+    assert list(store.door_holidays()) == [date(2026, 12, 31)]
+    for day in ("2026-12-24", "2026-12-31"):
+        assert journal.check(_request(store, "front", person_id, f"{day}T10:00")).reason is Reason.HOLIDAY
+    assert journal.check(_request(store, "front", person_id, "2026-12-23T10:00")).reason is Reason.GRANTED

@@ -103,9 +103,11 @@ class LevelsDialog(QDialog):
         self.levels.setCurrentRow(names.index(select) if select in names else 0)
         self._show(self.levels.currentRow())
         self.holidays.clear()
+        own = self.store.door_holidays()
         for day, name in self.store.holidays().items():
-            item = QListWidgetItem(f"{day.isoformat()}  {name}")
-            item.setData(Qt.ItemDataRole.UserRole, day.isoformat())
+            shared = "" if day in own else "  " + self.tr("(company calendar)")
+            item = QListWidgetItem(f"{day.isoformat()}  {name}{shared}")
+            item.setData(Qt.ItemDataRole.UserRole, day.isoformat() if day in own else None)
             self.holidays.addItem(item)
 
     def _show(self, row: int) -> None:
@@ -169,6 +171,6 @@ class LevelsDialog(QDialog):
 
     def remove_holiday(self) -> None:
         item = self.holidays.currentItem()
-        if item is not None:
+        if item is not None and item.data(Qt.ItemDataRole.UserRole):  # company holidays are edited in Attendance
             self.store.remove_holiday(item.data(Qt.ItemDataRole.UserRole), actor=self.actor)
             self.reload(self.name.text())
