@@ -15,6 +15,7 @@ torch = pytest.importorskip("torch")
 
 from faceapp.cli import main  # noqa: E402
 from faceapp.errors import DataError  # noqa: E402
+from faceapp.train.callbacks import TrainCallback  # noqa: E402
 from faceapp.train.detection.data import LabelDataset, collate, mirror, random_crop, read_labels  # noqa: E402
 from faceapp.train.detection.loss import encode_boxes, encode_landmarks, match, priors_for  # noqa: E402
 from faceapp.train.detection.model import (  # noqa: E402
@@ -190,3 +191,32 @@ def test_fine_tune_exports_a_detector_the_app_runs_within_001_ap(
     resumed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert resumed[0]["start_step"] == 12 and not any(r["event"] == "step" for r in resumed)
     assert resumed[-1]["event"] == "end" and resumed[-1]["step"] == 12
+
+
+def test_evaluation_in_training_scores_like_the_app(train_dev: Path, tmp_path: Path) -> None:
+    """The trainer's periodic WIDER AP (PyTorch through the app's decoder) equals ``eval wider`` of
+    the same weights in ONNX Runtime, on the first 4 wider-dev images."""
+    from faceapp.evaluation.wider import evaluate_wider
+    from faceapp.train.detection.config import DetectionConfig
+    from faceapp.train.detection.evaluate import WIDER_OPTIONS, subset_folder
+    from faceapp.train.detection.loop import DetectionTrainer
+    from faceapp.vision.detect import create_detector
+    from faceapp.vision.models import ModelRegistry
+    from faceapp.vision.runtime import choose_provider
+
+    wider = DATA / "wider-dev"
+    if not wider.is_dir():
+        pytest.skip(f"wider-dev not found at {wider}")
+    config = DetectionConfig(data=str(train_dev / "images"), labels=str(_subset_labels(train_dev, tmp_path, 2)),
+                             out_dir=str(tmp_path / "run"), device="cpu", eval_dir=str(wider), eval_images=4)
+    records: list[dict] = []
+    trainer = DetectionTrainer(config)
+    trainer.callbacks.append(type("Keep", (TrainCallback,), {"on_eval": lambda self, m: records.append(m)})())
+    ours = trainer.evaluate()
+    assert records == [ours] and ours["images"] == 4
+    spec, session = ModelRegistry().open("retinaface_mnet025", choose_provider("cpu"))
+    settings = subset_folder(wider, 4, tmp_path / "subset") / "settings.json"
+    app = evaluate_wider(create_detector(spec, session, WIDER_OPTIONS), wider / "images",
+                         wider / "wider_face_val_bbx_gt.txt", settings)
+    for key in ("easy_ap", "medium_ap", "hard_ap"):
+        assert abs(ours[key] - getattr(app, key)) < 1e-3
