@@ -148,17 +148,21 @@ class LiveService:
         log.info("live: now embedding with %s", self.model)
 
     def apply_settings(self, old: Settings | None, new: Settings) -> None:
-        """Apply desk rules and the camera name of edited settings (a :class:`Changes` listener)."""
-        del old
+        """Apply desk rules and the camera name of edited settings (a :class:`Changes` listener).
+
+        The camera name follows the settings only when it was the settings' (a service started
+        for another camera keeps its name).
+        """
         with self._lock:
             rules = DeskRules.from_dict(new.desk_rules)
-            if self.checkins is not None and (rules != self.checkins.desk.rules or new.camera_name != self.camera):
+            camera = new.camera_name if old is None or self.camera == old.camera_name else self.camera
+            if self.checkins is not None and (rules != self.checkins.desk.rules or camera != self.camera):
                 self.checkins.set_rules(rules)  # the desk restarts its tracks: they need fresh looks
-                self.checkins.camera = new.camera_name
+                self.checkins.camera = camera
                 for track in self.recognizer.tracker.tracks:
                     track.settled = False
                     track.looks.clear()
-            self.camera = new.camera_name
+            self.camera = camera
             self.recognizer.policy = policy_for(rules if self.checkins else None, self.options.embed_every)
 
     def _bind(self, pipeline: FacePipeline) -> None:

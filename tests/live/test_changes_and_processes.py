@@ -39,6 +39,7 @@ def test_changes_reach_subscribers_and_name_what_needs_a_restart() -> None:
 @pytest.mark.realdata
 def test_settings_edits_reach_the_running_desk(core: Core, memo: MemoPipeline, lfw_dir: Path) -> None:
     service = core.live_service(pipeline=memo)
+    gate = core.live_service("gate-7", pipeline=memo, checkin=False)  # started for its own camera
     image = core.pipeline.load(lfw_photo(lfw_dir, PERSON, 5))
     start = T0.timestamp()
     first = [e for i in range(20) for e in service.process(image, start + i / 10, i).events]
@@ -46,6 +47,7 @@ def test_settings_edits_reach_the_running_desk(core: Core, memo: MemoPipeline, l
     edited = dataclasses.replace(core.settings, camera_name="door-2", desk_rules={"cooldown_seconds": 5.0})
     core.changes.publish(edited)
     assert service.checkins is not None and service.checkins.desk.rules.cooldown_seconds == 5.0
+    assert gate.camera == "gate-7"  # keeps its own camera name
     # the same person 10 s later: with the new 5 s cooldown it counts (300 s before), at the new camera
     later = [e for i in range(20) for e in service.process(image, start + 10 + i / 10, 100 + i).events]
     assert [(e.kind, e.camera) for e in later] == [(EventKind.CHECK_OUT, "door-2")]
