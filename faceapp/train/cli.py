@@ -212,6 +212,9 @@ def run_finetune(args: argparse.Namespace) -> int:
     gallery, measure it against the active model on the held-out part (and a public check), and
     activate it only when better (see :mod:`faceapp.train.finetune`). With ``--json`` the progress
     lines are followed by the report ``{"before", "after", "activated", "reason", ...}``."""
+    from faceapp.cli.auth import require_admin  # it trains on biometric data and may switch the model
+
+    require_admin(args, None, "fine-tune a model on the enrolled faces")
     _require_torch()
     from faceapp.train.finetune import FinetuneOptions, finetune_from_gallery
 

@@ -65,6 +65,7 @@ def test_with_an_administrator_changes_and_exports_need_the_password(capsys, bas
                ("gallery", "import", str(lfw_dir / "images")),
                ("report", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(tmp_path / "r.csv")),
                ("models", "activate", "scrfd_500m"),
+               ("train", "finetune", "--from-gallery"),
                ("admin", "create", "intruder")]
     for argv in refused:
         code, _, err = run(capsys, *argv, *b)
