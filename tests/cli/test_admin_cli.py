@@ -110,3 +110,35 @@ def test_admin_passwd_reads_the_new_password_from_stdin(capsys, basedir: Path, m
     assert [(u["user"], u["role"]) for u in map(json.loads, out.splitlines())] == [("boss", "admin"),
                                                                                     ("desk1", "operator")]
     assert [r["actor"] for r in _audit(basedir, "user.add")] == ["cli", "boss"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_admin_create_reads_the_password_from_the_terminal(basedir: Path) -> None:
+    import os
+    import pty
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: faceapp on a terminal
+        os.execv(sys.executable, [sys.executable, "-m", "faceapp.cli", "admin", "create", "boss",
+                                  "--basedir", str(basedir)])
+    output = b""
+    deadline = time.monotonic() + 120
+    for answer in (PASSWORD, PASSWORD):
+        while b"assword" not in output.rsplit(b"\n", 1)[-1] and time.monotonic() < deadline:
+            output += os.read(fd, 1024)
+        os.write(fd, answer.encode() + b"\n")
+        output += b"\n"
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, output
+    assert b"New password for boss" in output and b"Repeat" in output and PASSWORD.encode() not in output
+    assert b"boss (admin) created" in output
+    assert [r["actor"] for r in _audit(basedir, "user.add")] == ["cli"]
