@@ -392,7 +392,8 @@ def duplicate_of(enroller: Enroller, photo: str, person_id: int) -> tuple[int, s
     faces = enroller.pipeline.process(enroller.pipeline.load(photo))
     if len(faces) == 0 or faces.embeddings is None:
         return None
-    for other, score in enroller.gallery.rank(faces.embeddings[faces.largest()]):
+    model = enroller.pipeline.info.embedder
+    for other, score in enroller.gallery.rank(faces.embeddings[faces.largest()], model=model):
         if other != person_id and score >= enroller.gallery.thresholds.accept:
             return other, enroller.gallery.people.get(other).name
     return None
