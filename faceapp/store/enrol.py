@@ -88,7 +88,7 @@ def pick_face(faces: Faces, image_shape: tuple[int, ...], name: str, *, largest:
         raise NoFaceError(f"{name}: no face found; use a photo where the face is clearly visible")
     if choice.index is None:
         raise MultipleFacesError(f"{name}: {choice.describe(faces.boxes)}; crop the photo to one face "
-                                 "or ask for the largest face",
+                                 "or ask for the largest face",  # "{name}: N faces found; ..." (callers parse it)
                                  tuple(tuple(float(v) for v in faces.boxes[i]) for i in choice.candidates))
     return choice
 
@@ -143,7 +143,7 @@ class Enroller:
             return EnrolResult(person_id, tuple(sorted(mine)), skipped=True)
         image = self.pipeline.load(data)
         faces = self.pipeline.process(image)
-        choice = pick_face(faces, image.shape, path.name, largest=largest)
+        choice = pick_face(faces, image.shape, str(path), largest=largest)
         i = int(choice.index)  # type: ignore[arg-type]
         if faces.quality is None or faces.chips is None or faces.embeddings is None:
             raise RuntimeError("the pipeline returned faces without chips, embeddings or quality")

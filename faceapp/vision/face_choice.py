@@ -89,8 +89,9 @@ class FaceChoice:
             return f"{where(self.index)} of {self.faces} ({why})"  # type: ignore[arg-type]
         if self.reason == "none":
             return "no face"
-        return (f"{self.faces} faces of similar size ({', '.join(where(i) for i in self.candidates)}; "
-                f"the largest only {self.ratio:.2f}x the next)")
+        return (f"{self.faces} faces found; none is clearly the person's "
+                f"({', '.join(where(i) for i in self.candidates)} are of similar size, the largest only "
+                f"{self.ratio:.2f}x the next, and none is clearly nearest the centre)")
 
 
 def face_sizes(boxes: np.ndarray) -> np.ndarray:

@@ -189,7 +189,7 @@ def test_no_face_and_several_faces(enroller: Enroller, lfw_dir: Path, tmp_path: 
     a, b = (cv2.imread(str(p[0])) for p in _people(lfw_dir, 4)[3:5])
     twins = tmp_path / "twins.png"  # two faces of one size, equally far from the centre
     cv2.imwrite(str(twins), np.hstack([a, cv2.flip(a, 1)]))
-    with pytest.raises(MultipleFacesError, match="2 faces of similar size") as caught:
+    with pytest.raises(MultipleFacesError, match="2 faces found; none is clearly the person's") as caught:
         enroller.enrol_photo(person.id, twins)
     assert len(caught.value.boxes) == 2
     pair = tmp_path / "pair.png"

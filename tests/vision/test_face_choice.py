@@ -27,7 +27,7 @@ def test_choose_face_table(boxes: list[list[float]], reason: str, index: int | N
     assert (choice.reason, choice.index) == (reason, index)
     assert choice.faces == len(boxes)
     if reason == "ambiguous":
-        assert set(choice.candidates) == {0, 1} and "similar size" in choice.describe(np.array(boxes))
+        assert set(choice.candidates) == {0, 1} and "2 faces found; none is clearly" in choice.describe(np.array(boxes))
 
 
 def test_largest_overrides_and_clear_ratio_is_the_boundary() -> None:
