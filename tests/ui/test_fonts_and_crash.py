@@ -85,3 +85,22 @@ def test_the_crash_dialog_without_a_log_file_says_so(qtbot: QtBot) -> None:
     dialog = CrashDialog("main thread: ValueError: x", None)
     qtbot.addWidget(dialog)
     assert "no log file" in dialog.where.text() and dialog.tail.toPlainText() == ""
+
+
+@pytest.mark.realdata
+def test_the_desktop_entry_point_writes_a_private_log_file(basedir: Path, lfw_dir: Path) -> None:
+    """The frozen GUI's entry (``run_gui``, no console) logs to ``<data>/logs/faceapp.log``, 0600."""
+    import os
+    import stat
+    import subprocess
+
+    from faceapp.config import Paths
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-m", "faceapp.ui.app", "--basedir", str(basedir), "--source",
+                           str(lfw_dir / "images" / "Tom_Ridge"), "--quit-after", "1"],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    log_file = Paths.resolve(basedir).logs / "faceapp.log"
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+    assert "pipeline:" in log_file.read_text(encoding="utf-8")
