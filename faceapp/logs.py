@@ -25,9 +25,10 @@ from pathlib import Path
 from types import TracebackType
 
 from faceapp.config import Paths
-from faceapp.private import FILE_MODE, make_dirs, restrict_umask, secure_tree
+from faceapp.private import FILE_MODE, make_dirs, restrict_umask, secure_tree, write_private
 
 LOG_NAME = "faceapp.log"
+PRIVATE_MARKER = ".private"  # in the data folder: an older folder was made private once
 MAX_BYTES = 2_000_000
 BACKUPS = 3
 FILE_FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
@@ -89,7 +90,7 @@ def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: boo
     try:
         paths = basedir if isinstance(basedir, Paths) else Paths.resolve(basedir)
         make_dirs(paths.logs)
-        secure_tree(paths.data)
+        changed = _secure_once(paths.data)
         path = paths.logs / LOG_NAME
         handler = PrivateRotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError as exc:
@@ -100,6 +101,8 @@ def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: boo
     handler.addFilter(RedactPhotoPaths())
     _own(root, handler)
     _state["file"] = path
+    if changed:
+        logging.getLogger(__name__).info("made %d files and folders of the data folder private", changed)
     return path
 
 
@@ -173,6 +176,20 @@ def _report(where: str, kind: type[BaseException], value: BaseException, tb: Tra
             listener(f"{where}: {summary}", log_file())
         except Exception:
             logging.getLogger(__name__).exception("crash listener failed")
+
+
+def _secure_once(data: Path) -> int:
+    """Make a data folder written by an older faceapp (0644 files, 0755 folders) private, once.
+
+    Everything written afterwards is private from the start (umask and explicit modes), so the
+    walk over a large folder of snapshots is not repeated at every start.
+    """
+    marker = data / PRIVATE_MARKER
+    if marker.exists():
+        return 0
+    changed = secure_tree(data)
+    write_private(marker, b"files below this folder are private to the user (0600/0700)\n")
+    return changed
 
 
 def _own(root: logging.Logger, handler: logging.Handler) -> None:

@@ -93,3 +93,20 @@ def test_photo_paths_never_reach_the_log_file(tmp_path: Path, hooks: list) -> No
     text = path.read_text(encoding="utf-8")
     assert "Jane" not in text and text.count("<photo>") >= 2
     assert "FileNotFoundError" in logs.tail(5, path) and "<photo>" in logs.tail(5, path)
+
+
+def test_a_data_folder_of_an_older_version_is_made_private_once(tmp_path: Path, hooks: list) -> None:
+    paths = Paths.resolve(tmp_path / "home")
+    old = paths.data / "snapshots" / "2026" / "01"
+    old.mkdir(parents=True)
+    for folder in (paths.data, paths.data / "snapshots", paths.data / "snapshots" / "2026", old):
+        folder.chmod(0o755)
+    photo = old / "a.jpg"
+    photo.write_bytes(b"x")
+    photo.chmod(0o644)
+    logs.setup(tmp_path / "home", console=False)
+    assert stat.S_IMODE(photo.stat().st_mode) == 0o600 and stat.S_IMODE(old.stat().st_mode) == 0o700
+    assert stat.S_IMODE(paths.data.stat().st_mode) == 0o700
+    photo.chmod(0o644)  # the walk is not repeated at every start
+    logs.setup(tmp_path / "home", console=False)
+    assert stat.S_IMODE(photo.stat().st_mode) == 0o644
