@@ -443,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also time the code as it was before (same run, interleaved) and each option")
     parser.add_argument("--data", type=Path, default=DATA / "lfw-dev" / "images", help="LFW images folder")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument("--int8", action="store_true",
+                        help="also quantize both models to INT8 and compare speed and accuracy (WIDER AP, LFW)")
     args = parser.parse_args(argv)
 
     registry = ModelRegistry()
@@ -475,6 +477,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.baseline:
             old = legacy_pipeline(registry, settings, detect_options(settings))
             figures["baseline"] = baseline_figures(pipe, old, registry, settings, frames, chips, args.repeat)
+        if args.int8:
+            from int8_variants import int8_figures
+
+            figures["int8"] = int8_figures(pipe, DATA, frames["640x480_5"], chips, args.repeat, interleaved, threads)
         result[f"threads_{threads}"] = figures
     text = json.dumps(result, indent=2)
     print(text)

@@ -24,8 +24,11 @@ class Graph(Protocol):
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Insert (N,) int64 ids with (N, d) float32 vectors."""
 
+    #: True when :meth:`remove` erases the vectors' bytes; else the index rebuilds the graph instead.
+    erases: bool
+
     def remove(self, ids: np.ndarray) -> None:
-        """Forget ids; their stored vectors must not survive in memory or in a saved file."""
+        """Forget ids (with :attr:`erases`: their stored vectors do not survive in memory or a saved file)."""
 
     def search(self, queries: np.ndarray, k: int, ef: int) -> np.ndarray:
         """(N, k) candidate ids (best first), -1 where fewer were found."""
@@ -44,6 +47,8 @@ def _threads(threads: int) -> int:
 
 class HnswlibGraph:
     """hnswlib, float32."""
+
+    erases = True
 
     def __init__(self, dim: int, m: int, ef_construction: int, threads: int, capacity: int = 1,
                  path: Path | None = None) -> None:
@@ -101,7 +106,13 @@ class HnswlibGraph:
 
 
 class UsearchGraph:
-    """usearch with float16 or int8 vectors (``dtype``)."""
+    """usearch with float16 or int8 vectors (``dtype``).
+
+    Its removal frees a slot without wiping it (a removed float16 vector was still in the saved
+    file), so the index rebuilds the graph after removals instead (:attr:`erases` is False).
+    """
+
+    erases = False
 
     def __init__(self, dim: int, m: int, ef_construction: int, threads: int, dtype: str = "f16",
                  path: Path | None = None) -> None:
