@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from faceapp.errors import ConfigError
 from faceapp.vision.imageio import IMAGE_SUFFIXES, is_image_path
@@ -26,7 +27,7 @@ class Inputs:
     images: list[Path] = field(default_factory=list)
     ignored: list[tuple[Path, str]] = field(default_factory=list)
 
-    def report(self, stream=None, limit: int = 20) -> None:  # type: ignore[no-untyped-def]
+    def report(self, stream: TextIO | None = None, limit: int = 20) -> None:
         """Tell what was ignored and why (on stderr): up to ``limit`` paths, then counts per reason."""
         stream = stream or sys.stderr
         for path, reason in self.ignored[:limit]:
