@@ -116,7 +116,7 @@ class DetectionTrainer:
         seconds = max(time.perf_counter() - started, 1e-9)
         value = float(loss.detach())
         return {"event": "step", "step": self.state.step, "epoch": self.state.epoch, "loss": value, **parts, "lr": lr,
-                 "images_per_s": len(images) / seconds, "faces": int(sum(len(t) for t in targets))}
+                "images_per_s": len(images) / seconds, "faces": int(sum(len(t) for t in targets))}
 
     @torch.no_grad()
     def loss_on(self, images: torch.Tensor, targets: list[torch.Tensor]) -> float:

@@ -26,7 +26,11 @@ STDERR_TAIL = 4000
 
 
 def faceapp_program() -> list[str]:
-    """The command that runs ``faceapp`` here: this interpreter with ``-m faceapp``."""
+    """The command that runs ``faceapp`` here: this interpreter with ``-m faceapp``, or in the
+    frozen build the ``faceapp`` CLI beside the GUI (built without PyTorch: it says so)."""
+    if getattr(sys, "frozen", False):
+        cli = Path(sys.executable).with_name("faceapp.exe" if sys.platform == "win32" else "faceapp")
+        return [str(cli)]
     return [sys.executable, "-m", "faceapp"]
 
 
