@@ -135,7 +135,8 @@ def _print_tally(args: argparse.Namespace, tally: _Tally, who: str) -> None:
 
 def _reason_kind(reason: str) -> str:
     for key in ("no face", "faces", "too small", "blurred", "turned away", "too dark", "already enrolled as",
-                "matches", "not an image", "truncated", "empty"):
+                "matches", "not an image", "truncated", "empty", "not a regular file", "over the limit",
+                "no such"):
         if key in reason:
             return key
     return "other"

@@ -78,9 +78,10 @@ def test_enroll_from_a_device_or_a_huge_file_says_why_and_leaves_no_person(capsy
     huge = tmp_path / "huge.jpg"
     with huge.open("wb") as handle:
         handle.truncate(600_000_000)
-    code, _, err = run(capsys, "enroll", "--name", "Zero", "/dev/zero", str(huge), "--basedir", str(basedir))
+    code, out, err = run(capsys, "enroll", "--name", "Zero", "/dev/zero", str(huge), "--basedir", str(basedir))
     assert code == 1
     assert "/dev/zero: not a regular file (a device)" in err and "over the limit" in err
+    assert "skipped because: not a regular file (1), over the limit (1)" in out
     assert people(capsys, basedir) == []
 
 
