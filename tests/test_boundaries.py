@@ -13,6 +13,7 @@ FORBIDDEN = {
     "attendance": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "capture": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "live": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
+    "access": ("PySide6", "torch", "faceapp.ui", "faceapp.train", "faceapp.live"),
     "evaluation": ("PySide6", "torch", "faceapp.ui", "faceapp.train"),
     "ui": ("torch", "faceapp.train"),
     "train": ("PySide6", "faceapp.ui"),
