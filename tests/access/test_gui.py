@@ -186,10 +186,20 @@ def test_desktop_live_page_opens_the_door_once_and_shows_the_decisions(
     qtbot.addWidget(window)
     page = attach_doors(window, services)
     labels: set[str] = set()
-    window.live.session.result_ready.connect(lambda result: labels.update(face_label(f) for f in result.faces))
+    shots: list[str] = []
+
+    def on_result(result) -> None:
+        labels.update(face_label(f) for f in result.faces)
+        for verdict in ("Welcome", "No access"):
+            if SHOTS and verdict not in shots and any(verdict in face_label(f) for f in result.faces):
+                shots.append(verdict)
+                name = "live_door_welcome.png" if verdict == "Welcome" else "live_door_denied.png"
+                window.live.view.grab().save(str(Path(SHOTS) / name))
+
+    window.live.session.result_ready.connect(on_result)
     states: list[str] = []
     window.live.source_state_changed.connect(lambda state, message: states.append(state))
-    video = make_video(tmp_path / "door.avi", [images / ALLOWED / f"{ALLOWED}_0003.jpg",
+    video = make_video(tmp_path / "door.avi", [images / ALLOWED / f"{ALLOWED}_0004.jpg",  # one face each
                                                images / REFUSED / f"{REFUSED}_0003.jpg"], frames_each=20)
     window.open_source(str(video))
     qtbot.waitUntil(lambda: "ended" in states, timeout=60000)

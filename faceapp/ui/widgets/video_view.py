@@ -20,6 +20,7 @@ STATE_COLOURS: dict[FaceState, QColor] = {
     FaceState.UNKNOWN: QColor(192, 96, 96),
     FaceState.UNIDENTIFIED: QColor(120, 170, 210),
 }
+DENIED_COLOUR = QColor(231, 76, 60)  # a door said no: red, whatever the identity
 _LANDMARK_COLOURS = (QColor(255, 80, 80), QColor(80, 160, 255), QColor(80, 230, 120),
                      QColor(255, 200, 60), QColor(230, 110, 255))
 _BACKGROUND = QColor(20, 22, 26)
@@ -147,7 +148,7 @@ class VideoView(QWidget):
         return QRectF((self.width() - tw) / 2, (self.height() - th) / 2, tw, th)
 
     def _draw_face(self, painter: QPainter, face: FaceResult, origin: QPointF, scale: float) -> None:
-        colour = STATE_COLOURS[face.state]
+        colour = DENIED_COLOUR if face.extras.get("decision") == "deny" else STATE_COLOURS[face.state]
         x1, y1, x2, y2 = (v * scale for v in face.box)
         box = QRectF(origin.x() + x1, origin.y() + y1, x2 - x1, y2 - y1)
         painter.setPen(QPen(colour, 2.5))
@@ -168,7 +169,7 @@ class VideoView(QWidget):
         metrics = painter.fontMetrics()
         w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 6
         top = box.top() - h - 2 if box.top() - h - 2 >= 0 else box.bottom() + 2
-        label = QRectF(box.left(), top, w, h)
+        label = QRectF(max(0.0, min(box.left(), self.width() - w)), top, w, h)  # inside the widget
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(label, 4, 4)
