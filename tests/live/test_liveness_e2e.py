@@ -134,3 +134,24 @@ def test_log_mode_records_the_suspicion_but_holds_nothing_back(open_core, videos
     (spoof,) = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
     assert spoof.note.endswith("(log only)")
     assert evidence_for(core.gallery.events, [spoof.id])[spoof.id].mode == "log"
+
+
+def test_recognize_video_cli_blocks_the_photo(open_core, videos, capsys: pytest.CaptureFixture[str]) -> None:
+    """``faceapp recognize --video --checkin`` with block mode saved in the settings: the CLI runs the stage."""
+    import json
+
+    from faceapp.cli import main
+
+    core = open_core("block")
+    core.settings.save(core.paths.settings_file)
+    home = core.paths.data.parent
+    core.close()
+    assert main(["recognize", "--video", str(videos["spoof"]), "--checkin", "--json", "--basedir", str(home)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert lines and not [e for line in lines for e in line["events"] if e in ("check_in", "check_out")]
+    assert lines[-1]["extras"]["live"] == "spoof" and lines[-1]["extras"]["liveness"] < 0.5
+    reopened = Core.open(home, pipeline=core.pipeline)
+    try:
+        assert [e.kind for e in reopened.gallery.events.list()] == [EventKind.REJECTED]
+    finally:
+        reopened.close()
