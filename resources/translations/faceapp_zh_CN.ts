@@ -484,84 +484,114 @@
   <context>
     <name>DoorDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="28" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="31" />
       <source>Add door</source>
       <translation>添加门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="33" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="31" />
+      <source>Change door</source>
+      <translation>修改门</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="37" />
       <source>Camera names watching this door, separated by commas</source>
       <translation>拍摄此门的摄像头名称，用逗号分隔</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="39" />
       <source>both</source>
       <translation>双向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="39" />
       <source>in</source>
       <translation>进</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="35" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="39" />
       <source>out</source>
       <translation>出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="44" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="45" />
+      <source>Output options as JSON: method, headers, body, payload, qos, on, off, ca_file… (templates may use ${door}, ${person}, ${action}, ${pulse_ms})</source>
+      <translation>输出选项（JSON）：method、headers、body、payload、qos、on、off、ca_file…（模板可用 ${door}、${person}、${action}、${pulse_ms}）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="52" />
       <source>A pass also records attendance</source>
       <translation>通行同时记录考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="46" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="54" />
       <source>not required</source>
       <translation>不要求</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="46" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="54" />
       <source>required</source>
       <translation>要求</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="47" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="55" />
       <source>required, score at least 0.9</source>
       <translation>要求，分数至少 0.9</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="52" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="60" />
       <source>Name:</source>
       <translation>名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="53" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="61" />
       <source>Cameras:</source>
       <translation>摄像头：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="54" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="62" />
       <source>Direction:</source>
       <translation>方向：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="55" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="63" />
       <source>Output:</source>
       <translation>输出：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="56" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="64" />
+      <source>Output options:</source>
+      <translation>输出选项：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="65" />
       <source>Pulse:</source>
       <translation>脉冲时长：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="57" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="66" />
       <source>Area (anti-passback):</source>
       <translation>区域（防潜回）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_door.py" line="58" />
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="67" />
       <source>Liveness:</source>
       <translation>活体检测：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="91" />
+      <source>score at least {}</source>
+      <translation>分数至少 {}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="100" />
+      <source>The output options are not valid JSON: {}</source>
+      <translation>输出选项不是有效的 JSON：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/access_door.py" line="103" />
+      <source>The output options must be a JSON object, e.g. {"method": "POST"}</source>
+      <translation>输出选项必须是 JSON 对象，例如 {"method": "POST"}</translation>
     </message>
     <message>
       <source>required (strict)</source>
@@ -709,117 +739,122 @@
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="92" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="92" />
+      <source>Change door…</source>
+      <translation>修改门…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
       <source>Levels and schedules…</source>
       <translation>权限组与时段…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="96" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="94" />
       <source>Register visitor…</source>
       <translation>访客登记…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
       <source>Open door…</source>
       <translation>开门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="98" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="96" />
       <source>Emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
       <source>Back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="100" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="98" />
       <source>Test output</source>
       <translation>测试输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
       <source>Export…</source>
       <translation>导出…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
       <source>Remove door</source>
       <translation>删除门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="146" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="155" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="149" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="156" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="167" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="167" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="211" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="233" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="212" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="234" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="229" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="251" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="266" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="288" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="268" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="290" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="275" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="297" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="287" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="309" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>

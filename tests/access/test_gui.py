@@ -276,3 +276,34 @@ def test_doors_page_actions_are_for_administrators(qtbot, services: Services) ->
     assert len(asked) == 4 and page.access.store.door("front").state is DoorState.NORMAL
     assert page.access.journal.events() == []
     page.shutdown()
+
+
+def test_door_dialog_adds_and_changes_a_door(qtbot, services: Services) -> None:
+    from faceapp.access.store import AccessStore
+    from faceapp.ui.dialogs.access_door import DoorDialog
+
+    store = AccessStore(services.core.gallery.database, "UTC")
+    dialog = DoorDialog(store, "admin", "desk-1")
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Garage")
+    dialog.output.setText("ftp://relay")
+    dialog.accept()
+    assert "unknown door output" in dialog.error.text() and store.doors() == []
+    dialog.output.setText("http://relay.example/open")
+    dialog.options.setText("[1, 2]")
+    dialog.accept()
+    assert "JSON object" in dialog.error.text()
+    dialog.options.setText('{"method": "POST", "body": "${door}"}')
+    dialog.direction.setCurrentIndex(dialog.direction.findData("out"))
+    dialog.accept()
+    door = store.door("Garage")
+    assert door.cameras == ("desk-1",) and door.direction.value == "out"
+    assert door.output_options == {"method": "POST", "body": "${door}"}
+    change = DoorDialog(store, "admin", parent=None, door=door)
+    qtbot.addWidget(change)
+    assert change.name.isReadOnly() and change.options.text() == '{"method": "POST", "body": "${door}"}'
+    change.area.setText("parking")
+    change.liveness.setCurrentIndex(change.liveness.findData("on"))
+    change.accept()
+    changed = store.door("Garage")
+    assert changed.area == "parking" and changed.liveness == "on" and changed.output_options["method"] == "POST"

@@ -89,7 +89,8 @@ class DoorsPage(QWidget):
         self.refresh()
 
     def _build(self) -> None:
-        actions = (("add", self.tr("Add door…"), self.add_door), ("levels", self.tr("Levels and schedules…"),
+        actions = (("add", self.tr("Add door…"), self.add_door), ("edit", self.tr("Change door…"), self.edit_door),
+                   ("levels", self.tr("Levels and schedules…"),
                    self.edit_levels), ("visitor", self.tr("Register visitor…"), self.register_visitor),
                    ("open", self.tr("Open door…"), self.open_door), ("lockdown", self.tr("Lockdown"),
                    lambda: self.set_state(DoorState.LOCKDOWN)), ("unlock", self.tr("Emergency unlock"),
@@ -189,6 +190,18 @@ class DoorsPage(QWidget):
         from faceapp.ui.dialogs.access_door import DoorDialog
 
         dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self)
+        if dialog.exec():
+            self.sync_stages()
+            self.refresh()
+            self.changed.emit()
+
+    def edit_door(self) -> None:
+        door = self.selected()
+        if door is None or not self._admin():
+            return
+        from faceapp.ui.dialogs.access_door import DoorDialog
+
+        dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self, door)
         if dialog.exec():
             self.sync_stages()
             self.refresh()
