@@ -127,6 +127,10 @@ class Core:
                               checkins, camera=camera or self.settings.camera_name, options=options,
                               stages=stages, first_track_id=first_track_id)
         service.unsubscribe = self.changes.subscribe(service.apply_settings)
+        for stage in service.stages:  # stages that follow the service's tracks (liveness: batches, challenges)
+            bind = getattr(stage, "bind", None)
+            if bind is not None:
+                bind(service)
         return service
 
     def close(self) -> None:

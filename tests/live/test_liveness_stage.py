@@ -116,3 +116,33 @@ def test_enrolment_refuses_a_printed_photo(core_factory, lfw_dir: Path) -> None:
     assert core.gallery.people.get(person.id) and not core.gallery.people.templates(person.id)
     live = sorted((nuaa / "live" / "0003").glob("*.jpg"))[0]
     assert core.enroller().enrol_photo(person.id, live).template_ids
+
+
+class Counting:
+    """The real liveness model, counting the faces of each call."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, []
+
+    def scores(self, image: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+        self.calls.append(len(boxes))
+        return self.inner.scores(image, boxes)
+
+
+def test_undecided_faces_of_a_frame_go_in_one_batch(core_factory, pipeline: FacePipeline) -> None:
+    """A nuaa-dev frame with two people (the subject and a colleague behind): one model call per frame."""
+    frame = DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_02_9.jpg"
+    if not frame.exists():
+        pytest.skip(f"real test data not found at {frame}")
+    core = core_factory(liveness_mode="log")
+    service = core.live_service()  # bound by Core.live_service
+    stage = build_liveness_stage(core)
+    service.add_stage(stage)
+    stage.bind(service)
+    stage.model = Counting(stage._models())  # type: ignore[assignment]
+    image = pipeline.load(frame)
+    results = [service.process(image, T0 + i / 10, i) for i in range(6)]
+    assert len(results[0].frame.faces) == 2
+    assert stage.model.calls[:3] == [2, 2, 2]  # both undecided: one batch per frame
+    assert all(n == 1 for n in stage.model.calls[3:])  # decided: only the desk's looks, one by one
+    assert {f.extras["live"] for f in results[-1].frame.faces} <= {"live", "spoof"}
