@@ -165,15 +165,24 @@ class Journal:
         ids = [r["person_id"] for r in self.database.query(
             "SELECT person_id FROM access_visitors WHERE expires <= ?", (cutoff,))]
         for person_id in ids:
-            files = [r["snapshot"] for r in self.database.query(
-                "SELECT snapshot FROM access_events WHERE person_id = ? AND snapshot IS NOT NULL", (person_id,))]
-            with self.database.transaction() as db:
-                db.execute("UPDATE access_events SET snapshot = NULL WHERE person_id = ?", (person_id,))
-                audit.record(db, actor, "visitor.expire", "person", person_id, person_id)
-            self._delete_files(files)
-            remove_person(person_id)
-            log.info("expired visitor %d removed with their biometric data", person_id)
+            self.remove_visitor(person_id, remove_person, actor, "visitor.expire")
         return ids
+
+    def remove_visitor(self, person_id: int, remove_person: Callable[[int], None], actor: str = "system",
+                       action: str = "visitor.remove") -> None:
+        """Delete one visitor now (their visit ended early) with their access snapshots and biometric data."""
+        if not self.database.query("SELECT 1 FROM access_visitors WHERE person_id = ?", (person_id,)):
+            from faceapp.errors import PersonNotFoundError
+
+            raise PersonNotFoundError(f"person {person_id} is not a registered visitor")
+        files = [r["snapshot"] for r in self.database.query(
+            "SELECT snapshot FROM access_events WHERE person_id = ? AND snapshot IS NOT NULL", (person_id,))]
+        with self.database.transaction() as db:
+            db.execute("UPDATE access_events SET snapshot = NULL WHERE person_id = ?", (person_id,))
+            audit.record(db, actor, action, "person", person_id, person_id)
+        self._delete_files(files)
+        remove_person(person_id)
+        log.info("visitor %d removed with their biometric data", person_id)
 
     # -- internals --------------------------------------------------------------------------------
     @contextmanager

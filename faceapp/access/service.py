@@ -76,5 +76,9 @@ class AccessService:
         return self.journal.purge_visitors(now or datetime.now(timezone.utc), timedelta(days=retention_days),
                                            lambda pid: gallery.delete_person(pid, actor=actor), actor=actor)
 
+    def remove_visitor(self, gallery: Any, person_id: int, actor: str) -> None:
+        """End a visit now: the visitor and their biometric data are deleted."""
+        self.journal.remove_visitor(person_id, lambda pid: gallery.delete_person(pid, actor=actor), actor)
+
     def close(self) -> None:
         self.worker.stop()

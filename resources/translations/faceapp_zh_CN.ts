@@ -739,34 +739,29 @@
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="92" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="92" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
       <source>Change door…</source>
       <translation>修改门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
-      <source>Levels and schedules…</source>
-      <translation>权限组与时段…</translation>
+      <location filename="../../faceapp/ui/pages/doors.py" line="94" />
+      <source>Open door…</source>
+      <translation>开门…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/doors.py" line="94" />
-      <source>Register visitor…</source>
-      <translation>访客登记…</translation>
+      <source>Remove door</source>
+      <translation>删除门</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/doors.py" line="95" />
       <source>Lockdown</source>
       <translation>封锁</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
-      <source>Open door…</source>
-      <translation>开门…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/doors.py" line="96" />
@@ -785,76 +780,86 @@
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/doors.py" line="99" />
+      <source>Levels and schedules…</source>
+      <translation>权限组与时段…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="100" />
+      <source>Register visitor…</source>
+      <translation>访客登记…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
       <source>Export…</source>
       <translation>导出…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
-      <source>Remove door</source>
-      <translation>删除门</translation>
+      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <source>Visitors…</source>
+      <translation>访客…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="155" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="162" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="158" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="172" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="167" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="167" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="233" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="248" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="234" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="249" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="251" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="266" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="288" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="303" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="290" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="305" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="297" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="312" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="309" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="324" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>
@@ -2940,6 +2945,39 @@ Enrol these faces anyway?</source>
       <location filename="../../faceapp/ui/dialogs/visitor.py" line="133" />
       <source>Take or choose a photo of the visitor first.</source>
       <translation>请先为访客拍照或选择照片。</translation>
+    </message>
+  </context>
+  <context>
+    <name>VisitorsDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="162" />
+      <source>Visitors</source>
+      <translation>访客</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <source>Host</source>
+      <translation>被访人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <source>Purpose</source>
+      <translation>来访事由</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="167" />
+      <source>Valid until</source>
+      <translation>有效至</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="171" />
+      <source>End visit now</source>
+      <translation>立即结束来访</translation>
     </message>
   </context>
   <context>

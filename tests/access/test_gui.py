@@ -307,3 +307,30 @@ def test_door_dialog_adds_and_changes_a_door(qtbot, services: Services) -> None:
     change.accept()
     changed = store.door("Garage")
     assert changed.area == "parking" and changed.liveness == "on" and changed.output_options["method"] == "POST"
+
+
+def test_visitors_dialog_ends_a_visit_and_buttons_reach_their_actions(qtbot, services: Services,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QInputDialog
+
+    from faceapp.ui.dialogs.visitor import VisitorsDialog
+
+    page = DoorsPage(services)
+    qtbot.addWidget(page)
+    gallery = services.core.gallery
+    visitor = gallery.add_person("Vera Visitor")
+    page.access.store.register_visitor(visitor.id, "Alice", "delivery", datetime.now(timezone.utc) + timedelta(hours=2))
+    dialog = VisitorsDialog(services, page.access)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 1 and dialog.table.item(0, 1).text() == "Alice"
+    assert dialog.end_visit(0) and dialog.table.rowCount() == 0
+    assert page.access.store.visitors() == [] and visitor.id not in [p.id for p in gallery.people.list()]
+
+    page.access.store.add_door("front")
+    page.refresh()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Courier", True))
+    qtbot.mouseClick(page.buttons["open"], Qt.MouseButton.LeftButton)
+    (event,) = page.access.journal.events(kinds=("manual",))
+    assert event.note == "Courier"
+    page.shutdown()

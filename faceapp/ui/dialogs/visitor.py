@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDateTimeEdit,
     QDialog,
@@ -22,6 +23,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -149,3 +152,52 @@ class VisitorDialog(QDialog):
         finally:
             Path(name).unlink(missing_ok=True)
         super().accept()
+
+
+class VisitorsDialog(QDialog):
+    """Today's visitors (name, host, purpose, valid until); "End visit now" deletes one at once."""
+
+    def __init__(self, services: Services, access: AccessService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Visitors"))
+        self.resize(620, 360)
+        self.services, self.access = services, access
+        self.table = QTableWidget(0, 4, self)
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Host"), self.tr("Purpose"),
+                                              self.tr("Valid until")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.remove_button = QPushButton(self.tr("End visit now"), self)
+        self.remove_button.clicked.connect(lambda: self.end_visit())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        row = QHBoxLayout()
+        row.addWidget(self.remove_button)
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self.visitors: list[dict] = []
+        self.reload()
+
+    def reload(self) -> None:
+        self.visitors = self.access.store.visitors()
+        self.table.setRowCount(len(self.visitors))
+        zone = self.access.store.zone
+        for row, visitor in enumerate(self.visitors):
+            until = visitor["expires"].astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            for column, text in enumerate((visitor["name"], visitor["host"], visitor["purpose"], until)):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.remove_button.setEnabled(bool(self.visitors))
+
+    def end_visit(self, row: int | None = None) -> bool:
+        """Delete the selected visitor (or ``row``) with their photos, if the administrator allows."""
+        row = self.table.currentRow() if row is None else row
+        core = self.services.core
+        if not 0 <= row < len(self.visitors) or core is None or not self.services.require_admin(self):
+            return False
+        self.access.remove_visitor(core.gallery, self.visitors[row]["person_id"], self.services.actor())
+        self.reload()
+        return True

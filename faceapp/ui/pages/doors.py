@@ -89,22 +89,28 @@ class DoorsPage(QWidget):
         self.refresh()
 
     def _build(self) -> None:
-        actions = (("add", self.tr("Add door…"), self.add_door), ("edit", self.tr("Change door…"), self.edit_door),
-                   ("levels", self.tr("Levels and schedules…"),
-                   self.edit_levels), ("visitor", self.tr("Register visitor…"), self.register_visitor),
-                   ("open", self.tr("Open door…"), self.open_door), ("lockdown", self.tr("Lockdown"),
-                   lambda: self.set_state(DoorState.LOCKDOWN)), ("unlock", self.tr("Emergency unlock"),
-                   lambda: self.set_state(DoorState.UNLOCKED)), ("normal", self.tr("Back to normal"),
-                   lambda: self.set_state(DoorState.NORMAL)), ("test", self.tr("Test output"), self.test_output),
-                   ("export", self.tr("Export…"), self.export), ("remove", self.tr("Remove door"), self.remove_door))
-        bar = QHBoxLayout()
-        for key, text, slot in actions:
-            button = QPushButton(text, self)
-            button.clicked.connect(slot)
-            button.setEnabled(self.access is not None)
-            self.buttons[key] = button
-            bar.addWidget(button)
-        bar.addStretch(1)
+        rows = (
+            (("add", self.tr("Add door…"), self.add_door), ("edit", self.tr("Change door…"), self.edit_door),
+             ("remove", self.tr("Remove door"), self.remove_door), ("open", self.tr("Open door…"), self.open_door),
+             ("lockdown", self.tr("Lockdown"), lambda: self.set_state(DoorState.LOCKDOWN)),
+             ("unlock", self.tr("Emergency unlock"), lambda: self.set_state(DoorState.UNLOCKED)),
+             ("normal", self.tr("Back to normal"), lambda: self.set_state(DoorState.NORMAL)),
+             ("test", self.tr("Test output"), self.test_output)),
+            (("levels", self.tr("Levels and schedules…"), self.edit_levels),
+             ("visitor", self.tr("Register visitor…"), self.register_visitor),
+             ("visitors", self.tr("Visitors…"), self.show_visitors), ("export", self.tr("Export…"), self.export)),
+        )
+        bars = []
+        for actions in rows:
+            bar = QHBoxLayout()
+            for key, text, slot in actions:
+                button = QPushButton(text, self)
+                button.clicked.connect(lambda _checked=False, act=slot: act())  # no "checked" into the slots
+                button.setEnabled(self.access is not None)
+                self.buttons[key] = button
+                bar.addWidget(button)
+            bar.addStretch(1)
+            bars.append(bar)
         left = QVBoxLayout()
         left.addWidget(self.table, 1)
         right = QVBoxLayout()
@@ -114,7 +120,8 @@ class DoorsPage(QWidget):
         body.addLayout(left, 3)
         body.addLayout(right, 2)
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        for bar in bars:
+            layout.addLayout(bar)
         layout.addLayout(body, 1)
 
     def sync_stages(self) -> None:
@@ -222,6 +229,14 @@ class DoorsPage(QWidget):
 
         dialog = VisitorDialog(self.services, self.access, self.grab_frame, parent=self)
         dialog.exec()
+        self.changed.emit()
+
+    def show_visitors(self) -> None:
+        if self.access is None:
+            return
+        from faceapp.ui.dialogs.visitor import VisitorsDialog
+
+        VisitorsDialog(self.services, self.access, self).exec()
         self.changed.emit()
 
     def open_door(self, reason: str | None = None) -> AccessEvent | None:
