@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -21,7 +22,16 @@ from faceapp.ui.widgets.liveness import LivenessNotice, LivenessSettingsBox
 from faceapp.vision.tracker import FaceResult, FaceState
 
 ZONE = "Europe/Berlin"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshots for the docs there
+
+
+def shoot(widget, tmp_path: Path, name: str) -> Path:
+    """Render ``widget`` into the test's folder (and into $FACEAPP_SCREENSHOTS when set); a real image."""
+    path = tmp_path / name
+    assert widget.grab().save(str(path))
+    if SHOTS:
+        widget.grab().save(str(Path(SHOTS) / name))
+    return path
 
 
 @pytest.fixture()
@@ -58,12 +68,11 @@ def test_settings_dialog_saves_liveness(qtbot: QtBot, tmp_path: Path) -> None:
     assert dialog.save()
     saved = Settings.load(paths.settings_file)
     assert (saved.liveness_mode, saved.liveness_challenge) == ("block", "blink")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     dialog.resize(1100, 900)
-    dialog.grab().save(str(SHOTS / "settings_liveness.png"))
+    shoot(dialog, tmp_path, "settings_liveness.png")
 
 
-def test_attendance_filter_lists_spoofs(qtbot: QtBot, gallery: Gallery) -> None:
+def test_attendance_filter_lists_spoofs(qtbot: QtBot, gallery: Gallery, tmp_path: Path) -> None:
     ada = gallery.add_person("Ada Lovelace", employee_no="E1")
     now = datetime.now(timezone.utc)
     gallery.events.add(Event(None, now, ZONE, EventKind.CHECK_IN, ada.id, None, None, None, 0.8, 0.3, "desk-1"))
@@ -82,7 +91,7 @@ def test_attendance_filter_lists_spoofs(qtbot: QtBot, gallery: Gallery) -> None:
     assert page.model.rowCount() == 2
     page.resize(1100, 500)
     page.kind_box.setCurrentIndex(page.kind_box.findData(SPOOF_KIND))
-    page.grab().save(str(SHOTS / "attendance_spoof_filter.png"))
+    shoot(page, tmp_path, "attendance_spoof_filter.png")
 
 
 def _face(**extras: object) -> FaceResult:
@@ -103,7 +112,7 @@ def test_live_notice(qtbot: QtBot) -> None:
     assert notice.isHidden()
 
 
-def test_live_page_shows_the_notice(qtbot: QtBot, services) -> None:
+def test_live_page_shows_the_notice(qtbot: QtBot, services, tmp_path: Path) -> None:
     """The notice sits in the Live page's side panel under the banner; rendered for docs/screenshots."""
     from faceapp.ui.pages.live import LivePage
     from tests.vision.test_liveness import DATA
@@ -121,5 +130,5 @@ def test_live_page_shows_the_notice(qtbot: QtBot, services) -> None:
     page.show()
     qtbot.waitExposed(page)
     assert page.liveness_notice.isVisible() and "blink" in page.liveness_notice.text()
-    page.grab().save(str(SHOTS / "live_liveness_prompt.png"))
+    shoot(page, tmp_path, "live_liveness_prompt.png")
     page.shutdown()
