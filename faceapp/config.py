@@ -120,6 +120,8 @@ class Settings:
     camera_width: int = 0
     camera_height: int = 0
     data_dir: str = ""
+    #: The shared store of several desks (``postgresql://user@host/db``); empty: SQLite in the data folder.
+    database_url: str = ""
     language: str = "en"
     admin_lock_minutes: int = 5
     #: Liveness (anti-spoofing): mode of every camera (off / log / block), per-camera exceptions, the

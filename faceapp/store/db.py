@@ -197,9 +197,23 @@ class Database:
             raise
 
     @classmethod
-    def open(cls, paths: Paths, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S) -> Database:
-        """The database in ``paths.data``."""
-        return cls(paths.data / DB_NAME, busy_timeout)
+    def open(cls, paths: Paths, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_S, url: str | None = None) -> Database:
+        """The database of ``paths``: ``url`` or the configured one (``$FACEAPP_DATABASE_URL``, the
+        ``database_url`` setting), else the SQLite file in ``paths.data``.
+        """
+        from faceapp.store import backends  # here: the PostgreSQL back end imports this module
+
+        url = backends.configured_url(paths) if url is None else backends.check_url(url)
+        if url and backends.is_postgres(url):
+            from faceapp.store.backends.postgres import PostgresDatabase
+
+            return PostgresDatabase(url, busy_timeout)
+        return cls(backends.sqlite_path(url) if url else paths.data / DB_NAME, busy_timeout)
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return "sqlite"
 
     def close(self) -> None:
         """Close the connection (checkpointing the WAL into the main file)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -64,3 +66,76 @@ def gallery(paths: Paths, params: IndexParams) -> Iterator[Gallery]:
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(7)
+
+
+# == Both back ends: the core store suites also run against a real PostgreSQL server ===============
+# A test module listed in PG_SUITES runs each test twice, ``[sqlite]`` and ``[postgresql]``; for the
+# latter ``$FACEAPP_DATABASE_URL`` names a fresh database (a copy of one migrated template) on a
+# server that this session started (tests/store/pgserver.py), so ``Database.open`` and
+# ``Gallery.open`` land there. Tests that inspect SQLite's own files are skipped on PostgreSQL.
+PG_SUITES = {"test_people", "test_events", "test_gallery", "test_enrol", "test_decision", "test_bulk"}
+SQLITE_ONLY = {
+    "test_failed_insert_leaves_no_orphan_snapshot": "holds SQLite's write lock with sqlite3",
+    "test_deleting_a_person_removes_every_byte_of_their_biometric_data": "searches the SQLite file's bytes",
+    "test_prefetched_import_equals_one_by_one": "its two data folders must be two databases",
+}
+_PG_NAMES = itertools.count(1)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in PG_SUITES:
+        metafunc.parametrize("store_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A PostgreSQL server for this test session (skipped, or failed in CI, when none is installed)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.spec_from_file_location("faceapp_test_pgserver", Path(__file__).with_name("pgserver.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bindir = module.find_bindir()
+    if bindir is None:
+        message = "PostgreSQL is not installed (apt-get install postgresql)"
+        if os.environ.get("FACEAPP_REQUIRE_DATA") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = module.PgServer(bindir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: Any) -> str:
+    """The name of a database migrated to the current schema, copied for each test."""
+    from faceapp.store.backends.postgres import PostgresDatabase
+
+    PostgresDatabase(pg_server.create_database("faceapp_template")).close()
+    return "faceapp_template"
+
+
+@pytest.fixture()
+def pg_url(pg_server: Any, pg_template: str) -> str:
+    """The URL of a fresh, migrated database on the session's server."""
+    import psycopg
+
+    name = f"t{next(_PG_NAMES)}"
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    return str(pg_server.url(name))
+
+
+@pytest.fixture(autouse=True)
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``sqlite`` (the default) or ``postgresql`` for the PG_SUITES (then the URL is in the environment)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgresql":
+        if request.node.originalname in SQLITE_ONLY:
+            pytest.skip(f"SQLite only: {SQLITE_ONLY[request.node.originalname]}")
+        monkeypatch.setenv("FACEAPP_DATABASE_URL", request.getfixturevalue("pg_url"))
+    else:
+        monkeypatch.delenv("FACEAPP_DATABASE_URL", raising=False)
+    return str(backend)

@@ -1,0 +1,263 @@
+"""The PostgreSQL back end of :class:`~faceapp.store.db.Database`: several desks, one shared store.
+
+Selected by a ``postgresql://`` URL (``database_url`` setting or ``FACEAPP_DATABASE_URL``). The schema
+comes from the same :data:`~faceapp.store.db.MIGRATIONS` as SQLite's, run through the translating
+connection of :mod:`.compat`; where SQLite must rebuild a table to change it (it cannot alter a
+CHECK), PostgreSQL gets the equivalent ``ALTER`` from :data:`PG_AFTER`. Migrations take a session
+advisory lock, so desks starting together migrate once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from faceapp.errors import StorageError
+from faceapp.store import db as sqlite_db
+from faceapp.store.backends import dialect
+from faceapp.store.backends.compat import PgConnection, connect_pool, sqlite_error
+
+log = logging.getLogger(__name__)
+
+MIGRATE_LOCK = 0x46414346  # advisory lock key held while migrating
+
+#: PostgreSQL statements run after a migration whose SQLite form rebuilds a table (by module name).
+PG_AFTER: dict[str, tuple[str, ...]] = {
+    "faceapp.store.migrations.v7_attendance": (
+        "ALTER TABLE users DROP CONSTRAINT IF EXISTS users_role_check",
+        "ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('admin', 'operator', 'manager'))",
+    ),
+}
+
+_BOOTSTRAP = (
+    "CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false)",
+    "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+    "INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+    "CREATE TABLE IF NOT EXISTS faceapp_data_version (v BIGINT NOT NULL)",
+    "INSERT INTO faceapp_data_version (v) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM faceapp_data_version)",
+)
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
+
+
+class Session:
+    """What :meth:`PostgresDatabase.transaction` yields: ``execute``/``query``/``conn`` like sqlite_utils'."""
+
+    def __init__(self, conn: PgConnection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def executemany(self, sql: str, seq: Any) -> Any:
+        return self.conn.executemany(sql, seq)
+
+    def query(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        for row in cursor.fetchall():
+            yield dict(zip(names, row, strict=True))
+
+
+class PostgresDatabase(sqlite_db.Database):
+    """The faceapp database on a PostgreSQL server (same methods as the SQLite :class:`Database`).
+
+    Args:
+        url: ``postgresql://user[:password]@host[:port]/dbname[?sslmode=verify-full&sslrootcert=...]``.
+        busy_timeout: seconds a writer waits for another desk's write transaction.
+        pool_size: most connections this process opens.
+    """
+
+    def __init__(self, url: str, busy_timeout: float = sqlite_db.DEFAULT_BUSY_TIMEOUT_S,
+                 pool_size: int = 4) -> None:
+        import threading
+
+        self.url = url
+        self.path = redact(url)  # type: ignore[assignment]  # named in messages like a file
+        self._lock = threading.RLock()
+        try:
+            pool = connect_pool(url, max_size=pool_size, timeout=max(busy_timeout, 5.0))
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot reach the database server {redact(url)}: {exc}. Check that it runs, "
+                               "the address and the credentials (or remove database_url to work locally).") from exc
+        self.pg = PgConnection(pool, busy_timeout)
+        self.conn = self.pg  # type: ignore[assignment]  # the sqlite3-style connection store code uses
+        self.db = Session(self.pg)  # type: ignore[assignment]
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            self.pg.close()
+            raise sqlite_db.storage_error(exc, self.path) from exc
+        except BaseException:
+            self.pg.close()
+            raise
+
+    @property
+    def backend(self) -> str:
+        return "postgresql"
+
+    def close(self) -> None:
+        with self._lock:
+            self.pg.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """All writes inside commit together or not at all; nested blocks become savepoints."""
+        with self._lock:
+            conn = self.pg
+            try:
+                if conn.in_transaction:
+                    name = f"sp{id(object())}"
+                    conn.execute(f"SAVEPOINT {name}")
+                    try:
+                        yield self.db
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                        raise
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                else:
+                    conn.begin()
+                    try:
+                        yield self.db
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    conn.commit()
+            except sqlite3.Error as exc:
+                raise sqlite_db.storage_error(exc, self.path) from exc
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                return list(self.db.query(sql, params))
+            except sqlite3.Error as exc:
+                raise sqlite_db.storage_error(exc, self.path) from exc
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self.pg.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise sqlite_db.storage_error(exc, self.path) from exc
+
+    def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with self._lock:
+            try:
+                row = self.pg.execute(sql, params).fetchone()
+            except sqlite3.Error as exc:
+                raise sqlite_db.storage_error(exc, self.path) from exc
+        return None if row is None else row[0]
+
+    # -- erasing -----------------------------------------------------------------------------------
+    @property
+    def purge_pending(self) -> bool:
+        return False
+
+    def compact(self, vacuum: bool = True) -> None:
+        """``VACUUM`` the biometric tables (the server's WAL and backups are the server's business)."""
+        if vacuum:
+            self._vacuum("VACUUM people, templates, embeddings")
+
+    def purge(self, wait_s: float | None = None, vacuum: bool = True) -> bool:
+        """Rewrite the biometric tables (``VACUUM FULL``) so that deleted rows leave their files.
+
+        Returns False when other desks' readers kept the tables busy longer than the busy timeout.
+        """
+        if not vacuum:
+            return True
+        try:
+            self._vacuum("VACUUM FULL people, templates, embeddings")
+        except StorageError as exc:
+            log.warning("deleted data not yet rewritten out of the server's tables: %s", exc)
+            return False
+        return True
+
+    def _vacuum(self, statement: str) -> None:
+        with self._lock:
+            try:
+                with self.pg.pool.connection() as pg:
+                    pg.execute(f"SET lock_timeout = {self.pg.busy_timeout_ms}")
+                    pg.execute(statement)
+                    pg.execute("RESET lock_timeout")
+            except psycopg.Error as exc:
+                raise sqlite_db.storage_error(sqlite_error(exc), self.path) from exc
+
+    def check(self) -> list[str]:
+        """Problems reaching the server (empty when it answers)."""
+        try:
+            self.scalar("SELECT 1")
+        except StorageError as exc:
+            return [str(exc)]
+        return []
+
+    # -- schema ------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        """Apply the missing migrations (one desk at a time), then learn which tables have identity ids."""
+        with self.pg.pool.connection() as pg:
+            pg.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK,))
+            try:
+                self._migrate_locked()
+            finally:
+                pg.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK,))
+        self.pg.identity_tables = {r[0] for r in self.pg.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND column_name = 'id' AND is_identity = 'YES'").fetchall()}
+        keys: dict[str, list[str]] = {}
+        for table, column in self.pg.execute(
+                "SELECT tc.table_name, k.column_name FROM information_schema.table_constraints tc "
+                "JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name "
+                "AND k.table_schema = tc.table_schema WHERE tc.constraint_type = 'PRIMARY KEY' "
+                "AND tc.table_schema = current_schema() ORDER BY tc.table_name, k.ordinal_position").fetchall():
+            keys.setdefault(table, []).append(column)
+        self.pg.primary_keys = {t: tuple(c) for t, c in keys.items()}
+
+    def _migrate_locked(self) -> None:
+        self.pg.begin()
+        try:
+            for statement in _BOOTSTRAP:
+                self.pg.execute(statement)
+        except BaseException:
+            self.pg.rollback()
+            raise
+        self.pg.commit()
+        version = self.schema_version
+        if version > sqlite_db.SCHEMA_VERSION:
+            raise StorageError(f"the database {self.path} was written by a newer faceapp "
+                               f"(schema {version} > {sqlite_db.SCHEMA_VERSION}); upgrade faceapp")
+        if version == sqlite_db.SCHEMA_VERSION:
+            return
+        self.pg.begin()
+        try:
+            for statement in dialect.COMPAT_FUNCTIONS:
+                self.pg.execute(statement)
+        except BaseException:
+            self.pg.rollback()
+            raise
+        self.pg.commit()
+        for number in range(version, sqlite_db.SCHEMA_VERSION):
+            step: Callable[..., None] = sqlite_db.MIGRATIONS[number]
+            self.pg.begin()
+            try:
+                step(self.conn)
+                for statement in PG_AFTER.get(getattr(step, "__module__", ""), ()):
+                    self.pg.execute(statement)
+                self.pg.execute("UPDATE schema_version SET version = ?", (number + 1,))
+            except BaseException:
+                self.pg.rollback()
+                raise
+            self.pg.commit()
+            log.info("database %s migrated to schema %d", self.path, number + 1)
