@@ -176,6 +176,11 @@ def test_fine_tune_exports_a_detector_the_app_runs_within_001_ap(
     assert end["probe_loss"] < start["probe_loss"]  # the loss falls
     assert records[-1]["event"] == "exported" and records[-1]["parity"] < 1e-3
     assert sorted(p.name for p in (run / "checkpoints").glob("*.pt")) == ["step-0000006.pt", "step-0000012.pt"]
+    from faceapp.model_history import load_history, load_report
+
+    report = load_report(home / "data" / "models", "det_ft")
+    assert report["probe_loss"] == {"start": start["probe_loss"], "end": end["probe_loss"]}
+    assert [e["event"] for e in load_history(home / "data" / "models")] == ["trained"]
     assert any(json.loads(line)["event"] == "step" for line in (run / "metrics.jsonl").read_text().splitlines())
 
     bundled = _wider_ap(wider, home, capsys)

@@ -86,6 +86,7 @@ def run_detection(args: argparse.Namespace) -> int:
         import torch  # noqa: F401
     except ImportError:
         raise FaceAppError("training needs PyTorch, which is not installed: pip install 'faceapp[train]'") from None
+    from faceapp.model_history import record, save_report
     from faceapp.train.detection.config import DetectionConfig
     from faceapp.train.detection.export import export_detector
     from faceapp.train.detection.loop import DetectionTrainer
@@ -99,11 +100,17 @@ def run_detection(args: argparse.Namespace) -> int:
         if checkpoint is None:
             raise FaceAppError(f"--resume: no checkpoint in {config.out_dir}/checkpoints")
         trainer.resume(checkpoint)
-    trainer.fit()
+    summary = trainer.fit()
     if args.export:
         models_dir = Paths.resolve(args.basedir).ensure().user_models
         source = f"faceapp.train.detection: fine-tuned on {args.labels} ({trainer.state.step} steps)"
         entry = export_detector(trainer.model, models_dir, args.export, [trainer.items[0].path], source)
+        report = {"event": "report", "model": entry["name"], "kind": "detector", "steps": trainer.state.step,
+                  "probe_loss": {"start": trainer.start_probe, "end": summary["probe_loss"]}, "eval": summary["eval"],
+                  "device": str(trainer.device), "checkpoint": summary["checkpoint"], "labels": args.labels,
+                  "calibration": "none: score calibration applies to embedders only"}
+        save_report(models_dir, entry["name"], report)
+        record(models_dir, "trained", entry["name"], "detector", steps=trainer.state.step, eval=summary["eval"])
         if args.json:
             emit_json({"event": "exported", **entry, "folder": str(models_dir)})
         else:

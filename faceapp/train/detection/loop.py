@@ -74,6 +74,7 @@ class DetectionTrainer:
         self.state = TrainState()
         self.callbacks = [JsonlLogger(self.out_dir / "metrics.jsonl"), *callbacks]
         self.last_eval: dict[str, Any] | None = None
+        self.start_probe: float | None = None
         if not self.cuda and config.amp != "none":
             log.warning("AMP applies on CUDA only; training in float32 on the CPU")
 
@@ -137,7 +138,8 @@ class DetectionTrainer:
         The start and end records carry ``probe_loss`` (:meth:`probe_loss`), a steady measure of
         progress next to the per-batch losses of augmented crops.
         """
-        self._emit("on_train_start", {"probe_loss": self.probe_loss(),
+        self.start_probe = self.probe_loss()
+        self._emit("on_train_start", {"probe_loss": self.start_probe,
             "event": "start", "task": "detection", "device": str(self.device), "images": len(self.dataset),
             "faces": int(sum(len(i.targets) for i in self.items)), "total_steps": self.total_steps,
             "start_step": self.state.step, "config": self.config.to_dict()})
