@@ -129,6 +129,23 @@ class AccessStore:
             audit.record(db, actor, "area.set", "area", None, name=area.name, antipassback=area.antipassback.value)
         return area
 
+    def areas(self) -> list[Area]:
+        return [Area(r["name"], AntiPassback(r["antipassback"]))
+                for r in self.database.query("SELECT * FROM access_areas ORDER BY name")]
+
+    def reset_presence(self, person_id: int | None = None, area: str | None = None, *,
+                       actor: str = "system") -> int:
+        """Forget who is inside (one person, one area, or everybody): the next pass is not anti-passback."""
+        where, params = ["1 = 1"], []
+        for column, value in (("person_id", person_id), ("area", area)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        with self._write() as db:
+            count = db.execute(f"DELETE FROM access_presence WHERE {' AND '.join(where)}", params).rowcount
+            audit.record(db, actor, "area.reset", "area", None, person_id, area=area, rows=count)
+        return int(count)
+
     def add_level(self, name: str, doors: list[str | int], schedule: str | Schedule, *,
                   allow_holidays: bool = False, actor: str = "system") -> Level:
         """A new access level over existing doors with a weekly schedule (see :mod:`.schedule`)."""

@@ -48,9 +48,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = _cmd(cmds, state, run_state, text)
         p.add_argument("doors", nargs="*", help="door names (default: all doors)")
         p.add_argument("--reason", default="")
-    area = _cmd(cmds, "area", run_area, "set an area's anti-passback mode")
-    area.add_argument("name")
-    area.add_argument("--antipassback", choices=[m.value for m in AntiPassback], required=True)
+    area = _cmd(cmds, "area", run_area, "an area's anti-passback mode (without --antipassback: list areas)")
+    area.add_argument("name", nargs="?")
+    area.add_argument("--antipassback", choices=[m.value for m in AntiPassback])
+    p = _cmd(cmds, "passback-reset", run_passback_reset, "forget who is inside (anti-passback), e.g. after a drill")
+    p.add_argument("--person", help="only this person (employee number, id or exact name)")
+    p.add_argument("--area", help="only this area")
     level = cmds.add_parser("level", help="access levels: doors plus a weekly schedule")
     lcmds = level.add_subparsers(dest="level_command", metavar="ACTION", required=True)
     for name in ("add", "set"):
@@ -278,8 +281,20 @@ def run_state(args: argparse.Namespace) -> int:
 
 def run_area(args: argparse.Namespace) -> int:
     _, store, _ = _open(args)
-    area = store.set_area(args.name, args.antipassback, actor=admin_actor(args, store))
-    _print(args, [{"area": area.name, "antipassback": area.antipassback.value}], ("area", "antipassback"))
+    if args.name and args.antipassback:
+        store.set_area(args.name, args.antipassback, actor=admin_actor(args, store))
+    elif args.name or args.antipassback:
+        raise ConfigError("give an area NAME and --antipassback off|soft|hard (or neither, to list the areas)")
+    _print(args, [{"area": a.name, "antipassback": a.antipassback.value} for a in store.areas()],
+           ("area", "antipassback"))
+    return 0
+
+
+def run_passback_reset(args: argparse.Namespace) -> int:
+    gallery, store, _ = _open(args)
+    who = person(gallery, args.person).id if args.person else None
+    count = store.reset_presence(who, args.area, actor=admin_actor(args, store, "reset anti-passback"))
+    _print(args, [{"reset": count}], ("reset",))
     return 0
 
 

@@ -173,3 +173,31 @@ def test_changes_need_the_administrator_once_one_exists(capsys: pytest.CaptureFi
     finally:
         gallery.close()
     assert entry.actor == "chief" and entry.details["reason"] == "drill"
+
+
+def test_anti_passback_areas_and_reset(capsys: pytest.CaptureFixture[str], base: Path) -> None:
+    from datetime import datetime, timezone
+
+    from faceapp.access.decide import Request
+    from faceapp.access.journal import Journal
+    from faceapp.access.store import AccessStore
+    from faceapp.records import Verdict
+
+    run(capsys, base, "access", "door", "add", "front", "--direction", "in", "--area", "office")
+    run(capsys, base, "access", "level", "add", "staff", "--doors", "front", "--schedule", "always")
+    run(capsys, base, "access", "grant", "E-1", "staff")
+    assert run(capsys, base, "access", "area", "office", "--antipassback", "hard") == [
+        {"area": "office", "antipassback": "hard"}]
+    gallery = Core.open_gallery(base)
+    try:
+        store = AccessStore(gallery.database, "UTC")
+        journal = Journal(store, gallery.paths.data)
+        at = datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+        assert journal.record(Request(store.door("front"), at, Verdict.ACCEPT, store.subject(1)))[0].granted
+    finally:
+        gallery.close()
+    assert check(capsys, base, "E-1", "2026-12-02T09:05") == ("deny", "anti_passback")
+    assert run(capsys, base, "access", "passback-reset", "--person", "E-1") == [{"reset": 1}]
+    assert check(capsys, base, "E-1", "2026-12-02T09:05") == ("grant", "granted")
+    capsys.readouterr()
+    assert main(["access", "area", "office", "--basedir", str(base)]) == 2
