@@ -32,9 +32,9 @@ def run_liveness(args: argparse.Namespace) -> int:
     from faceapp.vision.liveness import LivenessModel
     from faceapp.vision.models import ModelRegistry
 
-    for path in (args.data, args.labels):
+    for option, path in (("--data", args.data), ("--labels", args.labels)):
         if not path.exists():
-            raise DataError(f"{path}: not found")
+            raise DataError(f"{path}: not found; check {option}")
     paths, settings = load_settings(args)
     config = LivenessConfig.from_settings(settings)
     policy = config.policy if args.threshold is None else config.with_threshold(args.threshold).policy
