@@ -87,7 +87,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--door", required=True)
     p.add_argument("--at", help="ISO date-time (default now; without offset: the site's local time)")
     p.add_argument("--live", choices=["live", "spoof"], help="the liveness verdict to assume")
-    _visitor_commands(cmds)
+    from faceapp.cli.access_visitor_cmds import register_visitor_commands
+
+    register_visitor_commands(cmds)
     p = _cmd(cmds, "events", run_events, "the access journal")
     _event_filters(p)
     p = _cmd(cmds, "report", run_report, "access events as CSV, XLSX or PDF")
@@ -112,23 +114,6 @@ def _door_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--liveness", help="off, on (a live face), or a minimum liveness score such as 0.9")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="output option: method, body, payload, qos, on, off, ca_file, header.NAME=VALUE ...")
-
-
-def _visitor_commands(cmds: argparse._SubParsersAction) -> None:
-    visitor = cmds.add_parser("visitor", help="register, list and expire visitors")
-    vcmds = visitor.add_subparsers(dest="visitor_command", metavar="ACTION", required=True)
-    p = _cmd(vcmds, "add", run_visitor_add, "register a visitor with a photo")
-    p.add_argument("name")
-    p.add_argument("--photo", type=Path, required=True)
-    p.add_argument("--host", required=True)
-    p.add_argument("--purpose", default="")
-    p.add_argument("--expires", required=True, help="ISO date-time the visit ends")
-    p.add_argument("--level", help="the access level the visitor gets until then")
-    _cmd(vcmds, "list", run_visitor_list, "list visitors")
-    p = _cmd(vcmds, "purge", run_visitor_purge, "remove expired visitors with their biometric data")
-    p.add_argument("--retention-days", type=float, help="days kept after the expiry (default: the stored retention)")
-    p = _cmd(vcmds, "retention", run_visitor_retention, "show or set how many days visitors are kept after expiry")
-    p.add_argument("days", type=float, nargs="?")
 
 
 def _event_filters(p: argparse.ArgumentParser) -> None:
@@ -372,53 +357,6 @@ def run_check(args: argparse.Namespace) -> int:
         emit_json(row)
     else:
         print(f"{door.name}: {decision.decision} ({decision.reason.value})")
-    return 0
-
-
-def run_visitor_add(args: argparse.Namespace) -> int:
-    from faceapp.services import Core
-
-    core = Core.open(args.basedir)
-    try:
-        store = AccessStore(core.gallery.database, core.zone)
-        actor = admin_actor(args, store, f"register the visitor {args.name}")
-        expires = _moment(args.expires, store)
-        visitor = core.gallery.add_person(args.name, actor=actor, notes=f"visitor of {args.host}")
-        try:
-            core.enroller().enrol_photo(visitor.id, args.photo, actor=actor)
-            store.register_visitor(visitor.id, args.host, args.purpose, expires, level=args.level, actor=actor)
-        except BaseException:
-            core.gallery.delete_person(visitor.id, actor=actor)
-            raise
-        _print(args, [{"id": visitor.id, "name": visitor.name, "expires": expires.isoformat()}], ("id", "name",
-                                                                                                  "expires"))
-    finally:
-        core.close()
-    return 0
-
-
-def run_visitor_list(args: argparse.Namespace) -> int:
-    _, store, _ = _open(args)
-    rows = [{**v, "expires": v["expires"].isoformat()} for v in store.visitors()]
-    _print(args, rows, ("person_id", "name", "host", "purpose", "expires"))
-    return 0
-
-
-def run_visitor_purge(args: argparse.Namespace) -> int:
-    gallery, store, journal = _open(args)
-    actor = admin_actor(args, store, "remove expired visitors")
-    days = store.retention_days if args.retention_days is None else args.retention_days
-    removed = journal.purge_visitors(datetime.now(timezone.utc), timedelta(days=days),
-                                     lambda pid: gallery.delete_person(pid, actor=actor), actor=actor)
-    _print(args, [{"removed": len(removed)}], ("removed",))
-    return 0
-
-
-def run_visitor_retention(args: argparse.Namespace) -> int:
-    _, store, _ = _open(args)
-    if args.days is not None:
-        store.set_retention_days(args.days, actor=admin_actor(args, store))
-    _print(args, [{"retention_days": store.retention_days}], ("retention_days",))
     return 0
 
 
