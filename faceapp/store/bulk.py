@@ -92,12 +92,13 @@ class Prefetch:
         pipeline: the face pipeline.
         paths: the photos, in the order they will be enrolled.
         known_sha256: sha256 of files already enrolled (not decoded ahead).
-        batch: photos per detector/embedder call and per transaction.
+        batch: photos per transaction.
         ahead: decoded photos kept waiting at most (bounds memory).
+        workers: threads running the pipeline (ONNX Runtime sessions take concurrent runs).
     """
 
     def __init__(self, pipeline: FacePipeline, paths: Sequence[Path], known_sha256: Iterable[str] = (),
-                 batch: int = 16, ahead: int = 48) -> None:
+                 batch: int = 16, ahead: int = 48, workers: int = 2) -> None:
         self.pipeline = pipeline
         self.batch = max(1, batch)
         self.prepared = _Prepared(pipeline)
@@ -108,8 +109,8 @@ class Prefetch:
         self._readers: list[Iterator[Any]] = []
         self._work: dict[int, tuple[str, np.ndarray]] = {}  # job -> its prepared photo, until enrolled
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._decode, name="import-decode", daemon=True),
-                         threading.Thread(target=self._infer, name="import-infer", daemon=True)]
+        self._threads = [threading.Thread(target=self._decode, name="import-decode", daemon=True)] + [
+            threading.Thread(target=self._infer, name=f"import-infer-{n}", daemon=True) for n in range(workers)]
 
     @classmethod
     def for_gallery(cls, pipeline: FacePipeline, gallery: Gallery, paths: Sequence[Path], **kwargs: Any) -> Prefetch:
@@ -192,7 +193,8 @@ class Prefetch:
             except Exception:  # a bug here must not hang the import: enrol_photo retries
                 log.exception("preparing photo %d failed", i)
             self._put(item)
-        self._put(_DONE)
+        for _ in self._threads[1:]:
+            self._put(_DONE)
 
     def _put(self, item: object) -> None:
         while not self._stop.is_set():
@@ -203,31 +205,23 @@ class Prefetch:
                 continue
 
     def _infer(self) -> None:
-        pending: list[tuple[int, str, np.ndarray]] = []
-        finished = False
-        while not finished and not self._stop.is_set():
+        """Run the pipeline on decoded photos, one per call.
+
+        One photo per model call: on the CPU, one detector call for 16 same-size LFW photos took
+        1.3-2x as long per photo as 16 calls, and a whole ``process_batch`` 2-5x; and the faces
+        are then bit-identical to the one-by-one path's.
+        """
+        while not self._stop.is_set():
             try:
                 item = self._decoded.get(timeout=0.2)
             except queue.Empty:
                 continue
             if item is _DONE:
-                finished = True
-            elif isinstance(item, int):
+                return
+            if isinstance(item, int):
                 self._done[item].set()
-            else:
-                pending.append(item)
-            if pending and (finished or len(pending) >= self.batch or self._decoded.empty()):
-                self._run(pending)
-                pending = []
-
-    def _run(self, items: list[tuple[int, str, np.ndarray]]) -> None:
-        """Detect and embed each photo of a batch.
-
-        One photo per model call: on the CPU, one detector call for 16 same-size LFW photos took
-        1.3-2x as long per photo as 16 calls, and a whole ``process_batch`` 2-5x
-        (``benchmarks/bench_import.py``); and the faces are then bit-identical to the one-by-one path's.
-        """
-        for i, sha256, image in items:
+                continue
+            i, sha256, image = item
             try:
                 self.prepared.put(sha256, image, self.pipeline.process(image))
                 self._work[i] = (sha256, image)
