@@ -146,3 +146,15 @@ def test_undecided_faces_of_a_frame_go_in_one_batch(core_factory, pipeline: Face
     assert stage.model.calls[:3] == [2, 2, 2]  # both undecided: one batch per frame
     assert all(n == 1 for n in stage.model.calls[3:])  # decided: only the desk's looks, one by one
     assert {f.extras["live"] for f in results[-1].frame.faces} <= {"live", "spoof"}
+
+
+def test_head_turn_challenge_through_the_live_service(core_factory, pipeline: FacePipeline, lfw_dir: Path) -> None:
+    """Turn challenge: a frontal face (yaw ~1 degree by the 68 points) then the same person turned (~41) passes."""
+    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=2.0)
+    frontal, turned = (pipeline.load(photo(lfw_dir, n, "Bob_Graham")) for n in (5, 4))
+    _stage, results = play(core, [frontal] * 4 + [turned] * 4)
+    assert results[0].frame.faces[0].extras["challenge"] == ["turn"]
+    assert results[3].frame.faces[0].extras["live"] == "pending"  # passive says live; the turn is still missing
+    assert results[-1].frame.faces[0].extras["live"] == "live"
+    _stage, results = play(core, [frontal] * 30)  # never turns: time is up after 2 s
+    assert results[-1].frame.faces[0].extras["live"] == "spoof"
