@@ -2,7 +2,7 @@
 
 The model sees a 64x64 grey square about the face box (side = the box's longer side), pixels
 / 255; it returns 68 (x, y) points in the iBUG 300-W order, normalised to the square (0..1).
-Both facts were measured (``tests/vision/test_liveness_landmarks.py``): with raw 0..255 input
+Both facts were measured (``tests/vision/test_liveness_eyes.py``): with raw 0..255 input
 the points fall far outside the face.
 """
 
