@@ -79,17 +79,18 @@ class PostgresDatabase(sqlite_db.Database):
         url: ``postgresql://user[:password]@host[:port]/dbname[?sslmode=verify-full&sslrootcert=...]``.
         busy_timeout: seconds a writer waits for another desk's write transaction.
         pool_size: most connections this process opens.
+        connect_timeout: seconds to wait for the first connection before giving up.
     """
 
     def __init__(self, url: str, busy_timeout: float = sqlite_db.DEFAULT_BUSY_TIMEOUT_S,
-                 pool_size: int = 4) -> None:
+                 pool_size: int = 4, connect_timeout: float = 10.0) -> None:
         import threading
 
         self.url = url
         self.path = redact(url)  # type: ignore[assignment]  # named in messages like a file
         self._lock = threading.RLock()
         try:
-            pool = connect_pool(url, max_size=pool_size, timeout=max(busy_timeout, 5.0))
+            pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout)
         except psycopg.Error as exc:
             raise StorageError(f"cannot reach the database server {redact(url)}: {exc}. Check that it runs, "
                                "the address and the credentials (or remove database_url to work locally).") from exc
