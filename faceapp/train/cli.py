@@ -213,8 +213,13 @@ def run_finetune(args: argparse.Namespace) -> int:
     activate it only when better (see :mod:`faceapp.train.finetune`). With ``--json`` the progress
     lines are followed by the report ``{"before", "after", "activated", "reason", ...}``."""
     from faceapp.cli.auth import require_admin  # it trains on biometric data and may switch the model
+    from faceapp.config import Settings
+    from faceapp.trainer_token import ENV, redeem
 
-    require_admin(args, None, "fine-tune a model on the enrolled faces")
+    paths = Paths.resolve(args.basedir)
+    paths = paths.with_data_dir(Settings.load(paths.settings_file).data_dir)
+    if redeem(paths, os.environ.get(ENV)) is None:  # started by the app's logged-in administrator?
+        require_admin(args, None, "fine-tune a model on the enrolled faces")
     _require_torch()
     from faceapp.train.finetune import FinetuneOptions, finetune_from_gallery
 

@@ -189,3 +189,36 @@ def test_split_sizes_are_reported() -> None:
     split = SiteSplit(train={1: [1, 2]}, probes={1: [3]}, unseen={2: [4, 5]})
     assert split.sizes() == {"train_people": 1, "train_faces": 2, "probe_faces": 1, "unseen_people": 1,
                              "unseen_faces": 2}
+
+
+def test_a_trainer_pass_is_used_once_and_expires(tmp_path: Path) -> None:
+    from faceapp.trainer_token import issue, redeem
+
+    paths = Paths.resolve(tmp_path)
+    token = issue(paths, "boss")
+    assert redeem(paths, "wrong" + token) is None and redeem(paths, token) is None  # a wrong try uses it up
+    token = issue(paths, "boss")
+    assert redeem(paths, token) == "boss" and redeem(paths, token) is None  # once only
+    assert redeem(paths, issue(paths, "boss", lifetime_s=-1)) is None  # expired
+    assert redeem(paths, None) is None
+
+
+def test_finetune_asks_an_administrator_unless_given_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from faceapp.store.auth import Role, Users
+    from faceapp.store.db import Database
+    from faceapp.trainer_token import ENV, issue
+
+    home = tmp_path / "home"
+    paths = Paths.resolve(home).ensure()
+    database = Database.open(paths)
+    Users(database).add("boss", "a long enough secret", Role.ADMIN)
+    database.close()
+    monkeypatch.delenv("FACEAPP_ADMIN_PASSWORD", raising=False)
+    argv = ["train", "finetune", "--from-gallery", "--no-activate", "--basedir", str(home)]
+    assert main(argv) == 2
+    assert "password" in capsys.readouterr().err  # no password, no terminal: refused
+    monkeypatch.setenv(ENV, issue(paths, "boss"))
+    assert main(argv) == 2
+    assert "at least 3 people" in capsys.readouterr().err  # past the check: the empty gallery is the error

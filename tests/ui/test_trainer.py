@@ -89,8 +89,12 @@ def _enrol_lfw(services: Services, people: int = 5, photos: int = 4) -> int:
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_a_run_ends_in_a_report_is_activated_and_rolled_back(qtbot, window: MainWindow, services: Services) -> None:
+    from faceapp.store.auth import Role, Users
+
     faces = _enrol_lfw(services)
     assert faces >= 15
+    # With an administrator set up, the trainer CLI asks a password; the page passes its login on.
+    Users(services.core.gallery.database).add("boss", "a long enough secret", Role.ADMIN)
     page = window.open_trainer()
     assert page is not None
     page.steps.setValue(2)

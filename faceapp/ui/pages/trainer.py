@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 
 from faceapp.config import Settings
 from faceapp.model_history import activate_model, rollback
+from faceapp.trainer_token import ENV as TOKEN_ENV
+from faceapp.trainer_token import issue as issue_pass
 from faceapp.ui.jobs import JobRunner
 from faceapp.ui.pages.trainer_models import ModelsPanel, ReportPanel
 from faceapp.ui.pages.trainer_process import CommandProcess, basedir_args, basedir_of
@@ -287,7 +289,10 @@ class TrainerPage(QWidget):
             self.charts.clear()
         self.run = {"name": self.name.text(), "task": self.task_key, "args": args, "started": time.time(),
                     "status": "running"}
-        self.trainer.start(args)
+        env = {}
+        if self.task_key == "finetune":  # it asks for an administrator: pass this session's login on
+            env[TOKEN_ENV] = issue_pass(self.paths, self.services.actor())
+        self.trainer.start(args, env=env)
         self.status.setText(self.tr("Training {0}…").format(self.run["name"]))
         self._update_buttons()
         return True

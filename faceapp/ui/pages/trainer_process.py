@@ -71,13 +71,15 @@ class CommandProcess(QObject):
     def running(self) -> bool:
         return self.process is not None and self.process.state() != QProcess.ProcessState.NotRunning
 
-    def start(self, args: list[str], cwd: Path | None = None) -> None:
-        """Start ``faceapp ARGS``; raises RuntimeError when one is already running."""
+    def start(self, args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
+        """Start ``faceapp ARGS`` (with extra environment ``env``); RuntimeError when one already runs."""
         if self.running:
             raise RuntimeError("a process is already running")
-        process = QProcess(self)
+        process, extra = QProcess(self), env
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        for key, value in (extra or {}).items():
+            env.insert(key, value)
         process.setProcessEnvironment(env)
         if cwd is not None:
             process.setWorkingDirectory(str(cwd))
