@@ -17,6 +17,7 @@ Prints one JSON object. Sections (all by default):
 Usage::
 
     python benchmarks/bench_liveness.py [--only speed|variants|enrolment] [--repeat 30]
+    python benchmarks/bench_liveness.py --grouped-labels /tmp/nuaa-grouped.csv   # for eval liveness
 """
 
 from __future__ import annotations
@@ -163,10 +164,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("speed", "variants", "enrolment"))
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--grouped-labels", type=Path,
+                        help="only write nuaa-dev's labels with a group column (label-subject-session) to this CSV")
     args = parser.parse_args()
     if not NUAA.exists():
         print(json.dumps({"error": f"{NUAA} not found (set FACEAPP_TESTDATA)"}))
         return 1
+    if args.grouped_labels:
+        with args.grouped_labels.open("w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(["path", "label", "subject", "group"])
+            out.writerows([r["path"], r["label"], r["subject"], r["group"]] for r in nuaa_rows())
+        return 0
     pipeline = FacePipeline.from_settings(Settings(provider="cpu", threads=1))
     result: dict[str, Any] = {}
     for name, fn in (("speed", lambda: speed(pipeline, args.repeat)), ("variants", lambda: variants(pipeline)),
