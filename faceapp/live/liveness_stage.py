@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from faceapp.config import Settings
+from faceapp.errors import FaceAppError, ModelError
 from faceapp.live.checkins import crop
 from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
 from faceapp.records import Event, EventKind, Verdict
@@ -129,6 +130,7 @@ class LivenessStage(Stage):
         self._service: Any = None
         self._frame_key: tuple[int, int] | None = None
         self._frame_scores: dict[int, float] = {}
+        self._broken = False
 
     # -- the per-track verdict -------------------------------------------------------------------
     def verdict(self, track_id: int) -> LiveVerdict:
@@ -141,7 +143,15 @@ class LivenessStage(Stage):
         mode = config.mode_for(ctx.camera)
         if mode == "off":
             return StageOutcome(extras={"live": None, "liveness": None})
-        model = self._models()
+        try:
+            model = self._models()
+        except FaceAppError as exc:  # fail closed: without the model nothing is known to be live
+            if not self._broken:
+                self._broken = True
+                log.error("liveness: the model cannot be used (%s); %s", exc,
+                          "faces are held back" if mode == "block" else "faces are not judged")
+            veto = "liveness model unavailable" if mode == "block" else None
+            return StageOutcome(extras={"live": LiveVerdict.PENDING.value, "liveness": None}, veto=veto)
         with self._lock:
             state = self._tracks.get(ctx.track_id)
             if state is None:
@@ -236,8 +246,9 @@ class LivenessStage(Stage):
         with self._lock:
             if self.model is None and self._loader is not None:
                 self.model, self.eyes, self.landmarks = self._loader()
-        assert self.model is not None
-        return self.model
+            if self.model is None:
+                raise ModelError("no liveness model is loaded")
+            return self.model
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def bind(self, service: Any) -> None:

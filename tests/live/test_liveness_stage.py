@@ -158,3 +158,22 @@ def test_head_turn_challenge_through_the_live_service(core_factory, pipeline: Fa
     assert results[-1].frame.faces[0].extras["live"] == "live"
     _stage, results = play(core, [frontal] * 30)  # never turns: time is up after 2 s
     assert results[-1].frame.faces[0].extras["live"] == "spoof"
+
+
+def test_a_broken_model_fails_closed_in_block_mode(core_factory, pipeline: FacePipeline, lfw_dir: Path) -> None:
+    """A liveness model that cannot load holds every face back in block mode (never lets a photo through)."""
+    from faceapp.errors import ModelIntegrityError
+    from faceapp.live.liveness_stage import LivenessStage
+
+    def broken():
+        raise ModelIntegrityError("minifasnet_liveness_128.onnx is damaged")
+
+    for mode, vetoed in (("block", True), ("log", False)):
+        core = core_factory(liveness_mode=mode)
+        stage = LivenessStage(None, LivenessConfig.from_settings(core.settings), core.gallery.events, loader=broken)
+        service = core.live_service(stages=[stage])
+        image = pipeline.load(photo(lfw_dir, 2))
+        results = [service.process(image, T0 + i / 10, i) for i in range(20)]
+        checked_in = [e for r in results for e in r.events if e.kind is EventKind.CHECK_IN]
+        assert (not checked_in) is vetoed
+        assert results[-1].frame.faces[0].extras["live"] == "pending"
