@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--amp", default="none")
+    parser.add_argument("--far", type=float, default=1e-3, help="verification false-accept rate (default 1e-3)")
+    parser.add_argument("--fpir", type=float, default=0.01, help="open-set false-positive rate (default 0.01)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -65,12 +67,13 @@ def main() -> None:
         enrolled = {"faces": faces, "wall_s": round(time.perf_counter() - wall, 1),
                     "cpu_s": round(time.process_time() - cpu, 1)}
         options = FinetuneOptions(steps=args.steps, batch_size=args.batch_size, device=args.device, amp=args.amp,
-                                  public_check=str(args.data / "lfw-dev"))
+                                  far=args.far, fpir=args.fpir, public_check=str(args.data / "lfw-dev"))
         wall, cpu = time.perf_counter(), time.process_time()
         report = finetune_from_gallery(home, options)
         finetune = {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(time.process_time() - cpu, 1)}
     summary = {
-        "people": args.people, "enrolled": enrolled, "split": report["split"], "steps": report["steps"],
+        "people": args.people, "far": args.far, "fpir": args.fpir, "enrolled": enrolled, "split": report["split"],
+        "steps": report["steps"],
         "batch_size": args.batch_size, "device": report["device"], "train_seconds": report["seconds"],
         "finetune_total": finetune,
         "before": figures(report["before"]), "after": figures(report["after"]),

@@ -79,8 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fin.add_argument("--holdout", type=float, help="share of each person's faces held out (default 0.34)")
     fin.add_argument("--unseen", type=float, help="share of people never trained on, the strangers (default 0.2)")
     fin.add_argument("--seed", type=int, help="seed of the split and the training")
-    fin.add_argument("--far", type=float, help="the site's false-accept target for TAR@FAR (default 1e-3)")
-    fin.add_argument("--fpir", type=float, help="false-positive identification rate for DIR (default 0.01)")
+    fin.add_argument("--far", type=float, help="false-accept rate for TAR@FAR (default: the site's target setting)")
+    fin.add_argument("--fpir", type=float, help="false-positive identification rate for DIR (default: the same)")
     fin.add_argument("--tolerance", type=float, help="largest allowed fall of a figure (default 0.005)")
     fin.add_argument("--public-check", dest="public_check", default=os.environ.get("FACEAPP_PUBLIC_CHECK"),
                      help="LFW-format folder (images/ + pairs.txt) the candidate must not do worse on "

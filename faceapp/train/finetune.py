@@ -17,7 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,8 @@ class FinetuneOptions:
     holdout: float = 0.34
     unseen: float = 0.2
     seed: int = 0
-    far: float = 1e-3
-    fpir: float = 0.01
+    far: float = 0.0  # 0: the site's false_accept_target setting
+    fpir: float = 0.0  # 0: the site's false_accept_target setting
     tolerance: float = 0.005
     public_check: str = ""  # an LFW-format folder (images/ + pairs.txt); "" = none
     activate: bool = True  # False: measure and recommend only (the GUI asks the administrator)
@@ -195,6 +195,8 @@ def finetune_from_gallery(basedir: Path | None, options: FinetuneOptions,
     registry = ModelRegistry(user_dir=paths.user_models)
     spec = registry.verify(settings.embedder)
     name = options.name or candidate_name(spec.name, registry)
+    site_target = float(getattr(settings, "false_accept_target", 1e-3))
+    options = replace(options, far=options.far or site_target, fpir=options.fpir or site_target)
     if resume and not options.name:
         raise ConfigError("--resume needs the --name of the stopped run")
     if name in registry.names():
