@@ -100,7 +100,7 @@ class LivenessReport:
 def read_labels(path: Path) -> list[Sample]:
     """Rows ``path,label[,subject][,group]`` (header required; label ``live`` or ``spoof``)."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:  # a spreadsheet may add a BOM
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DataError(f"{path}: cannot read the labels file ({exc})") from exc

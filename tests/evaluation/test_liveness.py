@@ -63,6 +63,8 @@ def test_read_labels(tmp_path: Path) -> None:
     good.write_text("path,label,subject,group\na.jpg,live,1,g1\nb.jpg,SPOOF,1,g2\n")
     samples = read_labels(good)
     assert [(s.path, s.live, s.group) for s in samples] == [("a.jpg", True, "g1"), ("b.jpg", False, "g2")]
+    good.write_bytes("\ufeffpath,label\r\na.jpg,live\r\n".encode())  # as spreadsheets save CSV
+    assert [(s.path, s.live) for s in read_labels(good)] == [("a.jpg", True)]
     for text, match in (("path,kind\na,live\n", "columns"), ("path,label\na.jpg,fake\n", "live or spoof"),
                         ("", "columns")):
         bad = tmp_path / "bad.csv"
