@@ -51,8 +51,10 @@ log = logging.getLogger(__name__)
 TASKS = ("finetune", "recognition", "detection")
 RECOGNITION_BACKBONES = ("mobilefacenet", "iresnet18", "iresnet50")
 RECOGNITION_LOSSES = ("arcface", "cosface", "combined", "softmax", "triplet")
-#: Measured CPU training throughput (images/s, 2 cores, float32) for the time estimate.
-CPU_IMAGES_PER_S = {"finetune": 12.0, "recognition": 12.0, "detection": 1.5}
+#: CPU training throughput (images/s, float32) for the time estimate, measured on a busy 2-core
+#: machine by benchmarks/bench_train_finetune.py (1920 images in 314 s) and bench_train_detection.py
+#: (320 crops of 640 px in 243 CPU seconds).
+CPU_IMAGES_PER_S = {"finetune": 6.0, "recognition": 6.0, "detection": 1.3}
 RUNS_FILE = "runs.json"
 
 
