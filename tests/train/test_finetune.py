@@ -222,3 +222,51 @@ def test_finetune_asks_an_administrator_unless_given_a_pass(
     monkeypatch.setenv(ENV, issue(paths, "boss"))
     assert main(argv) == 2
     assert "at least 3 people" in capsys.readouterr().err  # past the check: the empty gallery is the error
+
+
+def test_a_stopped_finetune_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from typing import Any
+
+    from faceapp.store.gallery import Gallery
+    from faceapp.train.backbones.mobilefacenet import mobilefacenet_tiny
+    from faceapp.train.callbacks import TrainCallback
+    from faceapp.train.export import export_embedder
+    from faceapp.train.finetune import FinetuneOptions, finetune_from_gallery
+    from faceapp.vision.constants import MOBILEFACENET_MEAN, MOBILEFACENET_STD
+
+    home = tmp_path / "home"
+    paths = Paths.resolve(home).ensure()
+    export_embedder(mobilefacenet_tiny(16, deploy=True), paths.user_models, "tiny", MOBILEFACENET_MEAN,
+                    MOBILEFACENET_STD)
+    Settings(embedder="tiny").save(paths.settings_file)
+    gallery = Gallery.open(paths, "tiny", 16)
+    rng = np.random.default_rng(0)
+    for k in range(5):
+        person = gallery.add_person(f"person {k}")
+        for _ in range(3):
+            gallery.add_template(person.id, rng.integers(0, 256, (112, 112, 3), np.uint8), rng.normal(size=16))
+    gallery.close()
+
+    class KilledError(Exception):
+        pass
+
+    class KillAt(TrainCallback):  # the Trainer page's Stop ends the process like this, mid-run
+        def __init__(self) -> None:
+            self.starts: list[int] = []
+
+        def on_train_start(self, info: dict[str, Any]) -> None:
+            self.starts.append(info["start_step"])
+
+        def on_step(self, metrics: dict[str, Any]) -> bool | None:
+            if metrics["step"] == 2 and len(self.starts) == 1:
+                raise KilledError
+            return None
+
+    options = FinetuneOptions(name="tiny_run", steps=4, batch_size=4, device="cpu", activate=False)
+    callback = KillAt()
+    with pytest.raises(KilledError):
+        finetune_from_gallery(home, options, [callback])
+    report = finetune_from_gallery(home, options, [callback], resume=True)
+    # Killed while reporting step 2: the last checkpoint is step 1's (one every steps // 4).
+    assert callback.starts == [0, 1] and report["steps"] == 4 and report["model"] == "tiny_run"
