@@ -990,47 +990,47 @@
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="174" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="176" />
       <source>Add photos…</source>
       <translation>添加照片…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="176" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="178" />
       <source>…or drop photo files onto this window. Each photo must show one face.</source>
       <translation>…或将照片文件拖放到此窗口。每张照片必须只有一张人脸。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="182" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="184" />
       <source>Enrol anyway</source>
       <translation>仍然录入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="183" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="185" />
       <source>Enrol the selected photo although it matches someone else</source>
       <translation>尽管与他人相符，仍录入所选照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="210" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="212" />
       <source>Cannot add the person</source>
       <translation>无法添加此人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="220" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="222" />
       <source>Add photos</source>
       <translation>添加照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="299" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="301" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="322" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="324" />
       <source>Enrol anyway?</source>
       <translation>仍然录入？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="323" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="325" />
       <source>{}
 
 Enrol these faces anyway?</source>
@@ -2573,247 +2573,262 @@ Enrol these faces anyway?</source>
   <context>
     <name>TrainerPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="68" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="72" />
       <source>Trainer</source>
       <translation>训练器</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="91" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="95" />
       <source>Recognition: fine-tune on the enrolled gallery</source>
       <translation>识别：在已登记人脸库上微调</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="92" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="96" />
       <source>Recognition: train on a folder or RecordIO</source>
       <translation>识别：在文件夹或 RecordIO 数据上训练</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="93" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="97" />
       <source>Detection: fine-tune on a label.txt folder</source>
       <translation>检测：在 label.txt 数据上微调</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="99" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="103" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
+      <source>Fine-tune: an LFW-format folder the new model must not do worse on. Recognition: LFW-format pairs. Detection: a WIDER-format folder.</source>
+      <translation>微调：新模型在其上不得变差的 LFW 格式文件夹。识别：LFW 格式的图像对。检测：WIDER 格式文件夹。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
       <source>Automatic</source>
       <translation>自动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
       <source>GPU (CUDA)</source>
       <translation>GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="110" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
       <source>Looking for a GPU…</source>
       <translation>正在查找 GPU…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="115" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
       <source>automatic</source>
       <translation>自动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="126" />
       <source>Task</source>
       <translation>任务</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="127" />
       <source>Model</source>
       <translation>模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
       <source>Loss</source>
       <translation>损失函数</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="121" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="130" />
       <source>label.txt</source>
       <translation>label.txt</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="122" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
+      <source>Check folder</source>
+      <translation>校验文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
       <source>Steps</source>
       <translation>步数</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="123" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
       <source>Batch size</source>
       <translation>批大小</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="134" />
       <source>Learning rate</source>
       <translation>学习率</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="135" />
       <source>Image size</source>
       <translation>图像尺寸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="126" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="136" />
       <source>Device</source>
       <translation>设备</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="138" />
       <source>Estimate</source>
       <translation>预计时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="139" />
       <source>New model name</source>
       <translation>新模型名称</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="141" />
       <source>Start</source>
       <translation>开始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="142" />
       <source>Stop</source>
       <translation>停止</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="143" />
       <source>Resume</source>
       <translation>继续</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="140" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="150" />
       <source>Training run</source>
       <translation>训练任务</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="145" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="155" />
       <source>Run history</source>
       <translation>训练历史</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="147" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="157" />
       <source>Idle.</source>
       <translation>空闲。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="202" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="212" />
       <source>multibox (3:1 hard negatives, box, landmarks)</source>
       <translation>multibox（3:1 难负样本、边框、关键点）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="213" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="223" />
       <source>Training data folder</source>
       <translation>训练数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="218" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="228" />
+      <source>Evaluation folder</source>
+      <translation>评估文件夹</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/trainer.py" line="233" />
       <source>RetinaFace label file</source>
       <translation>RetinaFace 标注文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="219" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
       <source>Label files (*.txt)</source>
       <translation>标注文件 (*.txt)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="226" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="241" />
       <source>GPU: {0}, {1} GiB</source>
       <translation>GPU：{0}，{1} GiB</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="228" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="243" />
       <source>CPU: {0}</source>
       <translation>CPU：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="249" />
       <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
       <translation>{0} 张图像；在 GPU 上远快于 CPU（GPU 速度尚未测量）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="239" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="254" />
       <source>{0} images: about {1} min on the CPU</source>
       <translation>{0} 张图像：在 CPU 上约 {1} 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="283" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="302" />
       <source>Choose the training data folder first.</source>
       <translation>请先选择训练数据文件夹。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="291" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="313" />
       <source>Training {0}…</source>
       <translation>正在训练 {0}…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="307" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="329" />
       <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
       <translation>第 {0}/{1} 步：损失 {2:.4f}，每秒 {3:.1f} 张图像，约剩 {4} 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="323" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="345" />
       <source>Finished {0}.</source>
       <translation>{0} 已完成。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="325" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="347" />
       <source>Stopped. Resume continues from the last checkpoint.</source>
       <translation>已停止。“继续”将从最后一个检查点接着训练。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="327" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="349" />
       <source>no message</source>
       <translation>无信息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="328" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="350" />
       <source>Training failed: {0}</source>
       <translation>训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="329" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="351" />
       <source>The run failed: {0}</source>
       <translation>本次训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="372" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="394" />
       <source>Activating {0} (re-embedding the gallery)…</source>
       <translation>正在启用 {0}（重新提取人脸库特征）…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="377" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="399" />
       <source>Kept the current model; {0} stays in the list for later.</source>
       <translation>已保留当前模型；{0} 留在列表中以便以后使用。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="392" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="414" />
       <source>Rolling back…</source>
       <translation>正在回滚…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="397" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="419" />
       <source>{0} is now the active {1}.</source>
       <translation>{0} 现在是启用的{1}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="400" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="422" />
       <source>Could not switch the model: {0}</source>
       <translation>无法切换模型：{0}</translation>
     </message>
@@ -2849,12 +2864,12 @@ Enrol these faces anyway?</source>
   <context>
     <name>VideoView</name>
     <message>
-      <location filename="../../faceapp/ui/widgets/video_view.py" line="41" />
+      <location filename="../../faceapp/ui/widgets/video_view.py" line="42" />
       <source>Welcome</source>
       <translation>欢迎</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/video_view.py" line="42" />
+      <location filename="../../faceapp/ui/widgets/video_view.py" line="43" />
       <source>No access: {}</source>
       <translation>禁止通行：{}</translation>
     </message>
@@ -2862,87 +2877,87 @@ Enrol these faces anyway?</source>
   <context>
     <name>VisitorDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="44" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="47" />
       <source>Register visitor</source>
       <translation>访客登记</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="55" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="58" />
       <source>(no access level)</source>
       <translation>（无门禁权限）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="58" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="61" />
       <source>No photo yet</source>
       <translation>尚无照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="62" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="65" />
       <source>Photo from camera</source>
       <translation>用摄像头拍照</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="65" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="68" />
       <source>Photo from file…</source>
       <translation>从文件选择照片…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="74" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="77" />
       <source>Name:</source>
       <translation>姓名：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="75" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="78" />
       <source>Host:</source>
       <translation>被访人：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="76" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="79" />
       <source>Purpose:</source>
       <translation>来访事由：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="77" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="80" />
       <source>Valid until:</source>
       <translation>有效至：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="78" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="81" />
       <source>Access level:</source>
       <translation>门禁权限组：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="86" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="89" />
       <source>The visitor and their photos are deleted automatically {} days after the visit.</source>
       <translation>访客及其照片将在来访结束 {} 天后自动删除。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="91" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="94" />
       <source>Register</source>
       <translation>登记</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="116" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="119" />
       <source>The camera shows no picture yet.</source>
       <translation>摄像头还没有画面。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="121" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="124" />
       <source>Visitor's photo</source>
       <translation>访客照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="122" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="125" />
       <source>Photos (*.jpg *.jpeg *.png *.bmp *.webp)</source>
       <translation>照片 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="126" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="129" />
       <source>{} is not a photo that can be read.</source>
       <translation>{} 不是可读取的照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="133" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="136" />
       <source>Take or choose a photo of the visitor first.</source>
       <translation>请先为访客拍照或选择照片。</translation>
     </message>

@@ -58,11 +58,15 @@ def test_each_task_builds_its_trainer_command(qtbot, services: Services, tmp_pat
     assert args[:2] == ["train", "detection"] and "--labels" in args and "--image-size" in args
     assert args[args.index("--pretrained") + 1] == "bundled" and "--json" in args and "--export" in args
     assert "--basedir" in args and page.command(resume=True)[-1] == "--resume"
+    page.check.setText(str(tmp_path / "wider"))
+    args = page.command()
+    assert args[args.index("--eval-dir") + 1] == str(tmp_path / "wider") and "--eval-every" in args
     page.task.setCurrentIndex(1)
     assert page.command()[:2] == ["train", "recognition"] and "--loss" in page.command()
     page.task.setCurrentIndex(0)
     finetune = page.command()
     assert finetune[:3] == ["train", "finetune", "--from-gallery"] and "--no-activate" in finetune
+    assert finetune[finetune.index("--public-check") + 1] == str(tmp_path / "wider")
     assert "images" in page.estimate.text()
     page.shutdown()
 

@@ -104,6 +104,11 @@ class TrainerPage(QWidget):
         self.labels_button = QPushButton(self.tr("Browse…"), self)
         self.data_button.clicked.connect(self._browse_data)
         self.labels_button.clicked.connect(self._browse_labels)
+        self.check = QLineEdit(self)
+        self.check.setToolTip(self.tr("Fine-tune: an LFW-format folder the new model must not do worse on. "
+                                      "Recognition: LFW-format pairs. Detection: a WIDER-format folder."))
+        self.check_button = QPushButton(self.tr("Browse…"), self)
+        self.check_button.clicked.connect(self._browse_check)
         self.steps = QSpinBox(self, minimum=1, maximum=1_000_000, value=100)
         self.batch = QSpinBox(self, minimum=2, maximum=4096, value=32)
         self.lr = QDoubleSpinBox(self, decimals=5, minimum=1e-5, maximum=1.0, singleStep=1e-4, value=1e-3)
@@ -123,6 +128,7 @@ class TrainerPage(QWidget):
         form.addRow(self.tr("Loss"), self.loss)
         form.addRow(self.tr("Data folder"), self._with_button(self.data, self.data_button))
         form.addRow(self.tr("label.txt"), self._with_button(self.labels, self.labels_button))
+        form.addRow(self.tr("Check folder"), self._with_button(self.check, self.check_button))
         form.addRow(self.tr("Steps"), self.steps)
         form.addRow(self.tr("Batch size"), self.batch)
         form.addRow(self.tr("Learning rate"), self.lr)
@@ -218,6 +224,11 @@ class TrainerPage(QWidget):
         if folder:
             self.data.setText(folder)
 
+    def _browse_check(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Evaluation folder"), str(Path.home()))
+        if folder:
+            self.check.setText(folder)
+
     def _browse_labels(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("RetinaFace label file"), str(Path.home()),
                                               self.tr("Label files (*.txt)"))
@@ -252,20 +263,24 @@ class TrainerPage(QWidget):
         self.name.setText(name)
         common = ["--batch-size", str(self.batch.value()), "--lr", f"{self.lr.value():g}",
                   "--device", str(self.device_choice.currentData()), "--json", *self._base()]
+        check = self.check.text().strip()
         if task == "finetune":
             args = ["train", "finetune", "--from-gallery", "--no-activate", "--steps", str(self.steps.value()),
-                    "--name", name, *common]
+                    "--name", name, *common, *(["--public-check", check] if check else [])]
             return [*args, "--resume"] if resume else args
+        every = str(max(1, self.steps.value() // 5))  # five evaluations on the chart
         out = str(self.paths.data / "training" / name)
         args = ["--data", self.data.text().strip(), "--max-steps", str(self.steps.value()), "--out", out,
                 "--export", name, *common]
         if task == "recognition":
             args = ["train", "recognition", *args, "--backbone", self.model.currentText(),
-                    "--loss", self.loss.currentText()]
+                    "--loss", self.loss.currentText(),
+                    *(["--eval-dir", check, "--set", f"eval_every={every}"] if check else [])]
         else:
             pretrained = self._detector_file(self.model.currentText())
             args = ["train", "detection", *args, "--labels", self.labels.text().strip(),
-                    "--image-size", str(self.image_size.value()), "--pretrained", pretrained]
+                    "--image-size", str(self.image_size.value()), "--pretrained", pretrained,
+                    *(["--eval-dir", check, "--eval-every", every] if check else [])]
         return [*args, "--resume"] if resume else args
 
     def _detector_file(self, name: str) -> str:
