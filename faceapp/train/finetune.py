@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from faceapp.config import Paths, Settings
-from faceapp.errors import ConfigError
+from faceapp.errors import ConfigError, DataError
 from faceapp.evaluation.lfw import read_pairs
 from faceapp.evaluation.verification import evaluate_verification
 from faceapp.model_history import activate_model, record, save_report
@@ -201,6 +201,10 @@ def finetune_from_gallery(basedir: Path | None, options: FinetuneOptions,
         raise ConfigError("--resume needs the --name of the stopped run")
     if name in registry.names():
         raise ConfigError(f"a model named {name!r} exists already; choose another --name")
+    if options.public_check:  # checked before training, not after
+        folder = Path(options.public_check)
+        if not (folder / "pairs.txt").is_file() or not (folder / "images").is_dir():
+            raise DataError(f"public check {folder}: an LFW-format folder needs images/ and pairs.txt")
     templates, chips, names = read_gallery(paths)
     split = split_gallery(templates, options.holdout, options.unseen, options.seed)
     config = finetune_config(spec, name, paths, options)

@@ -96,6 +96,9 @@ def test_train_recognition_then_export_into_the_registry(tmp_path: Path, capsys:
 def test_bad_options_and_an_empty_gallery_are_user_errors(tmp_path: Path) -> None:
     with pytest.raises(FaceAppError, match="unknown field"):
         _run(["train", "recognition", "--data", "x", "--set", "nonsense=1"])
+    with pytest.raises(FaceAppError, match=r"public check .*needs images/ and pairs\.txt"):
+        _run(["train", "finetune", "--from-gallery", "--public-check", str(tmp_path), "--basedir",
+              str(tmp_path / "home")])
     with pytest.raises(FaceAppError, match="at least 3 people"):
         _run(["train", "finetune", "--from-gallery", "--basedir", str(tmp_path / "home")])
 
