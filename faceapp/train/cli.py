@@ -166,9 +166,9 @@ def run_recognition(args: argparse.Namespace) -> int:
         if checkpoint is None:
             raise FaceAppError(f"--resume: no checkpoint in {config.out_dir}/checkpoints")
         trainer.resume(checkpoint)
-    trainer.fit()
+    summary = trainer.fit()
     if args.export:
-        _export(trainer.model.backbone, config, args)
+        _export(trainer.model.backbone, config, args, summary)
     return 0
 
 
@@ -193,7 +193,8 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(backbone: Any, config: Any, args: argparse.Namespace) -> None:
+def _export(backbone: Any, config: Any, args: argparse.Namespace, summary: dict[str, Any] | None = None) -> None:
+    from faceapp.model_history import record, save_report
     from faceapp.train.export import export_embedder
 
     models_dir = Paths.resolve(getattr(args, "basedir", None)).ensure().user_models
@@ -201,6 +202,11 @@ def _export(backbone: Any, config: Any, args: argparse.Namespace) -> None:
     source = f"faceapp.train: {config.backbone} + {config.loss} on {config.data}"
     name = args.export if getattr(args, "export", None) else args.name
     entry = export_embedder(backbone, models_dir, name, mean, std, source)
+    save_report(models_dir, entry["name"], {
+        "event": "report", "model": entry["name"], "kind": "embedder", "source": source,
+        "steps": (summary or {}).get("step"), "loss": (summary or {}).get("loss"), "eval": (summary or {}).get("eval"),
+        "calibration": "not calibrated: run faceapp eval calibrate --model " + entry["name"]})
+    record(models_dir, "trained", entry["name"], "embedder", source=source)
     if args.json:
         emit_json({"event": "exported", **entry, "folder": str(models_dir)})
     else:

@@ -88,6 +88,11 @@ def test_train_recognition_then_export_into_the_registry(tmp_path: Path, capsys:
     checkpoint = tmp_path / "run" / "checkpoints" / "step-0000002.pt"
     assert _run(["train", "export", str(checkpoint), "--name", "again", "--basedir", str(home)]) == 0
     assert "again" in ModelRegistry(user_dir=home / "data" / "models").names("embedder")
+    from faceapp.model_history import load_history, load_report
+
+    assert load_report(home / "data" / "models", "mini")["steps"] == 2  # every export keeps a report
+    assert [(e["event"], e["name"]) for e in load_history(home / "data" / "models")] == [
+        ("trained", "mini"), ("trained", "again")]
     resume = [a for a in argv if a not in ("--export", "mini")] + ["--resume"]
     assert _run(resume) == 0  # already at max_steps: resumes and trains nothing more
     assert not (tmp_path / "run" / "checkpoints" / "step-0000003.pt").exists()
