@@ -2573,262 +2573,262 @@ Enrol these faces anyway?</source>
   <context>
     <name>TrainerPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="72" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="73" />
       <source>Trainer</source>
       <translation>训练器</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="95" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="96" />
       <source>Recognition: fine-tune on the enrolled gallery</source>
       <translation>识别：在已登记人脸库上微调</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="96" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="97" />
       <source>Recognition: train on a folder or RecordIO</source>
       <translation>识别：在文件夹或 RecordIO 数据上训练</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="97" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="98" />
       <source>Detection: fine-tune on a label.txt folder</source>
       <translation>检测：在 label.txt 数据上微调</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="103" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="104" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="108" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="109" />
       <source>Fine-tune: an LFW-format folder the new model must not do worse on. Recognition: LFW-format pairs. Detection: a WIDER-format folder.</source>
       <translation>微调：新模型在其上不得变差的 LFW 格式文件夹。识别：LFW 格式的图像对。检测：WIDER 格式文件夹。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
       <source>Automatic</source>
       <translation>自动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="117" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="118" />
       <source>GPU (CUDA)</source>
       <translation>GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="119" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="120" />
       <source>Looking for a GPU…</source>
       <translation>正在查找 GPU…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="124" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="125" />
       <source>automatic</source>
       <translation>自动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="126" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="127" />
       <source>Task</source>
       <translation>任务</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="127" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
       <source>Model</source>
       <translation>模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="128" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
       <source>Loss</source>
       <translation>损失函数</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="129" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="130" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="130" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
       <source>label.txt</source>
       <translation>label.txt</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="131" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
       <source>Check folder</source>
       <translation>校验文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="132" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
       <source>Steps</source>
       <translation>步数</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="133" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="134" />
       <source>Batch size</source>
       <translation>批大小</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="134" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="135" />
       <source>Learning rate</source>
       <translation>学习率</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="135" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="136" />
       <source>Image size</source>
       <translation>图像尺寸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="136" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="137" />
       <source>Device</source>
       <translation>设备</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="138" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="139" />
       <source>Estimate</source>
       <translation>预计时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="139" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="140" />
       <source>New model name</source>
       <translation>新模型名称</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="141" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="142" />
       <source>Start</source>
       <translation>开始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="142" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="143" />
       <source>Stop</source>
       <translation>停止</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="143" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="144" />
       <source>Resume</source>
       <translation>继续</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="150" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="151" />
       <source>Training run</source>
       <translation>训练任务</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="155" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="156" />
       <source>Run history</source>
       <translation>训练历史</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="157" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="158" />
       <source>Idle.</source>
       <translation>空闲。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="212" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="213" />
       <source>multibox (3:1 hard negatives, box, landmarks)</source>
       <translation>multibox（3:1 难负样本、边框、关键点）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="223" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="224" />
       <source>Training data folder</source>
       <translation>训练数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="228" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="229" />
       <source>Evaluation folder</source>
       <translation>评估文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="233" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
       <source>RetinaFace label file</source>
       <translation>RetinaFace 标注文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="235" />
       <source>Label files (*.txt)</source>
       <translation>标注文件 (*.txt)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="241" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="242" />
       <source>GPU: {0}, {1} GiB</source>
       <translation>GPU：{0}，{1} GiB</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="243" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="244" />
       <source>CPU: {0}</source>
       <translation>CPU：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="249" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="250" />
       <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
       <translation>{0} 张图像；在 GPU 上远快于 CPU（GPU 速度尚未测量）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="254" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="255" />
       <source>{0} images: about {1} min on the CPU</source>
       <translation>{0} 张图像：在 CPU 上约 {1} 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="302" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="303" />
       <source>Choose the training data folder first.</source>
       <translation>请先选择训练数据文件夹。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="313" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="314" />
       <source>Training {0}…</source>
       <translation>正在训练 {0}…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="329" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="330" />
       <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
       <translation>第 {0}/{1} 步：损失 {2:.4f}，每秒 {3:.1f} 张图像，约剩 {4} 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="345" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="346" />
       <source>Finished {0}.</source>
       <translation>{0} 已完成。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="347" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="348" />
       <source>Stopped. Resume continues from the last checkpoint.</source>
       <translation>已停止。“继续”将从最后一个检查点接着训练。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="349" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="350" />
       <source>no message</source>
       <translation>无信息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="350" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="351" />
       <source>Training failed: {0}</source>
       <translation>训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="351" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="352" />
       <source>The run failed: {0}</source>
       <translation>本次训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="394" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="395" />
       <source>Activating {0} (re-embedding the gallery)…</source>
       <translation>正在启用 {0}（重新提取人脸库特征）…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="399" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="400" />
       <source>Kept the current model; {0} stays in the list for later.</source>
       <translation>已保留当前模型；{0} 留在列表中以便以后使用。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="414" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="415" />
       <source>Rolling back…</source>
       <translation>正在回滚…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="419" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="420" />
       <source>{0} is now the active {1}.</source>
       <translation>{0} 现在是启用的{1}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="422" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="423" />
       <source>Could not switch the model: {0}</source>
       <translation>无法切换模型：{0}</translation>
     </message>
@@ -2836,27 +2836,32 @@ Enrol these faces anyway?</source>
   <context>
     <name>TrainingCharts</name>
     <message>
-      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="42" />
       <source>Images per second</source>
       <translation>每秒图像数</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="42" />
       <source>Learning rate</source>
       <translation>学习率</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/train_charts.py" line="32" />
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="42" />
       <source>Loss</source>
       <translation>损失</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/train_charts.py" line="33" />
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="43" />
       <source>Evaluation</source>
       <translation>评估</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/train_charts.py" line="39" />
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="45" />
+      <source>Charts need pyqtgraph; the latest figures are shown here.</source>
+      <translation>图表需要 pyqtgraph；此处显示最新数值。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/train_charts.py" line="54" />
       <source>step</source>
       <translation>步</translation>
     </message>

@@ -47,6 +47,26 @@ def test_charts_draw_steps_and_evaluations(qtbot) -> None:
     assert charts.points("loss") == 0
 
 
+def test_without_pyqtgraph_the_charts_become_text(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trimmed desktop build has no QtOpenGL, which pyqtgraph needs: the page must still work."""
+    import importlib
+    import sys
+
+    from faceapp.ui.widgets import train_charts
+
+    monkeypatch.setitem(sys.modules, "pyqtgraph", None)
+    try:
+        plain = importlib.reload(train_charts)
+        charts = plain.TrainingCharts()
+        qtbot.addWidget(charts)
+        charts.add({"event": "step", "step": 1, "loss": 2.5, "lr": 1e-3, "images_per_s": 10.0})
+        assert charts.plots == {} and "loss 2.5" in charts.text.text() and charts.points("loss") == 1
+    finally:
+        monkeypatch.undo()
+        importlib.reload(train_charts)
+    assert train_charts.pg is not None
+
+
 def test_each_task_builds_its_trainer_command(qtbot, services: Services, tmp_path: Path) -> None:
     page = TrainerPage(services)
     qtbot.addWidget(page)

@@ -1,4 +1,9 @@
-"""Live charts of a training run (pyqtgraph): loss, learning rate, throughput, periodic evaluation."""
+"""Live charts of a training run (pyqtgraph): loss, learning rate, throughput, periodic evaluation.
+
+pyqtgraph needs Qt's OpenGL module at import; where it cannot load (the trimmed desktop build
+leaves QtOpenGL out) the charts become one line of text with the latest figures, and the rest of
+the Trainer page works as usual.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,13 @@ from typing import Any
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")  # before pyqtgraph picks a binding
 
-import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QGridLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+try:
+    import pyqtgraph as pg
+except ImportError:  # pragma: no cover - exercised by a test that hides pyqtgraph
+    pg = None
 
 #: Evaluation figures drawn, by record key (recognition verification, detection WIDER AP).
 EVAL_KEYS = ("accuracy", "easy_ap", "medium_ap", "hard_ap")
@@ -28,9 +37,15 @@ class TrainingCharts(QWidget):
         self.setObjectName("trainingCharts")
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.plots: dict[str, pg.PlotWidget] = {}
+        self.plots: dict[str, Any] = {}
+        self.text: QLabel | None = None
         titles = {"loss": _tr("Loss"), "lr": _tr("Learning rate"), "speed": _tr("Images per second"),
                   "eval": _tr("Evaluation")}
+        if pg is None:
+            self.text = QLabel(_tr("Charts need pyqtgraph; the latest figures are shown here."), self)
+            self.text.setWordWrap(True)
+            layout.addWidget(self.text, 0, 0)
+            titles = {}
         for n, (key, title) in enumerate(titles.items()):
             plot = pg.PlotWidget(self)
             plot.setBackground("w")
@@ -40,7 +55,8 @@ class TrainingCharts(QWidget):
             plot.setMinimumHeight(150)
             self.plots[key] = plot
             layout.addWidget(plot, n // 2, n % 2)
-        self.plots["eval"].addLegend(offset=(-10, 10))
+        if "eval" in self.plots:
+            self.plots["eval"].addLegend(offset=(-10, 10))
         self.series: dict[str, tuple[list[float], list[float]]] = {}
         self.curves: dict[str, Any] = {}
         self.clear()
@@ -49,6 +65,8 @@ class TrainingCharts(QWidget):
         """Forget every point (a new run)."""
         for plot in self.plots.values():
             plot.clear()
+        if self.text is not None:
+            self.text.setText(_tr("Charts need pyqtgraph; the latest figures are shown here."))
         self.series = {}
         self.curves = {}
 
@@ -56,6 +74,9 @@ class TrainingCharts(QWidget):
         xs, ys = self.series.setdefault(name, ([], []))
         xs.append(float(x))
         ys.append(float(y))
+        if self.text is not None:
+            self.text.setText(", ".join(f"{key} {values[1][-1]:.4g}" for key, values in self.series.items()))
+            return
         if name not in self.curves:
             symbol = "o" if plot == "eval" else None
             self.curves[name] = self.plots[plot].plot(pen=pg.mkPen(colour, width=2), symbol=symbol,
