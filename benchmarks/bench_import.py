@@ -64,7 +64,7 @@ def serial(tree: Path, base: Path, pipeline: FacePipeline) -> tuple[float, int]:
         person = gallery.add_person(folder.name.replace("_", " "))
         for photo in sorted(folder.iterdir()):
             with contextlib.suppress(FaceAppError):
-                enroller.enrol_photo(person.id, photo, source="import")
+                enroller.enrol_photo(person.id, photo, source="import", matches="flag")  # as the CLI
     seconds = time.perf_counter() - start
     count = gallery.people.count_templates()
     gallery.close()
@@ -85,7 +85,7 @@ def bulk(tree: Path, base: Path, pipeline: FacePipeline, batch: int, workers: in
             if person is None or person[0] != folder:
                 person = (folder, gallery.add_person(folder.name.replace("_", " ")).id)
             with contextlib.suppress(FaceAppError):
-                enroller.enrol_photo(person[1], photo, source="import")
+                enroller.enrol_photo(person[1], photo, source="import", matches="flag")  # as the CLI
     seconds = time.perf_counter() - start
     count = gallery.people.count_templates()
     gallery.close()
