@@ -20,8 +20,8 @@ from faceapp.errors import StorageError
 from faceapp.records import Event, EventKind, Verdict
 from faceapp.store.audit import AuditLog
 from faceapp.store.auth import LoginFailedError, Role, UserExistsError, Users
-from faceapp.store.backends import dialect
-from faceapp.store.backends.postgres import PostgresDatabase, redact
+from faceapp.store.backends import dialect, redact
+from faceapp.store.backends.postgres import PostgresDatabase
 from faceapp.store.db import SCHEMA_VERSION, Database
 from faceapp.store.events import Events
 from faceapp.store.gallery import Gallery

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from faceapp.config import Paths
 from faceapp.errors import ConfigError
@@ -53,3 +54,12 @@ def check_url(url: str) -> str:
         raise ConfigError(f"database_url must be empty (local), sqlite:///path or postgresql://user@host/db, "
                           f"not {text!r}")
     return text
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (for messages and logs)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))

@@ -14,13 +14,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
 from faceapp.errors import StorageError
 from faceapp.store import db as sqlite_db
-from faceapp.store.backends import dialect
+from faceapp.store.backends import dialect, redact
 from faceapp.store.backends.compat import PgConnection, connect_pool, sqlite_error
 
 log = logging.getLogger(__name__)
@@ -42,15 +41,6 @@ _BOOTSTRAP = (
     "CREATE TABLE IF NOT EXISTS faceapp_data_version (v BIGINT NOT NULL)",
     "INSERT INTO faceapp_data_version (v) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM faceapp_data_version)",
 )
-
-
-def redact(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
 
 
 class Session:
