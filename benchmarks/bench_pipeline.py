@@ -445,6 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     parser.add_argument("--int8", action="store_true",
                         help="also quantize both models to INT8 and compare speed and accuracy (WIDER AP, LFW)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[],
+                        help="also compare these detector long sides: speed at 640x480 and WIDER AP at that size")
     args = parser.parse_args(argv)
 
     registry = ModelRegistry()
@@ -481,6 +483,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from int8_variants import int8_figures
 
             figures["int8"] = int8_figures(pipe, DATA, frames["640x480_5"], chips, args.repeat, interleaved, threads)
+        if args.sizes:
+            from detect_sizes import size_figures
+
+            figures["detector_input"] = size_figures(pipe, DATA, frames["640x480_5"], args.sizes, args.repeat,
+                                                     interleaved)
         result[f"threads_{threads}"] = figures
     text = json.dumps(result, indent=2)
     print(text)
