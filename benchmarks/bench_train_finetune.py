@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=12)
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3, help="SGD learning rate (the command's default 1e-3)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--amp", default="none")
     parser.add_argument("--far", type=float, default=1e-3, help="verification false-accept rate (default 1e-3)")
@@ -66,14 +67,15 @@ def main() -> None:
         faces = enrol(home, args.data / "celeba-dev" / "images", args.people, args.photos)
         enrolled = {"faces": faces, "wall_s": round(time.perf_counter() - wall, 1),
                     "cpu_s": round(time.process_time() - cpu, 1)}
-        options = FinetuneOptions(steps=args.steps, batch_size=args.batch_size, device=args.device, amp=args.amp,
+        options = FinetuneOptions(steps=args.steps, batch_size=args.batch_size, lr=args.lr, device=args.device,
+                                  amp=args.amp,
                                   far=args.far, fpir=args.fpir, public_check=str(args.data / "lfw-dev"))
         wall, cpu = time.perf_counter(), time.process_time()
         report = finetune_from_gallery(home, options)
         finetune = {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(time.process_time() - cpu, 1)}
     summary = {
         "people": args.people, "far": args.far, "fpir": args.fpir, "enrolled": enrolled, "split": report["split"],
-        "steps": report["steps"],
+        "steps": report["steps"], "lr": args.lr,
         "batch_size": args.batch_size, "device": report["device"], "train_seconds": report["seconds"],
         "finetune_total": finetune,
         "before": figures(report["before"]), "after": figures(report["after"]),
