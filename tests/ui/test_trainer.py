@@ -150,3 +150,42 @@ def test_a_run_ends_in_a_report_is_activated_and_rolled_back(qtbot, window: Main
     qtbot.waitUntil(lambda: services.settings.embedder == BUNDLED, timeout=120_000)
     assert services.core.gallery.model == BUNDLED and BUNDLED in page.models.active_rows()
     qtbot.waitUntil(lambda: not page.jobs.busy, timeout=10_000)
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_folder_and_detection_runs_export_models(qtbot, services: Services, tmp_path: Path) -> None:
+    """The two other tasks run end to end from the page: the export appears in the report and the list."""
+    import cv2
+    import numpy as np
+
+    train_dev = DATA / "wider-train-dev"
+    if not train_dev.is_dir():
+        pytest.skip(f"wider-train-dev not found at {train_dev}")
+    rng = np.random.default_rng(0)
+    for person in range(3):
+        (tmp_path / "chips" / f"p{person}").mkdir(parents=True)
+        for i in range(3):
+            cv2.imwrite(str(tmp_path / "chips" / f"p{person}" / f"{i}.png"),
+                        rng.integers(0, 256, (112, 112, 3), np.uint8))
+    lines = (train_dev / "label.txt").read_text().splitlines()
+    second = [n for n, line in enumerate(lines) if line.startswith("#")][2]
+    (tmp_path / "label.txt").write_text("\n".join(lines[:second]) + "\n")  # two images
+    page = TrainerPage(services)
+    qtbot.addWidget(page)
+    page.device_choice.setCurrentIndex(page.device_choice.findData("cpu"))
+    for task, name, data in ((1, "rec_gui", tmp_path / "chips"), (2, "det_gui", train_dev / "images")):
+        page.task.setCurrentIndex(task)
+        page.steps.setValue(1)
+        page.batch.setValue(2 if task == 2 else 4)
+        page.image_size.setValue(320)
+        page.data.setText(str(data))
+        page.labels.setText(str(tmp_path / "label.txt"))
+        page.name.setText(name)
+        assert page.start()
+        qtbot.waitUntil(lambda: not page.trainer.running, timeout=240_000)
+        assert page.run["status"] == "done", page.status.text()
+        assert page.report.model == name and page.report.activate_button.isEnabled()
+        assert name in [page.models.table.item(r, 0).text() for r in range(page.models.table.rowCount())]
+    assert [run["name"] for run in page.runs[-2:]] == ["rec_gui", "det_gui"]
+    page.shutdown()
