@@ -121,14 +121,19 @@ def test_a_run_ends_in_a_report_is_activated_and_rolled_back(qtbot, window: Main
     Users(services.core.gallery.database).add("boss", "a long enough secret", Role.ADMIN)
     page = window.open_trainer()
     assert page is not None
-    page.steps.setValue(2)
+    page.steps.setValue(4)
     page.batch.setValue(8)
     page.device_choice.setCurrentIndex(page.device_choice.findData("cpu"))
     page.name.setText("site_ft")
     assert page.start()
     assert page.trainer.running and not page.start_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(page.run.get("checkpoint")), timeout=240_000)  # one per step
+    page.stop_button.click()  # the process ends; its last checkpoint stays
+    assert page.run["status"] == "stopped" and page.resume_button.isEnabled()
+    page.resume_button.click()
     qtbot.waitUntil(lambda: not page.trainer.running, timeout=240_000)
     assert page.run["status"] == "done", page.status.text()
+    assert page.run["total_steps"] == 4 and [r["status"] for r in page.runs[-2:]] == ["stopped", "done"]
     assert page.charts.points("loss") >= 1  # live charts followed the child's JSON lines
     assert page.report.model == "site_ft" and page.report.activate_button.isEnabled()
     assert page.report.table.rowCount() >= 4  # before/after figures

@@ -332,6 +332,8 @@ class TrainerPage(QWidget):
                                         round(left)))
         elif event == "eval":
             self.run["eval"] = record
+        elif event == "checkpoint":
+            self.run["checkpoint"] = record.get("path")
         elif event == "report" or "before" in record:
             self.run["report"] = record
             self.report.show_finetune(record)
