@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from faceapp.cli.common import add_common, emit_json, load_settings
+from faceapp.cli.common import add_common, emit_json, load_settings, require_admin
 from faceapp.errors import ConfigError
 
 DEFAULT_SETS = ("lfw-dev", "celeba-dev")
@@ -44,6 +44,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
 
     paths, settings = load_settings(args)
     name = args.model or settings.embedder
+    require_admin(args, None, f"recalibrate {name} (its thresholds decide who is accepted)")
     folder = args.models_dir
     if folder is None:
         spec = ModelRegistry(user_dir=paths.user_models).spec(name)

@@ -66,6 +66,7 @@ def test_with_an_administrator_changes_and_exports_need_the_password(capsys, bas
                ("report", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(tmp_path / "r.csv")),
                ("models", "activate", "scrfd_500m"),
                ("train", "finetune", "--from-gallery"),
+               ("eval", "calibrate"),
                ("admin", "create", "intruder")]
     for argv in refused:
         code, _, err = run(capsys, *argv, *b)
