@@ -241,3 +241,56 @@ def test_events_keep_their_window_rules_and_timedelta_math(pg_url: str, tmp_path
             kinds.append(saved.kind)
         assert kinds == [EventKind.CHECK_IN, EventKind.CHECK_OUT]
         assert db.scalar("SELECT time FROM events ORDER BY id LIMIT 1") == "2026-03-01T08:00:00.000+00:00"
+
+
+_DESK_B = textwrap.dedent("""
+    import sys, time
+    import numpy as np
+    from faceapp.config import Paths
+    from faceapp.store.gallery import Gallery
+
+    model, dim, home, probe_file = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    probe = np.load(probe_file)
+    gallery = Gallery.open(Paths.resolve(home).ensure(), model, dim)
+    print("ready", flush=True)
+    for wanted in ("known", "unknown"):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            result = gallery.identify(probe, model=model)[0]  # notices other desks' changes first
+            if (result.person_id is not None) == (wanted == "known"):
+                print(wanted, result.name, len(gallery.index), flush=True)
+                break
+            time.sleep(0.05)
+        else:
+            print("timeout", wanted, flush=True)
+    gallery.close()
+""")
+
+
+def test_an_enrolment_at_desk_a_is_recognised_by_the_desk_b_process_within_seconds(
+        pg_url: str, tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", pg_url)
+    centre = unit(rng.normal(size=DIM))[0]
+    np.save(tmp_path / "probe.npy", photos_of(centre, 1, 0.8, rng))
+    desk_b = subprocess.Popen([sys.executable, "-c", _DESK_B, MODEL, str(DIM), str(tmp_path / "b"),
+                               str(tmp_path / "probe.npy")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    desk_a = Gallery.open(Paths.resolve(tmp_path / "a").ensure(), MODEL, DIM)
+    try:
+        assert desk_b.stdout is not None and desk_b.stdout.readline().strip() == "ready"
+        started = time.monotonic()
+        person = desk_a.add_person("Noor").id
+        for vector in photos_of(centre, 2, 0.8, rng):
+            desk_a.add_template(person, random_chip(rng), vector)
+        assert desk_b.stdout.readline().split()[:2] == ["known", "Noor"]
+        enrol_seen_s = time.monotonic() - started
+        started = time.monotonic()
+        desk_a.delete_person(person)
+        assert desk_b.stdout.readline().split() == ["unknown", "None", "0"]  # its local index was purged
+        removal_seen_s = time.monotonic() - started
+        assert desk_b.wait(timeout=30) == 0, desk_b.stderr.read() if desk_b.stderr else ""
+        assert enrol_seen_s < 5 and removal_seen_s < 5, (enrol_seen_s, removal_seen_s)
+    finally:
+        desk_a.close()
+        if desk_b.poll() is None:
+            desk_b.kill()
