@@ -294,3 +294,11 @@ def test_an_enrolment_at_desk_a_is_recognised_by_the_desk_b_process_within_secon
         desk_a.close()
         if desk_b.poll() is None:
             desk_b.kill()
+
+
+def test_a_desk_backup_refuses_a_server_database_clearly(pg_url: str, tmp_path: Path) -> None:
+    from faceapp.store.backup import backup
+
+    with PostgresDatabase(pg_url) as db, pytest.raises(StorageError, match="pg_dump"):
+        backup(db, tmp_path, tmp_path / "backup.zip")
+    assert not (tmp_path / "backup.zip").exists()

@@ -261,6 +261,11 @@ class PgConnection:
                 conn.execute("ROLLBACK")
         self.pool.putconn(conn)
 
+    def backup(self, target: Any, **_: Any) -> None:
+        """Refused: a shared server's data is protected by its own backups, not by a desk's zip."""
+        raise sqlite3.OperationalError("the database is on a PostgreSQL server: back it up there "
+                                       "(pg_dump, base backups, replication); a desk backup cannot hold it")
+
     def close(self) -> None:
         """Roll back an open transaction and close the pool."""
         self.rollback()
