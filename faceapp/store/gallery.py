@@ -295,6 +295,7 @@ class Gallery:
             self._index.remove(np.array(gone, np.int64))
             for template_id in gone:
                 self._owner.remove(template_id)
+            self._save()  # a desk with its own data folder (shared server) must not keep their vectors on disk
         for person_id in sorted({*new.values()}):
             ids_p, _, vectors = self.people.active_embeddings(self._model, person_id=person_id)
             keep = np.isin(ids_p, list(new))

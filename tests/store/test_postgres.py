@@ -302,3 +302,31 @@ def test_a_desk_backup_refuses_a_server_database_clearly(pg_url: str, tmp_path: 
     with PostgresDatabase(pg_url) as db, pytest.raises(StorageError, match="pg_dump"):
         backup(db, tmp_path, tmp_path / "backup.zip")
     assert not (tmp_path / "backup.zip").exists()
+
+
+def test_a_removal_at_desk_a_erases_the_vectors_from_desk_b_index_files(
+        pg_url: str, tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    from faceapp.store.index import IndexParams
+
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", pg_url)
+    graph = IndexParams(exact_below=0, threads=1)  # vectors saved in the desk's index files
+    desk_a = Gallery.open(Paths.resolve(tmp_path / "a").ensure(), MODEL, DIM, params=graph)
+    person = desk_a.add_person("Ola").id
+    vectors = photos_of(unit(rng.normal(size=DIM))[0], 2, 0.8, rng)
+    for vector in vectors:
+        desk_a.add_template(person, random_chip(rng), vector)
+    desk_a.add_template(desk_a.add_person("Stays").id, random_chip(rng), unit(rng.normal(size=DIM))[0])
+    home_b = Paths.resolve(tmp_path / "b").ensure()
+    desk_b = Gallery.open(home_b, MODEL, DIM, params=graph)  # builds and saves its index with Ola in it
+    try:
+        def on_disk() -> bytes:
+            return b"".join(p.read_bytes() for p in home_b.data.rglob("*") if p.is_file() and "index" in str(p))
+
+        assert vectors[0].tobytes() in on_disk()
+        desk_a.delete_person(person)
+        assert desk_b.refresh_if_changed()
+        assert vectors[0].tobytes() not in on_disk() and vectors[1].tobytes() not in on_disk()
+        assert len(desk_b.index) == 1
+    finally:
+        desk_a.close()
+        desk_b.close()
