@@ -20,7 +20,7 @@ import hashlib
 import logging
 import queue
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -106,7 +106,7 @@ class Prefetch:
         self._known = set(known_sha256)
         self._decoded: queue.Queue[Any] = queue.Queue(maxsize=max(ahead, self.batch))
         self._done: dict[int, threading.Event] = {i: threading.Event() for i in range(len(self._paths))}
-        self._readers: list[Iterator[Any]] = []
+        self._readers: list[Generator[Any, None, None]] = []
         self._work: dict[int, tuple[str, np.ndarray]] = {}  # job -> its prepared photo, until enrolled
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._decode, name="import-decode", daemon=True)] + [
@@ -150,7 +150,8 @@ class Prefetch:
         self._readers.append(reader)
         return reader
 
-    def _ready(self, jobs: Sequence[tuple[T, Path]], database: Database | None) -> Iterator[tuple[T, Path]]:
+    def _ready(self, jobs: Sequence[tuple[T, Path]],
+               database: Database | None) -> Generator[tuple[T, Path], None, None]:
         transaction, group, count = None, object(), 0
         try:
             for i, (key, path) in enumerate(jobs):

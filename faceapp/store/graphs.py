@@ -139,15 +139,15 @@ class UsearchGraph:
         self._index.remove(ids.astype(np.uint64), compact=True)
 
     def search(self, queries: np.ndarray, k: int, ef: int) -> np.ndarray:
-        self._index.expansion_search = max(ef, k)
+        self._index.expansion_search = max(ef, k)  # type: ignore[misc]  # the stub lacks the setter
         matches = self._index.search(np.ascontiguousarray(queries, np.float32), k, threads=self._threads)
         out = np.full((len(queries), k), -1, np.int64)
         if len(queries) == 1:  # a single query comes back as Matches, not BatchMatches
-            keys = np.asarray(matches.keys, np.int64).reshape(-1)
-            out[0, : len(keys)] = keys
+            found = np.asarray(matches.keys, np.int64).reshape(-1)
+            out[0, : len(found)] = found
             return out
         keys = np.asarray(matches.keys, np.int64).reshape(len(queries), -1)
-        for i, n in enumerate(np.asarray(matches.counts).reshape(-1).tolist()):
+        for i, n in enumerate(np.asarray(matches.counts).reshape(-1).tolist()):  # type: ignore[union-attr]
             out[i, :n] = keys[i, :n]
         return out
 
