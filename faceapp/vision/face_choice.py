@@ -195,6 +195,12 @@ class QualityGate:
         return [text.format(quality[key], limit) for key, bad, text, limit in checks
                 if key in quality and bad(float(quality[key]))]
 
+    def at_least(self, other: QualityGate) -> QualityGate:
+        """A gate as strict as the stricter of ``self`` and ``other`` on every figure."""
+        return QualityGate(min_size=max(self.min_size, other.min_size), min_blur=max(self.min_blur, other.min_blur),
+                           max_yaw=min(self.max_yaw, other.max_yaw), max_pitch=min(self.max_pitch, other.max_pitch),
+                           min_brightness=max(self.min_brightness, other.min_brightness))
+
     def check(self, quality: dict[str, float], what: str = "the face") -> None:
         """Raise :class:`PoorQualityError` naming every failed figure."""
         reasons = self.reasons(quality)
@@ -202,3 +208,10 @@ class QualityGate:
             raise PoorQualityError(f"{what} cannot be enrolled: {'; '.join(reasons)}. "
                                    "Use a sharper, brighter photo with a larger face.",
                                    tuple(r.split(" (")[0] for r in reasons))
+
+
+#: What guided live capture waits for. The person stands at the desk and can easily come closer,
+#: hold still or face the light, so capture asks for figures where verification is near its best
+#: in the table above (TAR 0.85 at 55 px, 0.82 at sharpness 39, 0.84 at brightness 45, against
+#: 0.862 undegraded), not merely the refusal limits that photo imports use.
+CAPTURE_GATE = QualityGate(min_size=50.0, min_blur=30.0, max_pitch=25.0, min_brightness=40.0)

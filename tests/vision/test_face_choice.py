@@ -83,3 +83,14 @@ def test_quality_score_follows_the_measured_curves() -> None:
     assert QualityGate().reasons(good) == []
     assert [r.split(" (")[0] for r in QualityGate().reasons({**good, "blur": 5.0, "brightness": 8.0})] == [
         "blurred", "too dark"]
+
+
+def test_capture_gate_is_the_stricter_of_the_two_on_every_figure() -> None:
+    from faceapp.vision.face_choice import CAPTURE_GATE, QualityGate
+
+    loose, strict = QualityGate(), QualityGate(min_size=200.0, max_yaw=10.0)
+    combined = loose.at_least(CAPTURE_GATE)
+    assert combined == CAPTURE_GATE.at_least(QualityGate(max_yaw=90.0))
+    assert combined.reasons({"size": 30.0}) and not loose.reasons({"size": 30.0})
+    both = strict.at_least(CAPTURE_GATE)
+    assert (both.min_size, both.max_yaw, both.min_blur) == (200.0, 10.0, CAPTURE_GATE.min_blur)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBox
 from faceapp.store.enrol import QualityGate
 from faceapp.ui.qtmodels import ChipListModel, bgr_pixmap
 from faceapp.ui.workers import FaceProbe, LiveSession
+from faceapp.vision.face_choice import CAPTURE_GATE
 
 PREVIEW_PX = 112
 
@@ -43,7 +44,12 @@ CAPTURE_STEPS = (
 
 
 def guidance(probe: FaceProbe | None, step: CaptureStep, gate: QualityGate) -> tuple[bool, str]:
-    """Whether ``probe`` can be captured for ``step``, and what to tell the person."""
+    """Whether ``probe`` can be captured for ``step``, and what to tell the person.
+
+    Capture waits for :data:`~faceapp.vision.face_choice.CAPTURE_GATE` figures or ``gate``'s, whichever
+    is stricter: someone at the camera can do better than the least an imported photo must show.
+    """
+    gate = gate.at_least(CAPTURE_GATE)
     if probe is None:
         return False, _tr("No face seen: stand in front of the camera")
     if probe.faces > 1:
