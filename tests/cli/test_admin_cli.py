@@ -123,21 +123,36 @@ def test_admin_create_reads_the_password_from_the_terminal(basedir: Path) -> Non
     if pid == 0:  # the child: faceapp on a terminal
         os.execv(sys.executable, [sys.executable, "-m", "faceapp.cli", "admin", "create", "boss",
                                   "--basedir", str(basedir)])
+    import select
+    import signal
+    import termios
+
     output = b""
     deadline = time.monotonic() + 120
-    for answer in (PASSWORD, PASSWORD):
-        while b"assword" not in output.rsplit(b"\n", 1)[-1] and time.monotonic() < deadline:
-            output += os.read(fd, 1024)
-        os.write(fd, answer.encode() + b"\n")
-        output += b"\n"
-    while time.monotonic() < deadline:
+
+    def read_some() -> bytes:
+        """What the terminal shows next; b"" when the child has closed it or time is up (never blocks)."""
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            return b""
         try:
-            chunk = os.read(fd, 1024)
+            return os.read(fd, 1024)
         except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
+            return b""
+
+    try:
+        for answer in (PASSWORD, PASSWORD):
+            # Answer once the prompt shows and echo is off (getpass flushes input typed before that).
+            while time.monotonic() < deadline and not (
+                    b"assword" in output.rsplit(b"\n", 1)[-1] and not termios.tcgetattr(fd)[3] & termios.ECHO):
+                output += read_some()
+            os.write(fd, answer.encode() + b"\n")
+            output += b"\n"
+        while time.monotonic() < deadline and (chunk := read_some()):
+            output += chunk
+    finally:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0, output
     assert b"New password for boss" in output and b"Repeat" in output and PASSWORD.encode() not in output
