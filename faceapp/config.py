@@ -166,6 +166,10 @@ class Settings:
 
         DeskRules.from_dict(self.desk_rules)
         _check_liveness(self)
+        if self.database_url.strip() and not self.database_url.strip().lower().startswith(
+                ("postgresql://", "postgres://", "sqlite://")):
+            raise ConfigError("database_url must be empty (this computer's data folder), sqlite:///path/faceapp.db "
+                              "or postgresql://user@host:5432/dbname")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:

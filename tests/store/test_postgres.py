@@ -330,3 +330,14 @@ def test_a_removal_at_desk_a_erases_the_vectors_from_desk_b_index_files(
     finally:
         desk_a.close()
         desk_b.close()
+
+
+def test_a_malformed_database_url_is_refused_in_settings_and_on_the_command_line(tmp_path: Path) -> None:
+    from faceapp.config import Settings
+    from faceapp.errors import ConfigError
+
+    assert Settings(database_url="postgresql://desk@db:5432/faceapp").database_url.startswith("postgresql")
+    with pytest.raises(ConfigError, match="database_url"):
+        Settings(database_url="mysql://desk@db/faceapp")
+    with pytest.raises(ConfigError, match="database_url"):
+        Database.open(Paths.resolve(tmp_path / "home").ensure(), url="db.example:5432")
