@@ -53,13 +53,25 @@ class PgServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, cwd=self.root, timeout=60)
 
-    def start(self) -> PgServer:
-        """initdb + start; waits until the server accepts connections."""
+    def start(self, tls: tuple[Path, Path] | None = None) -> PgServer:
+        """initdb + start; waits until the server accepts connections.
+
+        Args:
+            tls: ``(certificate, key)`` PEM files: the server then also accepts TLS connections.
+        """
         began = time.monotonic()
         self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user, "-A", "trust",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+        if tls is not None:
+            for source, name in zip(tls, ("server.crt", "server.key"), strict=True):
+                shutil.copyfile(source, self.data / name)
+                os.chmod(self.data / name, 0o600)
+                if self._as:
+                    owner = pwd.getpwnam("postgres")
+                    os.chown(self.data / name, owner.pw_uid, owner.pw_gid)
+            options += " -c ssl=on"
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.root / "server.log"), "-w", "-t", "30", "start")
         self.start_s = time.monotonic() - began

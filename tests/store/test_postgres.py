@@ -79,7 +79,7 @@ def test_the_url_setting_or_environment_selects_the_back_end(tmp_path: Path, pg_
 def test_an_unreachable_server_is_a_clear_storage_error(pg_server: Any) -> None:
     url = f"postgresql://faceapp:pw@127.0.0.1:{pg_server.port + 1}/nothing?connect_timeout=1"
     started = time.monotonic()
-    with pytest.raises(StorageError, match=r"cannot reach the database server .*\*\*\*@127.0.0.1") as caught:
+    with pytest.raises(StorageError, match=r"cannot reach the database server .*\*\*\*@127.0.0.1.*refused") as caught:
         PostgresDatabase(url, busy_timeout=0.5, connect_timeout=1.0)
     assert "pw" not in str(caught.value) and time.monotonic() - started < 10
 
@@ -341,3 +341,34 @@ def test_a_malformed_database_url_is_refused_in_settings_and_on_the_command_line
         Settings(database_url="mysql://desk@db/faceapp")
     with pytest.raises(ConfigError, match="database_url"):
         Database.open(Paths.resolve(tmp_path / "home").ensure(), url="db.example:5432")
+
+
+def test_tls_options_in_the_url_reach_the_driver(tmp_path: Path) -> None:
+    """A server with a certificate: verify-full against its CA connects over TLS; another CA is refused."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    spec = importlib.util.spec_from_file_location("faceapp_test_pgserver", Path(__file__).with_name("pgserver.py"))
+    assert spec is not None and spec.loader is not None
+    pgserver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pgserver)
+    if pgserver.find_bindir() is None:
+        pytest.skip("PostgreSQL is not installed")
+    for name in ("right", "wrong"):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(tmp_path / f"{name}.key"), "-out", str(tmp_path / f"{name}.crt")],
+                       check=True, capture_output=True, timeout=60)
+    server = pgserver.PgServer(pgserver.find_bindir()).start(tls=(tmp_path / "right.crt", tmp_path / "right.key"))
+    try:
+        url = server.create_database("tls")
+        secure = f"{url}?sslmode=verify-full&sslrootcert={tmp_path / 'right.crt'}"
+        with PostgresDatabase(secure) as db:
+            assert db.scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()") is True
+            assert db.schema_version == SCHEMA_VERSION
+        with pytest.raises(StorageError, match=r"cannot reach the database server .*certificate"):
+            PostgresDatabase(f"{url}?sslmode=verify-full&sslrootcert={tmp_path / 'wrong.crt'}", connect_timeout=2)
+    finally:
+        server.stop()

@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.adapt import Loader
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from faceapp.store.backends import dialect
 
@@ -302,5 +302,13 @@ def connect_pool(url: str, min_size: int = 1, max_size: int = 4, timeout: float 
                           kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
                           configure=configure, check=ConnectionPool.check_connection,
                           name="faceapp")
-    pool.open(wait=True, timeout=timeout)
+    try:
+        pool.open(wait=True, timeout=timeout)
+    except PoolTimeout:
+        pool.close()
+        # the pool only logs why it could not connect: one direct attempt gives the reason
+        # (refused, unknown host, password, TLS certificate...) to the caller's message
+        with psycopg.connect(url, connect_timeout=max(int(timeout), 1)):
+            pass
+        raise
     return pool

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg_pool import PoolTimeout
 
 from faceapp.errors import StorageError
 from faceapp.store import db as sqlite_db
@@ -81,8 +82,9 @@ class PostgresDatabase(sqlite_db.Database):
         self._lock = threading.RLock()
         try:
             pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout)
-        except psycopg.Error as exc:
-            raise StorageError(f"cannot reach the database server {redact(url)}: {exc}. Check that it runs, "
+        except (psycopg.Error, PoolTimeout) as exc:
+            reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+            raise StorageError(f"cannot reach the database server {redact(url)}: {reason}. Check that it runs, "
                                "the address and the credentials (or remove database_url to work locally).") from exc
         self.pg = PgConnection(pool, busy_timeout)
         self.conn = self.pg  # type: ignore[assignment]  # the sqlite3-style connection store code uses
