@@ -82,9 +82,9 @@ class IndexParams:
 
     exact_below: int = EXACT_BELOW
     backend: str = "hnswlib"  # or "usearch-f16", "usearch-i8"
-    m: int = 16
+    m: int = 24
     ef_construction: int = 100
-    ef: int = 128
+    ef: int = 96
     rerank: int = 64  # graph candidates rescored exactly per query
     energy: float = 0.995  # share of the vectors' energy the graph's projection keeps (1 = no projection)
     retry_below: float = 0.6  # a query whose best score is below this is searched again, wider

@@ -108,7 +108,7 @@ def test_projected_index_is_saved_and_reloaded_without_rebuilding(tmp_path: Path
     third = open_index(tmp_path, "m", DIM, ids, load, 1, params)  # damaged projection: rebuilt
     assert calls == [1, 1]
     np.testing.assert_array_equal(third.search(queries, 3)[0], first.search(queries, 3)[0])
-    open_index(tmp_path, "m", DIM, ids, load, 1, IndexParams(exact_below=0, threads=1, m=24))
+    open_index(tmp_path, "m", DIM, ids, load, 1, IndexParams(exact_below=0, threads=1, m=params.m + 8))
     assert calls == [1, 1, 1]  # other graph settings: rebuilt
 
 
