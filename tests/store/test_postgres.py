@@ -372,3 +372,51 @@ def test_tls_options_in_the_url_reach_the_driver(tmp_path: Path) -> None:
             PostgresDatabase(f"{url}?sslmode=verify-full&sslrootcert={tmp_path / 'wrong.crt'}", connect_timeout=2)
     finally:
         server.stop()
+
+
+_ENTER = textwrap.dedent("""
+    import sys, time
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from faceapp.access.decide import Request
+    from faceapp.access.journal import Journal
+    from faceapp.access.store import AccessStore
+    from faceapp.records import Verdict
+    from faceapp.store.backends.postgres import PostgresDatabase
+
+    url, home, person_id, door, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+    with PostgresDatabase(url, busy_timeout=20) as db:
+        store = AccessStore(db, "Europe/Berlin")
+        journal = Journal(store, home)
+        at = datetime(2026, 12, 2, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+        time.sleep(max(start - time.time(), 0))  # all desks decide at the same instant
+        for _ in range(3):
+            request = Request(store.door(door), at, Verdict.ACCEPT, store.subject(person_id), 0.7, 0.3)
+            print(journal.record(request)[0].reason.value, flush=True)
+""")
+
+
+def test_anti_passback_holds_across_the_doors_of_an_area_at_different_desks(pg_url: str, tmp_path: Path) -> None:
+    """Three desk processes, two entrances of one area: the same person is let in exactly once."""
+    from faceapp.access.decide import AntiPassback
+    from faceapp.access.store import AccessStore
+
+    with PostgresDatabase(pg_url) as db:
+        store = AccessStore(db, "Europe/Berlin")
+        for door in ("north", "south"):
+            store.add_door(door, direction="in", area="office")
+        store.set_area("office", AntiPassback.HARD)
+        store.add_level("staff", ["north", "south"], "mon-fri 08:00-18:00")
+        person = People(db).add("Alice").id
+        store.grant(person, "staff")
+    start = time.time() + 3.0
+    desks = [subprocess.Popen([sys.executable, "-c", _ENTER, pg_url, str(tmp_path / f"desk{i}"), str(person),
+                               ("north", "south", "north")[i], str(start)], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(3)]
+    outputs = [d.communicate(timeout=90) for d in desks]
+    assert [d.returncode for d in desks] == [0, 0, 0], [o[1][-800:] for o in outputs]
+    reasons = [line for out, _ in outputs for line in out.split()]
+    assert reasons.count("granted") == 1 and reasons.count("anti_passback") == 8
+    with PostgresDatabase(pg_url) as db:
+        assert db.scalar("SELECT direction FROM access_presence WHERE person_id = ?", (person,)) == "in"
+        assert db.scalar("SELECT COUNT(*) FROM access_events WHERE decision = 'grant'") == 1
