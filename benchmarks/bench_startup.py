@@ -98,7 +98,7 @@ def time_gui(command: list[str], runs: int) -> dict[str, Any]:
             photos = Path(tmp) / "photos"
             photos.mkdir()
             shutil.copy(SAMPLE, photos)
-            argv = [*command, "--basedir", str(Path(tmp) / "base"), "--source", str(photos),
+            argv = [*command, "-v", "--basedir", str(Path(tmp) / "base"), "--source", str(photos),
                     "--screenshot", str(Path(tmp) / "shot.png"), "--quit-after", "1"]
             start = time.perf_counter()
             proc = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=_env())

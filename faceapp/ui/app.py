@@ -53,7 +53,7 @@ def schedule_quit(window: MainWindow, seconds: float, screenshot: Path | None = 
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             if (subject or window).grab().save(str(screenshot)):
-                log.info("screenshot saved to %s", screenshot)
+                print(f"faceapp: screenshot saved to {screenshot}", file=sys.stderr)  # asked for: always confirmed
             else:
                 log.error("could not save the screenshot to %s", screenshot)
         window.close()
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Options of ``python -m faceapp.ui.app`` (the same as ``faceapp gui``)."""
     parser = argparse.ArgumentParser(prog="faceapp-gui", description="The faceapp desktop app.")
     parser.add_argument("--basedir", type=Path, help="data folder (default: platform folders or $FACEAPP_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to the console")
     add_gui_arguments(parser)
     return parser
 
@@ -123,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_gui(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse ``argv``, set up logging (console, private log file, crash hooks), run the app."""
     args = build_parser().parse_args(argv)
-    logs.setup(args.basedir)
+    logs.setup(args.basedir, verbose=args.verbose)
     try:
         return run_from_args(args)
     except FaceAppError as exc:

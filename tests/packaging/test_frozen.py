@@ -29,7 +29,9 @@ SPEC = ROOT / "packaging" / "faceapp.spec"
 SAMPLE = ROOT / "resources" / "samples" / "astronaut.jpg"
 BUILD_TIMEOUT_S = 900
 #: stderr lines a healthy run may print: our own INFO log lines and Qt's offscreen notice.
-HARMLESS_STDERR = ("faceapp: INFO: ", "This plugin does not support propagateSizeHints()")
+HARMLESS_STDERR = (
+    "faceapp: INFO: ", "faceapp: screenshot saved to ", "This plugin does not support propagateSizeHints()",
+)
 
 
 def _build_key() -> str:
