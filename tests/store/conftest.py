@@ -118,14 +118,17 @@ def pg_template(pg_server: Any) -> str:
 
 
 @pytest.fixture()
-def pg_url(pg_server: Any, pg_template: str) -> str:
-    """The URL of a fresh, migrated database on the session's server."""
+def pg_url(pg_server: Any, pg_template: str) -> Iterator[str]:
+    """The URL of a fresh, migrated database on the session's server (dropped afterwards)."""
     import psycopg
 
     name = f"t{next(_PG_NAMES)}"
     with psycopg.connect(pg_server.url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    return str(pg_server.url(name))
+    yield str(pg_server.url(name))
+    if pg_server.is_running():
+        with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)

@@ -420,3 +420,14 @@ def test_anti_passback_holds_across_the_doors_of_an_area_at_different_desks(pg_u
     with PostgresDatabase(pg_url) as db:
         assert db.scalar("SELECT direction FROM access_presence WHERE person_id = ?", (person,)) == "in"
         assert db.scalar("SELECT COUNT(*) FROM access_events WHERE decision = 'grant'") == 1
+
+
+def test_a_write_outside_a_transaction_waits_for_the_writers_and_is_announced(pg_url: str) -> None:
+    a, b = PostgresDatabase(pg_url), PostgresDatabase(pg_url)
+    try:
+        seen = b.scalar("PRAGMA data_version")
+        a.conn.execute("INSERT INTO meta (key, value) VALUES ('lone', 'write')")
+        assert b.get_meta("lone") == "write" and b.scalar("PRAGMA data_version") != seen
+    finally:
+        a.close()
+        b.close()

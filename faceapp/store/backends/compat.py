@@ -149,6 +149,15 @@ class PgConnection:
             return self._pragma(pragma.group(1).lower(), sql)
         if dialect.sqlite_only(sql):
             return PgCursor([], [("sql",)], 0)  # the catalogue of SQLite: nothing to rebuild here
+        if self._pg is None and not _READ.match(sql):  # a lone write: its own transaction, like every write
+            self.begin()
+            try:
+                cursor = self._run(sql, _params(params) or None)
+            except BaseException:
+                self.rollback()
+                raise
+            self.commit()
+            return cursor
         return self._run(sql, _params(params) or None)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
