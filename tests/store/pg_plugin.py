@@ -33,11 +33,13 @@ def _pg_plugin_server() -> Iterator[tuple[Any, str]]:
 
 
 @pytest.fixture(autouse=True)
-def _pg_plugin_database(_pg_plugin_server: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> str:
+def _pg_plugin_database(_pg_plugin_server: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server, template = _pg_plugin_server
     name = f"p{next(_NAMES)}"
     with psycopg.connect(server.url(), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     url = str(server.url(name))
     monkeypatch.setenv("FACEAPP_DATABASE_URL", url)
-    return url
+    yield url
+    with psycopg.connect(server.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
