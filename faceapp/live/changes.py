@@ -22,12 +22,16 @@ Listener = Callable[[Settings, Settings], None]
 
 #: Applied to a running app by their subscribers (the live service, the gallery, the admin session).
 LIVE_FIELDS = frozenset({"desk_rules", "camera_name", "accept_threshold", "unknown_threshold",
-                         "admin_lock_minutes", "embedder"})
+                         "false_accept_target", "pin_thresholds", "match_threshold", "admin_lock_minutes",
+                         "embedder", "liveness_mode", "liveness_camera_modes", "liveness_target_bpcer",
+                         "liveness_challenge", "liveness_challenge_seconds"})
 #: Read once at start-up: an edit takes effect at the next start.
 RESTART_FIELDS = frozenset({"detector", "provider", "threads", "detect_long_side", "detect_upscale",
-                            "detect_score_threshold", "nms_iou", "min_face_px", "flip_embedding",
-                            "max_image_pixels", "timezone", "data_dir", "language", "camera_width",
-                            "camera_height"})
+                            "detect_upscale_to", "detect_score_threshold", "nms_iou", "min_face_px",
+                            "flip_embedding", "max_image_pixels", "timezone", "data_dir", "database_url",
+                            "language", "camera_source", "camera_width", "camera_height"})
+#: Not a setting a person edits.
+META_FIELDS = frozenset({"version"})
 
 
 def changed_fields(old: Settings, new: Settings) -> set[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -123,10 +124,11 @@ class Calibration:
         return cal
 
     # -- queries -------------------------------------------------------------------------------
-    @property
+    @cached_property
     def grid(self) -> np.ndarray:
         return np.round(self.grid_start + self.grid_step * np.arange(len(self.impostor)), 6)
 
+    @cached_property
     def _tail(self) -> tuple[float, float, np.ndarray]:
         """(last measured score, its log-survival, log-survival curve coefficients beyond it).
 
@@ -151,7 +153,7 @@ class Calibration:
 
     def impostor_rate(self, threshold: float) -> float:
         """Chance that one impostor comparison scores >= ``threshold`` (extrapolated in the tail)."""
-        edge, log_edge, (curvature, slope) = self._tail()
+        edge, log_edge, (curvature, slope) = self._tail
         if threshold >= edge:
             d = threshold - edge
             return math.exp(log_edge + slope * d + curvature * d * d)

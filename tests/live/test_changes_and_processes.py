@@ -136,3 +136,15 @@ def _event():
     from faceapp.records import Event
 
     return Event(None, T0, "UTC", EventKind.CHECK_IN, None, None, None, None, 0.7, 0.3, "desk")
+
+
+def test_every_setting_is_either_applied_live_or_named_as_needing_a_restart() -> None:
+    from dataclasses import fields
+
+    from faceapp.config import Settings
+    from faceapp.live.changes import LIVE_FIELDS, META_FIELDS, RESTART_FIELDS
+
+    names = {f.name for f in fields(Settings)}
+    assert not LIVE_FIELDS & RESTART_FIELDS
+    assert names - LIVE_FIELDS - RESTART_FIELDS - META_FIELDS == set(), "classify each new setting"
+    assert (LIVE_FIELDS | RESTART_FIELDS | META_FIELDS) - names == set(), "no stale names"
