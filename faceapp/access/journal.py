@@ -153,7 +153,7 @@ class Journal:
     def snapshot_path(self, event: AccessEvent) -> Path | None:
         return None if event.snapshot is None else self.data / event.snapshot
 
-    def purge_visitors(self, now: datetime, retention: timedelta, remove_person: Callable[[int], None],
+    def purge_visitors(self, now: datetime, retention: timedelta, remove_person: Callable[[int], object],
                        actor: str = "system") -> list[int]:
         """Delete visitors whose expiry is more than ``retention`` ago, with all their biometric data.
 
@@ -168,7 +168,7 @@ class Journal:
             self.remove_visitor(person_id, remove_person, actor, "visitor.expire")
         return ids
 
-    def remove_visitor(self, person_id: int, remove_person: Callable[[int], None], actor: str = "system",
+    def remove_visitor(self, person_id: int, remove_person: Callable[[int], object], actor: str = "system",
                        action: str = "visitor.remove") -> None:
         """Delete one visitor now (their visit ended early) with their access snapshots and biometric data."""
         if not self.database.query("SELECT 1 FROM access_visitors WHERE person_id = ?", (person_id,)):
@@ -224,9 +224,9 @@ class Journal:
     def _add(self, door: Door, kind: str, reason: str, note: str, operator: str | None = None,
              at: datetime | None = None) -> AccessEvent:
         with self.database.transaction() as db:
-            event_id = int(db.execute(_INSERT, (
+            event_id = _new_id(db.execute(_INSERT, (
                 _iso(at or datetime.now(timezone.utc)), self.store.zone.key, kind, door.id, door.name, None, None,
-                reason, None, None, None, "", None, None, operator, note)).lastrowid)
+                reason, None, None, None, "", None, None, operator, note)).lastrowid, "access_events")
         return self.event(event_id)
 
     def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
@@ -253,6 +253,13 @@ class Journal:
             path = (self.data / relative).resolve()
             if self.data.resolve() in path.parents:
                 path.unlink(missing_ok=True)
+
+
+def _new_id(lastrowid: int | None, table: str) -> int:
+    """The id of the row just inserted into ``table`` (StorageError when the database gave none)."""
+    if lastrowid is None:
+        raise StorageError(f"the database gave no id for the new row in {table}")
+    return int(lastrowid)
 
 
 def _iso(moment: datetime) -> str:

@@ -8,6 +8,7 @@ decisions live in :mod:`faceapp.access.journal`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,7 +147,7 @@ class AccessStore:
             audit.record(db, actor, "area.reset", "area", None, person_id, area=area, rows=count)
         return int(count)
 
-    def add_level(self, name: str, doors: list[str | int], schedule: str | Schedule, *,
+    def add_level(self, name: str, doors: Sequence[str | int], schedule: str | Schedule, *,
                   allow_holidays: bool = False, actor: str = "system") -> Level:
         """A new access level over existing doors with a weekly schedule (see :mod:`.schedule`)."""
         parsed = schedule if isinstance(schedule, Schedule) else Schedule.parse(schedule)
@@ -162,7 +163,7 @@ class AccessStore:
             audit.record(db, actor, "level.add", "level", level_id, name=name.strip(), schedule=parsed.text())
         return self.level(level_id)
 
-    def update_level(self, level: int | str, *, doors: list[str | int] | None = None,
+    def update_level(self, level: int | str, *, doors: Sequence[str | int] | None = None,
                      schedule: str | None = None, allow_holidays: bool | None = None,
                      actor: str = "system") -> Level:
         found = self.level(level)

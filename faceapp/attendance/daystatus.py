@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from faceapp.attendance.calendar import Holiday, Leave
@@ -214,6 +214,27 @@ def worked_minutes(intervals: Sequence[tuple[datetime, datetime]], shift: Shift 
     return _minutes(span - brk) if span > timedelta(minutes=shift.length_minutes / 2) else _minutes(span)
 
 
+class _BaseFields(TypedDict):
+    """The fields of a :class:`DayResult` that every status shares (built once in :func:`day_status`)."""
+
+    day: date
+    shift: str | None
+    punches: tuple[Punch, ...]
+    duplicates: int
+    ignored: int
+    window: tuple[datetime, datetime]
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_minutes: int
+
+
+class _LeaveFields(TypedDict, total=False):
+    """The leave fields of a half day of leave (empty without leave)."""
+
+    leave_kind: str
+    leave_days: float
+
+
 def day_status(plan: DayPlan, punches: Iterable[Punch], zone: ZoneInfo | str, *, holiday: Holiday | None = None,
                leave: Leave | None = None, now: datetime | None = None,
                dedupe_seconds: int = DEFAULT_DEDUPE_SECONDS) -> DayResult:
@@ -233,11 +254,12 @@ def day_status(plan: DayPlan, punches: Iterable[Punch], zone: ZoneInfo | str, *,
     kept, duplicates, ignored = select_punches(punches, lo, hi, dedupe_seconds)
     intervals, missing_in, missing_out = pair(kept)
     shift = plan.shift
-    base = {"day": plan.day, "shift": shift.name if shift and plan.working else None, "punches": tuple(kept),
-            "duplicates": duplicates, "ignored": ignored, "window": (lo, hi),
-            "first_in": intervals[0][0] if intervals else next((p.time for p in kept if p.kind != "out"), None),
-            "last_out": intervals[-1][1] if intervals else None,
-            "worked_minutes": worked_minutes(intervals, shift)}
+    base: _BaseFields = {
+        "day": plan.day, "shift": shift.name if shift and plan.working else None, "punches": tuple(kept),
+        "duplicates": duplicates, "ignored": ignored, "window": (lo, hi),
+        "first_in": intervals[0][0] if intervals else next((p.time for p in kept if p.kind != "out"), None),
+        "last_out": intervals[-1][1] if intervals else None,
+        "worked_minutes": worked_minutes(intervals, shift)}
     rules = shift or _DEFAULT_RULES
     if holiday is not None or not plan.working:
         kind, rate = ("holiday", rules.rate_holiday) if holiday is not None else ("rest_day", rules.rate_rest_day)
@@ -256,9 +278,9 @@ def day_status(plan: DayPlan, punches: Iterable[Punch], zone: ZoneInfo | str, *,
     return _working_day(plan, shift, tz, base, missing_in or missing_out, leave)
 
 
-def _working_day(plan: DayPlan, shift: Shift, tz: ZoneInfo, base: dict[str, Any], missing: bool,
+def _working_day(plan: DayPlan, shift: Shift, tz: ZoneInfo, base: _BaseFields, missing: bool,
                  leave: Leave | None) -> DayResult:
-    leave_fields = {"leave_kind": leave.kind, "leave_days": 0.5} if leave is not None else {}
+    leave_fields: _LeaveFields = {"leave_kind": leave.kind, "leave_days": 0.5} if leave is not None else {}
     if not base["punches"]:
         return DayResult(**base, **leave_fields, status=Status.ABSENT, absent_days=0.5 if leave else 1.0)
     late, early, short, overtime = _deviations(plan.day, shift, tz, base)
@@ -282,7 +304,7 @@ def _working_day(plan: DayPlan, shift: Shift, tz: ZoneInfo, base: dict[str, Any]
                      overtime_kind="normal" if overtime else "", overtime_rate=shift.rate_normal if overtime else 0.0)
 
 
-def _deviations(day: date, shift: Shift, tz: ZoneInfo, base: dict[str, Any]) -> tuple[int, int, int, int]:
+def _deviations(day: date, shift: Shift, tz: ZoneInfo, base: _BaseFields) -> tuple[int, int, int, int]:
     """Late, early, short and (rounded) overtime minutes of a working day with punches."""
     first, last = base["first_in"], base["last_out"]
     start, end = shift_bounds(day, shift, tz)

@@ -18,7 +18,7 @@ from faceapp.attendance.calendar import LEAVE_KINDS, Holiday, Leave
 from faceapp.attendance.daystatus import Punch
 from faceapp.attendance.schedule import Assignment, Rules
 from faceapp.attendance.shifts import Rotation, Shift
-from faceapp.errors import ConfigError, DataError
+from faceapp.errors import ConfigError, DataError, StorageError
 
 if TYPE_CHECKING:
     from faceapp.store.db import Database
@@ -27,6 +27,13 @@ MANUAL_CAMERA = "manual"
 IMPORT_CAMERA = "import"
 AUTO_NOTE = "auto"
 _KIND = {"check_in": "in", "check_out": "out"}
+
+
+def _new_id(lastrowid: int | None, table: str) -> int:
+    """The id of the row just inserted into ``table`` (StorageError when the database gave none)."""
+    if lastrowid is None:
+        raise StorageError(f"the database gave no id for the new row in {table}")
+    return int(lastrowid)
 
 
 def _now() -> str:
@@ -137,7 +144,8 @@ class AttendanceStore:
                     target=assignment.target, department=assignment.department, start=assignment.start.isoformat(),
                     until=assignment.until.isoformat() if assignment.until else None)
         return Assignment(assignment.target, assignment.start, assignment.until, assignment.person_id,
-                          assignment.department, assignment.rotation, int(new_id))
+                          assignment.department, assignment.rotation,
+                          _new_id(new_id, "shift_assignments"))
 
     def assignments(self) -> list[Assignment]:
         rows = self.database.query(
@@ -202,7 +210,7 @@ class AttendanceStore:
                  actor if approved else None, _now())).lastrowid
             _record(db, actor, f"leave.{'add' if approved else 'request'}", "leave", leave_id, leave.person_id,
                     day=leave.day.isoformat(), kind=leave.kind, half=leave.half, reason=reason)
-        return self.leave_entry(int(leave_id))
+        return self.leave_entry(_new_id(leave_id, "leave"))
 
     def decide_leave(self, leave_id: int, approve: bool, actor: str) -> LeaveEntry:
         """Approve or reject a pending leave request."""
@@ -256,7 +264,7 @@ class AttendanceStore:
                                                             _now())).lastrowid
             _record(db, actor, "punch_request.add", "punch_request", request_id, person_id, time=moment, kind=kind,
                     reason=reason.strip())
-        return self.punch_request(int(request_id))
+        return self.punch_request(_new_id(request_id, "punch_requests"))
 
     def decide_punch(self, request_id: int, approve: bool, actor: str) -> PunchRequest:
         """Approve (the punch becomes a manual event, audited) or reject a pending request."""

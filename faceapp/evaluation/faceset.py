@@ -86,7 +86,10 @@ def build_faceset(pipeline, root: Path, progress: Progress | None = None,
         photos: a subset of :func:`collection_photos` (default: all).
     """
     items = list(photos if photos is not None else collection_photos(root))
-    rel, ids, shapes, rows = [], [], [], []
+    rel: list[str] = []
+    ids: list[str] = []
+    shapes: list[tuple[int, ...]] = []
+    rows: list[tuple[np.ndarray, ...]] = []
     for n, (identity, path) in enumerate(items):
         try:
             image = pipeline.load(path)

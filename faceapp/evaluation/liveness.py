@@ -184,7 +184,10 @@ def presentation_figures(samples: Sequence[Sample], scores: np.ndarray, policy: 
     groups: dict[str, list[int]] = {}
     for i, sample in enumerate(samples):
         groups.setdefault(sample.group, []).append(i)
-    live, spoof, no_face, decided = [], [], [], {}
+    live: list[float] = []
+    spoof: list[float] = []
+    no_face: list[str] = []
+    decided: dict[str, dict[str, Any]] = {}
     for name, rows in groups.items():
         labels = {samples[i].live for i in rows}
         if len(labels) != 1:

@@ -81,6 +81,12 @@ def chip_quality(chip: np.ndarray) -> dict[str, float]:
     return {"blur": blur_score(chip), "brightness": float(grey.mean()), "contrast": float(grey.std())}
 
 
+def _box(row: np.ndarray) -> tuple[float, float, float, float]:
+    """One detection box ``x1, y1, x2, y2`` as floats."""
+    x1, y1, x2, y2 = (float(v) for v in row)
+    return x1, y1, x2, y2
+
+
 def pick_face(faces: Faces, image_shape: tuple[int, ...], name: str, *, largest: bool = False) -> FaceChoice:
     """The face of a photo to enrol, or :class:`NoFaceError` / :class:`MultipleFacesError` naming why not."""
     choice = choose_face(faces.boxes, image_shape, largest=largest)
@@ -89,7 +95,7 @@ def pick_face(faces: Faces, image_shape: tuple[int, ...], name: str, *, largest:
     if choice.index is None:
         raise MultipleFacesError(f"{name}: {choice.describe(faces.boxes)}; crop the photo to one face "
                                  "or ask for the largest face",  # "{name}: N faces found; ..." (callers parse it)
-                                 tuple(tuple(float(v) for v in faces.boxes[i]) for i in choice.candidates))
+                                 tuple(_box(faces.boxes[i]) for i in choice.candidates))
     return choice
 
 

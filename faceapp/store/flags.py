@@ -7,9 +7,10 @@ from an import: it is enrolled with a flag naming the other person and the score
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+import sqlite_utils
 
 from faceapp.store.db import Database
 
@@ -30,7 +31,7 @@ class TemplateFlag:
     created: str
 
 
-def add_flag(db: sqlite3.Connection, template_id: int, other_person_id: int, score: float, threshold: float,
+def add_flag(db: sqlite_utils.Database, template_id: int, other_person_id: int, score: float, threshold: float,
              kind: str = MATCHES_OTHER) -> None:
     """Record (inside the caller's transaction) that a template matched another person."""
     db.execute("INSERT OR REPLACE INTO template_flags (template_id, kind, other_person_id, score, threshold, created) "

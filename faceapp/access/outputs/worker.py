@@ -20,7 +20,7 @@ from faceapp.access.outputs import Output, OutputError, Pulse, parse_output
 
 log = logging.getLogger(__name__)
 
-FaultHandler = Callable[[Door, str], None]
+FaultHandler = Callable[[Door, str], object]  # its result is ignored (Journal.fault returns the event)
 DoneHandler = Callable[[Door, Pulse], None]
 
 

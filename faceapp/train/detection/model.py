@@ -65,6 +65,15 @@ class MobileNetV1(nn.Module):
                                     *[depthwise_block(128, 128, 1, d) for _ in range(5)])
         self.stage3 = nn.Sequential(depthwise_block(128, 256, 2, d), depthwise_block(256, 256, 1, d))
 
+    @property
+    def stem(self) -> nn.Conv2d:
+        """The first convolution (``stage1.0.0``), which ``RetinaFace.stem_scale`` folds into."""
+        block = self.stage1[0]
+        conv = block[0] if isinstance(block, nn.Sequential) else None
+        if not isinstance(conv, nn.Conv2d):
+            raise TypeError(f"stage1.0.0 is {type(conv).__name__}, not a Conv2d")
+        return conv
+
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         c1 = self.stage1(x)
         c2 = self.stage2(c1)
@@ -149,7 +158,7 @@ def plain(model: RetinaFace) -> RetinaFace:
     out = copy.deepcopy(model)
     if out.stem_scale != 1.0:
         with torch.no_grad():
-            out.fx.stage1[0][0].weight.mul_(out.stem_scale)
+            out.fx.stem.weight.mul_(out.stem_scale)
         out.stem_scale = 1.0
     return out
 
@@ -225,7 +234,7 @@ def load_onnx_weights(model: RetinaFace, path: Path) -> RetinaFace:
                          f"unexpected {extra[:3]})")
     for name, (conv, bn) in targets.items():
         weight, bias = convs[name]
-        _copy(conv.weight, weight / model.stem_scale if conv is model.fx.stage1[0][0] else weight, name)
+        _copy(conv.weight, weight / model.stem_scale if conv is model.fx.stem else weight, name)
         if conv.bias is not None:
             _copy(conv.bias, bias, name + " bias")
         elif isinstance(bn, nn.BatchNorm2d):

@@ -35,7 +35,16 @@ def _edit(parent: QWidget) -> QDateEdit:
 
 
 def _value(edit: QDateEdit) -> date | None:
-    return None if edit.date() == _NO_DATE else edit.date().toPython()
+    if edit.date() == _NO_DATE:
+        return None
+    value = edit.date().toPython()
+    if not isinstance(value, date):
+        raise TypeError(f"QDate.toPython gave {type(value).__name__}, not a date")
+    return value
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
 
 
 class AccessPanel(QWidget):
@@ -82,8 +91,8 @@ class AccessPanel(QWidget):
             item.setCheckState(Qt.CheckState.Checked if level.id in granted else Qt.CheckState.Unchecked)
             self.levels.addItem(item)
         start, end = self.store.validity(person_id)
-        self.valid_from.setDate(QDate(start) if start else _NO_DATE)
-        self.valid_until.setDate(QDate(end) if end else _NO_DATE)
+        self.valid_from.setDate(_qdate(start) if start else _NO_DATE)
+        self.valid_until.setDate(_qdate(end) if end else _NO_DATE)
         visitor = next((v for v in self.store.visitors() if v["person_id"] == person_id), None)
         self.visitor.setText(self.tr("Visitor of {} until {}").format(
             visitor["host"], visitor["expires"].astimezone(self.store.zone).strftime("%Y-%m-%d %H:%M"))

@@ -78,6 +78,12 @@ def _table(parent: QWidget) -> QTableWidget:
     return table
 
 
+def _cell_text(table: QTableWidget, row: int, column: int) -> str:
+    """The text of a cell, "" for a cell without an item."""
+    item = table.item(row, column)
+    return item.text() if item is not None else ""
+
+
 def _spin(parent: QWidget, value: int, maximum: int = 24 * 60) -> QSpinBox:
     box = QSpinBox(parent)
     box.setRange(0, maximum)
@@ -229,7 +235,7 @@ class RulesDialog(QDialog):
         """Show the selected shift in the form, to change it and save it under the same name."""
         row = self._selected(self.shift_table)
         shift = next((s for s in self.store.shifts() if row is not None
-                      and s.name == self.shift_table.item(row, 0).text()), None)
+                      and s.name == _cell_text(self.shift_table, row, 0)), None)
         if shift is None:
             return
         self.shift_name.setText(shift.name)
@@ -244,9 +250,9 @@ class RulesDialog(QDialog):
         self.break_kind.setCurrentText(shift.break_kind)
         self.rounding.setCurrentText(shift.overtime_rounding)
         self.flexible.setChecked(shift.flexible)
-        for edit, value in ((self.core_start, shift.core_start), (self.core_end, shift.core_end)):
-            if value is not None:
-                edit.setTime(QTime(value.hour, value.minute))
+        for edit, moment in ((self.core_start, shift.core_start), (self.core_end, shift.core_end)):
+            if moment is not None:
+                edit.setTime(QTime(moment.hour, moment.minute))
 
     def shift_from_form(self) -> Shift:
         """The shift the form describes (raises :class:`FaceAppError` when invalid)."""
@@ -271,7 +277,7 @@ class RulesDialog(QDialog):
         row = self._selected(self.shift_table)
         if row is None:
             return False
-        name = self.shift_table.item(row, 0).text()
+        name = _cell_text(self.shift_table, row, 0)
         return self._do(self.require_admin, lambda: self.store.delete_shift(name, self.actor()))
 
     # -- assignments ---------------------------------------------------------------------------
@@ -422,12 +428,17 @@ class RulesDialog(QDialog):
         self.tabs.setCurrentIndex(4)
         self.punch_person.setCurrentIndex(max(self.punch_person.findData(person_id), 0))
         local = when.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
-        self.punch_time.setDateTime(QDateTime(local))
+        self.punch_time.setDateTime(QDateTime(QDate(local.year, local.month, local.day),
+                                              QTime(local.hour, local.minute, local.second,
+                                                    local.microsecond // 1000)))
         self.punch_kind.setCurrentIndex(max(self.punch_kind.findData(kind), 0))
         self.punch_reason.setFocus()
 
     def request_punch(self) -> bool:
-        local = self.punch_time.dateTime().toPython().replace(second=0, microsecond=0)
+        picked = self.punch_time.dateTime().toPython()
+        if not isinstance(picked, datetime):
+            raise TypeError(f"QDateTime.toPython gave {type(picked).__name__}, not a datetime")
+        local = picked.replace(second=0, microsecond=0)
         when = datetime.combine(local.date(), local.time(), tzinfo=ZoneInfo(self.zone))
         return self._do(lambda _parent: True, lambda: self.store.request_punch(
             self.punch_person.currentData(), when, self.punch_kind.currentData(), self.punch_reason.text(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import cv2
@@ -138,7 +139,10 @@ class VisitorDialog(QDialog):
         core = self.services.core
         if core is None:
             return
-        expires = self.expires.dateTime().toPython().astimezone()
+        local = self.expires.dateTime().toPython()
+        if not isinstance(local, datetime):
+            raise TypeError(f"QDateTime.toPython gave {type(local).__name__}, not a datetime")
+        expires = local.astimezone()
         fd, name = tempfile.mkstemp(suffix=".png", dir=core.paths.data)
         os.close(fd)
         try:

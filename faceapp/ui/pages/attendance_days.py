@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import (
@@ -50,6 +50,9 @@ from faceapp.attendance.timecard import PersonDay, compute_days, hours, select_p
 from faceapp.errors import FaceAppError
 from faceapp.store import Gallery
 from faceapp.ui.jobs import JobRunner
+
+if TYPE_CHECKING:
+    from faceapp.ui.dialogs.attendance_rules import RulesDialog
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +169,7 @@ class DayStatusPanel(QWidget):
         self.gallery, self.zone, self.require_manager, self.clock = gallery, zone, require_manager, clock
         self.store = AttendanceStore(gallery.database)
         self.model = DayTableModel(zone, self)
+        self.rules_dialog: RulesDialog | None = None  # the rules editor last opened (attendance_hr)
         self.exporter = JobRunner(self)
         self.setObjectName("dayStatusPanel")
         self._build()
@@ -204,8 +208,7 @@ class DayStatusPanel(QWidget):
         self.timecard_button.clicked.connect(lambda: self.export("timecard"))
         self.summary_button = QPushButton(self.tr("Export summary…"), self)
         self.summary_button.clicked.connect(lambda: self.export("summary"))
-        self.exporter.busy_changed.connect(lambda busy: [b.setEnabled(not busy) for b in
-                                                         (self.timecard_button, self.summary_button)])
+        self.exporter.busy_changed.connect(self._exporting)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
         self.extra_buttons = buttons  # the page adds its editors' buttons here
@@ -215,6 +218,11 @@ class DayStatusPanel(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+
+    def _exporting(self, busy: bool) -> None:
+        """The export buttons wait while an export runs."""
+        for button in (self.timecard_button, self.summary_button):
+            button.setEnabled(not busy)
 
     def _date_edit(self, day: date) -> QDateEdit:
         edit = QDateEdit(QDate(day.year, day.month, day.day), self)

@@ -133,7 +133,7 @@ class DoorsPage(QWidget):
         for stage in [s for s in self.services.stages if isinstance(s, AccessStage)]:
             stage.close(0.5)
         others = [s for s in self.services.stages if not isinstance(s, AccessStage)]
-        self.services.stages[:] = others + stages_for_camera(self.services.core, self.services.camera_name)
+        self.services.stages[:] = [*others, *stages_for_camera(self.services.core, self.services.camera_name)]
 
     # -- data ---------------------------------------------------------------------------------------
     def doors(self) -> list[Door]:
@@ -185,18 +185,22 @@ class DoorsPage(QWidget):
         return item
 
     # -- actions ------------------------------------------------------------------------------------
-    def _admin(self) -> bool:
-        return self.access is not None and self.services.require_admin(self)
+    def _admin_access(self) -> AccessService | None:
+        """The access service when there is one and an administrator confirms, else None."""
+        if self.access is None or not self.services.require_admin(self):
+            return None
+        return self.access
 
     def _fail(self, exc: Exception) -> None:
         QMessageBox.warning(self, self.tr("Doors"), str(exc))
 
     def add_door(self) -> None:
-        if not self._admin():
+        access = self._admin_access()
+        if access is None:
             return
         from faceapp.ui.dialogs.access_door import DoorDialog
 
-        dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self)
+        dialog = DoorDialog(access.store, self.services.actor(), self.services.camera_name, self)
         if dialog.exec():
             self.sync_stages()
             self.refresh()
@@ -204,30 +208,35 @@ class DoorsPage(QWidget):
 
     def edit_door(self) -> None:
         door = self.selected()
-        if door is None or not self._admin():
+        if door is None:
+            return
+        access = self._admin_access()
+        if access is None:
             return
         from faceapp.ui.dialogs.access_door import DoorDialog
 
-        dialog = DoorDialog(self.access.store, self.services.actor(), self.services.camera_name, self, door)
+        dialog = DoorDialog(access.store, self.services.actor(), self.services.camera_name, self, door)
         if dialog.exec():
             self.sync_stages()
             self.refresh()
             self.changed.emit()
 
     def edit_levels(self) -> None:
-        if not self._admin():
+        access = self._admin_access()
+        if access is None:
             return
         from faceapp.ui.dialogs.access_levels import LevelsDialog
 
-        LevelsDialog(self.access.store, self.services.actor(), self).exec()
+        LevelsDialog(access.store, self.services.actor(), self).exec()
         self.changed.emit()
 
     def register_visitor(self) -> None:
-        if not self._admin():
+        access = self._admin_access()
+        if access is None:
             return
         from faceapp.ui.dialogs.visitor import VisitorDialog
 
-        dialog = VisitorDialog(self.services, self.access, self.grab_frame, parent=self)
+        dialog = VisitorDialog(self.services, access, self.grab_frame, parent=self)
         dialog.exec()
         self.changed.emit()
 
@@ -242,7 +251,10 @@ class DoorsPage(QWidget):
     def open_door(self, reason: str | None = None) -> AccessEvent | None:
         """Open the selected door by hand, with a reason (journaled and audited)."""
         door = self.selected()
-        if door is None or not self._admin():
+        if door is None:
+            return None
+        access = self._admin_access()
+        if access is None:
             return None
         if reason is None:
             reason, ok = QInputDialog.getText(self, self.tr("Open door"),
@@ -250,7 +262,7 @@ class DoorsPage(QWidget):
             if not ok:
                 return None
         try:
-            event = self.access.open_door(door, self.services.actor(), reason)
+            event = access.open_door(door, self.services.actor(), reason)
         except FaceAppError as exc:
             self._fail(exc)
             return None
@@ -260,13 +272,16 @@ class DoorsPage(QWidget):
     def set_state(self, state: DoorState, reason: str | None = None) -> None:
         """Lockdown, emergency unlock or normal for the selected door (audited)."""
         door = self.selected()
-        if door is None or not self._admin():
+        if door is None:
+            return
+        access = self._admin_access()
+        if access is None:
             return
         if reason is None:
             reason, ok = QInputDialog.getText(self, state_text(state), self.tr("Reason (kept in the journal):"))
             if not ok:
                 return
-        self.access.set_state(door, state, self.services.actor(), reason)
+        access.set_state(door, state, self.services.actor(), reason)
         self.refresh()
 
     def test_output(self) -> str | None:
@@ -297,7 +312,8 @@ class DoorsPage(QWidget):
 
     def export(self, path: str | None = None) -> Path | None:
         """Write the selected door's events (all doors when none) as CSV, XLSX or PDF."""
-        if not self._admin():
+        access = self._admin_access()
+        if access is None:
             return None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export access events"),
@@ -306,9 +322,9 @@ class DoorsPage(QWidget):
             if not path:
                 return None
         door = self.selected()
-        events = self.access.journal.events(door=door.id if door else None)
+        events = access.journal.events(door=door.id if door else None)
         try:
-            return write_access_report(events, path, self.access.store.zone,
+            return write_access_report(events, path, access.store.zone,
                                        title=self.tr("Access events") + (f": {door.name}" if door else ""))
         except FaceAppError as exc:
             self._fail(exc)
@@ -317,14 +333,17 @@ class DoorsPage(QWidget):
     def remove_door(self, confirmed: bool = False) -> bool:
         """Remove the selected door (its journal stays, naming the door)."""
         door = self.selected()
-        if door is None or not self._admin():
+        if door is None:
+            return False
+        access = self._admin_access()
+        if access is None:
             return False
         if not confirmed:
             answer = QMessageBox.question(self, self.tr("Remove door"),
                                           self.tr("Remove the door {}?").format(door.name))
             if answer != QMessageBox.StandardButton.Yes:
                 return False
-        self.access.store.remove_door(door.id, actor=self.services.actor())
+        access.store.remove_door(door.id, actor=self.services.actor())
         self.sync_stages()
         self.refresh()
         self.changed.emit()

@@ -185,6 +185,14 @@ class TrainerPage(QWidget):
         row.addWidget(button)
         return box
 
+    @staticmethod
+    def _row_box(edit: QLineEdit) -> QWidget:
+        """The form row box :meth:`_with_button` put ``edit`` in."""
+        box = edit.parentWidget()
+        if box is None:
+            raise RuntimeError("the field is not in a form row")
+        return box
+
     # ------------------------------------------------------------------ choices
     @property
     def task_key(self) -> str:
@@ -215,8 +223,8 @@ class TrainerPage(QWidget):
             self.lr.setValue(3e-4)
         for widget in (self.model, self.loss):
             widget.setEnabled(widget.count() > 1)
-        self.form.setRowVisible(self.data.parentWidget(), task != "finetune")
-        self.form.setRowVisible(self.labels.parentWidget(), task == "detection")
+        self.form.setRowVisible(self._row_box(self.data), task != "finetune")
+        self.form.setRowVisible(self._row_box(self.labels), task == "detection")
         self.form.setRowVisible(self.image_size, task == "detection")
         self._estimate()
 

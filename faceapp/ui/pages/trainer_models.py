@@ -29,7 +29,8 @@ from faceapp.vision.models import ModelRegistry
 
 log = logging.getLogger(__name__)
 
-#: Report rows: (key in the before/after figures, label).
+#: Report rows: (key in the before/after figures, label). The labels are str (PySide6 types
+#: QT_TRANSLATE_NOOP's result as object), hence ``str(label)`` where they are shown.
 FIGURES = (("accuracy", QT_TRANSLATE_NOOP("ReportPanel", "Verification accuracy")),
            ("tar_at_far", QT_TRANSLATE_NOOP("ReportPanel", "TAR at the false-accept target")),
            ("dir_at_fpir", QT_TRANSLATE_NOOP("ReportPanel", "DIR at the FPIR target (open set)")),
@@ -47,6 +48,12 @@ def _fit_columns(table: QTableWidget) -> None:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for column in range(1, table.columnCount()):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+
+
+def _cell_text(table: QTableWidget, row: int, column: int) -> str:
+    """The text of a cell, "" for a cell without an item."""
+    item = table.item(row, column)
+    return item.text() if item is not None else ""
 
 
 class ReportPanel(QGroupBox):
@@ -102,7 +109,7 @@ class ReportPanel(QGroupBox):
         """A recognition fine-tune's report (``faceapp train finetune --json``)."""
         self.model = str(report["model"])
         before, after = report["before"], report["after"]
-        rows = [(self.tr(label), f"{before[key]:.4f}", f"{after[key]:.4f}") for key, label in FIGURES]
+        rows = [(self.tr(str(label)), f"{before[key]:.4f}", f"{after[key]:.4f}") for key, label in FIGURES]
         if "public" in before and "public" in after:
             rows.append((self.tr("Public check accuracy"), f"{before['public']['accuracy']:.4f}",
                          f"{after['public']['accuracy']:.4f}"))
@@ -117,7 +124,7 @@ class ReportPanel(QGroupBox):
         rows = []
         for key, label in EXPORT_FIGURES:
             if evaluation and key in evaluation:
-                rows.append((self.tr(label), "", f"{evaluation[key]:.4f}"))
+                rows.append((self.tr(str(label)), "", f"{evaluation[key]:.4f}"))
         self._rows(rows)
         self.verdict.setText(self.tr("<b>{0}</b> was exported. Compare it before activating (faceapp eval).")
                              .format(name))
@@ -158,7 +165,7 @@ class ModelsPanel(QGroupBox):
 
     def selected(self) -> str:
         rows = self.table.selectionModel().selectedRows()
-        return self.table.item(rows[0].row(), 0).text() if rows else ""
+        return _cell_text(self.table, rows[0].row(), 0) if rows else ""
 
     def refresh(self, settings: Settings) -> None:
         """Reload the registry (new exports appear) and mark the active models."""
@@ -178,4 +185,4 @@ class ModelsPanel(QGroupBox):
 
     def active_rows(self) -> list[str]:
         """Names marked active (for tests)."""
-        return [self.table.item(r, 0).text() for r in range(self.table.rowCount()) if self.table.item(r, 2).text()]
+        return [_cell_text(self.table, r, 0) for r in range(self.table.rowCount()) if _cell_text(self.table, r, 2)]

@@ -75,12 +75,12 @@ class CommandProcess(QObject):
         """Start ``faceapp ARGS`` (with extra environment ``env``); RuntimeError when one already runs."""
         if self.running:
             raise RuntimeError("a process is already running")
-        process, extra = QProcess(self), env
-        env = QProcessEnvironment.systemEnvironment()
-        env.insert("PYTHONUNBUFFERED", "1")
-        for key, value in (extra or {}).items():
-            env.insert(key, value)
-        process.setProcessEnvironment(env)
+        process = QProcess(self)
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("PYTHONUNBUFFERED", "1")
+        for key, value in (env or {}).items():
+            environment.insert(key, value)
+        process.setProcessEnvironment(environment)
         if cwd is not None:
             process.setWorkingDirectory(str(cwd))
         process.readyReadStandardOutput.connect(self._read_stdout)
