@@ -63,7 +63,9 @@ def face_photo(lfw_dir: Path) -> np.ndarray:
 def test_real_face_quality_reacts_to_degradation(pipeline: FacePipeline, face_photo: np.ndarray) -> None:
     base = pipeline.process(face_photo, embed=False)
     q = base.quality[base.largest()]
-    assert 40 < q["size"] < 120 and 15 < q["eye_dist"] < 60 and abs(q["yaw"]) < 30
+    # The face is visibly turned (about 30°); 5 points at 150 px move the estimate by ~10° with the
+    # detector's input scale (-23° at 640 px, -35° at 320 px), so only "turned, not in profile" is asserted.
+    assert 40 < q["size"] < 120 and 15 < q["eye_dist"] < 60 and 10 < abs(q["yaw"]) < 45
 
     dark = pipeline.process((face_photo * 0.25).astype(np.uint8), embed=False)
     assert dark.quality[dark.largest()]["brightness"] < q["brightness"] / 2
