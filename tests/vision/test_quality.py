@@ -74,4 +74,5 @@ def test_real_face_quality_reacts_to_degradation(pipeline: FacePipeline, face_ph
     assert soft.quality[soft.largest()]["blur"] < q["blur"] / 2
 
     mirrored = pipeline.process(face_photo[:, ::-1].copy(), embed=False)
-    assert mirrored.quality[mirrored.largest()]["yaw"] == pytest.approx(-q["yaw"], abs=6)
+    # Mirror symmetry within the same ~10° (small photos are detected at 320 px: see above).
+    assert mirrored.quality[mirrored.largest()]["yaw"] == pytest.approx(-q["yaw"], abs=10)
