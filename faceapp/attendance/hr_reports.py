@@ -28,7 +28,8 @@ from faceapp.attendance.timecard import PersonDay, Totals, hours, totals
 from faceapp.errors import ConfigError, StorageError
 
 KINDS = ("daily", "exceptions", "timecard", "summary", "punches")
-_SUFFIXES = {"daily": ("csv", "xlsx", "pdf"), "exceptions": ("csv", "xlsx", "pdf"), "timecard": ("pdf", "xlsx", "csv"),
+#: The file formats each kind of report is written in.
+SUFFIXES = {"daily": ("csv", "xlsx", "pdf"), "exceptions": ("csv", "xlsx", "pdf"), "timecard": ("pdf", "xlsx", "csv"),
              "summary": ("xlsx", "csv"), "punches": ("csv",)}
 _DAY_KEYS = ("date", "weekday", "shift", "first_in", "last_out", "worked", "late", "early", "overtime", "status")
 _TOTAL_KEYS = ("workdays", "attended", "late_count", "late_minutes", "early_count", "early_minutes", "absent_days",
@@ -60,8 +61,8 @@ def write(days: Sequence[PersonDay], spec: ReportSpec, path: str | Path) -> Path
     """Write ``days`` as the report ``spec.kind`` in the format of ``path``'s suffix (atomically)."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
-    if fmt not in _SUFFIXES[spec.kind]:
-        raise ConfigError(f"a {spec.kind} report is written as {' or '.join(_SUFFIXES[spec.kind])}, not {fmt!r}")
+    if fmt not in SUFFIXES[spec.kind]:
+        raise ConfigError(f"a {spec.kind} report is written as {' or '.join(SUFFIXES[spec.kind])}, not {fmt!r}")
     if spec.kind == "exceptions":
         days = [d for d in days if d.result.is_exception]
     writer: Callable[[Sequence[PersonDay], ReportSpec, Path], None]

@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from faceapp.attendance import FORMATS, ReportQuery, build_report, write_report
-from faceapp.attendance.hr_reports import KINDS
+from faceapp.attendance.hr_reports import KINDS, SUFFIXES
 from faceapp.attendance.labels import LANGUAGES
 from faceapp.cli.common import add_common, emit_json, require_admin
+from faceapp.cli.inputs import check_output_file, check_output_folder
 from faceapp.errors import ConfigError
 from faceapp.services import Core, system_zone
 
@@ -58,7 +59,21 @@ def _day(text: str | None, what: str) -> date:
         raise ConfigError(f"{what} must be a date like 2026-11-29, not {text!r}") from exc
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse an unusable --out path before asking for a password or doing any work."""
+    if args.out is None:
+        return
+    if args.format and not args.kind:  # the format is given: any file name will do
+        if Path(args.out).is_dir():
+            raise ConfigError(f"{args.out}: is a folder; give a file name for the report")
+        check_output_folder(Path(args.out).parent, "report")
+        return
+    suffixes = SUFFIXES[args.kind] if args.kind else FORMATS
+    check_output_file(Path(args.out), [f".{s}" for s in suffixes], f"{args.kind or 'attendance'} report")
+
+
 def run_report(args: argparse.Namespace) -> int:
+    _check_out(args)
     require_admin(args, None, "export an attendance report")
     if args.kind:
         return run_hr_report(args)

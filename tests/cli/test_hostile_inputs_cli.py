@@ -156,3 +156,28 @@ def test_the_cli_log_is_private_and_names_no_photo_paths(capsys, basedir: Path, 
     for path in [paths.data, *paths.data.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.mark.parametrize(("extra", "out", "message"), [
+    ((), "/proc/faceapp-report.csv", "cannot write the attendance report there"),
+    ((), "{tmp}/report.xyz", "must end in .csv, .xlsx, .pdf"),
+    ((), "{tmp}", "must end in .csv, .xlsx, .pdf"),
+    (("--kind", "summary"), "{tmp}/summary.pdf", "the summary report must end in .xlsx, .csv"),
+    (("--format", "csv"), "{tmp}", "is a folder"),
+])
+def test_report_checks_the_output_path_before_asking_for_a_password(
+        capsys, basedir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: tuple[str, ...], out: str,
+        message: str) -> None:
+    from faceapp.store.auth import Users
+    from faceapp.store.db import Database
+
+    database = Database.open(Paths.resolve(basedir).ensure())
+    Users(database).add("boss", "a long password", role="admin")
+    database.close()
+    monkeypatch.delenv(cli_auth.PASSWORD_ENV, raising=False)  # a password prompt would fail differently
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    code, stdout, err = run(capsys, "report", "--from", "2026-11-01", "--to", "2026-11-30", *extra,
+                            "--out", out.format(tmp=folder), "--basedir", str(basedir))
+    assert code == 2 and message in err and stdout == ""
+    assert list(folder.iterdir()) == []
