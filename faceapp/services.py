@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from faceapp.attendance import Desk, DeskRules, zone_info
 from faceapp.config import Paths, Settings
@@ -26,7 +25,7 @@ from faceapp.store.decision import operating_point
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
 
-__all__ = ["CheckIns", "Core", "image_paths", "system_zone"]
+__all__ = ["CheckIns", "Core", "system_zone"]
 _crop = crop  # the evidence crop, shared by every front end
 
 log = logging.getLogger(__name__)
@@ -135,16 +134,3 @@ class Core:
 
     def close(self) -> None:
         self.gallery.close()
-
-
-def image_paths(inputs: Iterable[Path]) -> list[Path]:
-    """Files given directly plus photos found (recursively, sorted) in folders."""
-    from faceapp.vision.imageio import is_image_path
-
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found.extend(sorted(p for p in item.rglob("*") if p.is_file() and is_image_path(p)))
-        else:
-            found.append(item)
-    return found

@@ -18,13 +18,14 @@ import numpy as np
 from faceapp.attendance import Observation
 from faceapp.capture.sources import Frame, FrameSource, VideoCaptureSource
 from faceapp.cli.common import add_common, emit_json
+from faceapp.cli.inputs import collect_images
 from faceapp.errors import ConfigError, ImageError
 from faceapp.live.checkins import CheckIns, crop
 from faceapp.live.runner import RunReport, run_source
 from faceapp.live.service import LiveOptions, LiveResult
 from faceapp.live.stages import TrackStage
 from faceapp.records import Event, Identification
-from faceapp.services import Core, image_paths
+from faceapp.services import Core
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +73,9 @@ def run_recognize(args: argparse.Namespace) -> int:
 
 def _photos(core: Core, args: argparse.Namespace) -> int:
     """Each photo is a deliberate capture: one look is enough for the desk (consensus of 1)."""
-    photos = image_paths(args.paths)
+    inputs = collect_images(args.paths)
+    inputs.report()  # what was left out of the folders, and why (stderr)
+    photos = inputs.images
     if not photos:
         _error(f"no photos found in {', '.join(map(str, args.paths))} (jpg, png, bmp, webp, tif)")
         return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import cv2
@@ -90,3 +92,16 @@ def test_photo_errors_go_to_stderr(capsys, basedir: Path, tmp_path: Path) -> Non
     code = main(["recognize", str(bad), "--basedir", str(basedir)])
     out, err = capsys.readouterr()
     assert code == 1 and out == "" and "broken.jpg" in err and "error" in err
+
+
+def test_recognize_says_which_folder_entries_it_left_out_and_why(capsys, basedir: Path, tmp_path: Path,
+                                                                 lfw_dir: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a photo", encoding="utf-8")
+    os.mkfifo(folder / "pipe.jpg")
+    shutil.copy(lfw_dir / "images" / "Abel_Pacheco" / "Abel_Pacheco_0001.jpg", folder / "abel.jpg")
+    code = main(["recognize", str(folder), "--json", "--basedir", str(basedir)])
+    out, err = capsys.readouterr()
+    assert code == 0 and [json.loads(line)["path"] for line in out.splitlines()] == [str(folder / "abel.jpg")]
+    assert "ignored" in err and "notes.txt" in err and "pipe.jpg" in err
