@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -17,32 +18,36 @@ DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
 REQUIRE_DATA = os.environ.get("FACEAPP_REQUIRE_DATA") == "1"
 
 
-def _need(path: Path) -> Path:
-    """``path`` if present; else skip, or fail where the data is required (CI)."""
+def unavailable(message: str) -> NoReturn:
+    """Skip a test whose data or tool is missing; fail instead where everything is required (CI)."""
+    if REQUIRE_DATA:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def need(path: Path) -> Path:
+    """``path`` if present; else :func:`unavailable`."""
     if not path.exists():
-        message = f"real test data not found at {path} (set FACEAPP_TESTDATA)"
-        if REQUIRE_DATA:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"real test data not found at {path} (set FACEAPP_TESTDATA)")
     return path
 
 
 @pytest.fixture(scope="session")
 def lfw_dir() -> Path:
     """``lfw-dev``: unaligned LFW photos plus ``pairs.txt``."""
-    return _need(DATA / "lfw-dev")
+    return need(DATA / "lfw-dev")
 
 
 @pytest.fixture(scope="session")
 def celeba_dir() -> Path:
     """``celeba-dev``: in-the-wild CelebA photos, 100 identities, some with several faces."""
-    return _need(DATA / "celeba-dev")
+    return need(DATA / "celeba-dev")
 
 
 @pytest.fixture(scope="session")
 def wider_dir() -> Path:
     """``wider-dev``: 40 WIDER FACE validation images with ground truth."""
-    return _need(DATA / "wider-dev")
+    return need(DATA / "wider-dev")
 
 
 @pytest.fixture(scope="session")

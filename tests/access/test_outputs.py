@@ -23,6 +23,7 @@ import pytest
 from faceapp.access.model import Door
 from faceapp.access.outputs import OutputError, Pulse, parse_output
 from faceapp.access.outputs.worker import OutputWorker
+from tests.conftest import unavailable
 
 from .conftest import Recorder, free_port
 
@@ -56,9 +57,7 @@ def broker(tmp_path: Path) -> Iterator[dict]:
     """mosquitto on free loopback ports (plain, and TLS when openssl can make a certificate) with one
     user ``door`` / ``secret`` (anonymous refused)."""
     if MOSQUITTO is None:
-        if os.environ.get("CI"):
-            pytest.fail("mosquitto is not installed (.ci/run installs it)")
-        pytest.skip("mosquitto is not installed (apt-get install mosquitto)")
+        unavailable("mosquitto is not installed (apt-get install mosquitto; .ci/run installs it)")
     port, tls_port = free_port(), free_port()
     passwords = tmp_path / "passwd"
     tool = Path(MOSQUITTO).with_name("mosquitto_passwd")
@@ -156,7 +155,7 @@ def test_mqtt_wrong_password_is_refused(broker: dict) -> None:
 
 def test_mqtt_over_tls_verifies_the_broker(broker: dict) -> None:
     if broker["tls_port"] is None:
-        pytest.skip("openssl is not installed: no certificate for the TLS listener")
+        unavailable("openssl is not installed: no certificate for the TLS listener")
     client, received = subscribe(broker["port"], "site/doors/front")
     try:
         url = f"mqtts://door:secret@127.0.0.1:{broker['tls_port']}/site/doors/front"

@@ -22,6 +22,7 @@ from faceapp.evaluation.liveness import (
     threshold_at_bpcer,
 )
 from faceapp.vision.liveness_track import LiveVerdict, TrackEvidence, TrackPolicy, decide_presentation
+from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
@@ -109,11 +110,7 @@ def test_presentation_figures(tmp_path: Path) -> None:
 
 def test_eval_liveness_cli_on_nuaa(tmp_path: Path, capsys: pytest.CaptureFixture[str], basedir: Path) -> None:
     """Two subjects' frames, grouped by subject and session, through ``faceapp eval liveness --json``."""
-    nuaa = DATA / "nuaa-dev"
-    if not nuaa.exists():
-        if os.environ.get("FACEAPP_REQUIRE_DATA") == "1":
-            pytest.fail(f"real test data not found at {nuaa}")
-        pytest.skip(f"real test data not found at {nuaa}")
+    nuaa = need(DATA / "nuaa-dev")
     rows = [r for r in csv.DictReader((nuaa / "labels.csv").open()) if r["subject"] in ("0002", "0006")]
     labels = tmp_path / "labels.csv"
     with labels.open("w", newline="") as handle:

@@ -25,6 +25,7 @@ from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
 from faceapp.vision.liveness_track import LiveVerdict
 from faceapp.vision.pipeline import FacePipeline
+from tests.conftest import need
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,11 +35,7 @@ SUBJECT = "0001"
 
 @pytest.fixture(scope="module")
 def nuaa() -> Path:
-    path = DATA / "nuaa-dev"
-    if not path.exists():
-        if os.environ.get("FACEAPP_REQUIRE_DATA") == "1":
-            pytest.fail(f"real test data not found at {path}")
-        pytest.skip(f"real test data not found at {path}")
+    path = need(DATA / "nuaa-dev")
     return path
 
 

@@ -24,6 +24,7 @@ from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
 from faceapp.vision.liveness_track import LiveVerdict
 from faceapp.vision.pipeline import FacePipeline
+from tests.conftest import need
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,9 +103,7 @@ def test_off_mode_costs_nothing_and_settings_changes_apply(core_factory, pipelin
 
 
 def test_enrolment_refuses_a_printed_photo(core_factory, lfw_dir: Path) -> None:
-    nuaa = DATA / "nuaa-dev"
-    if not nuaa.exists():
-        pytest.skip(f"real test data not found at {nuaa}")
+    nuaa = need(DATA / "nuaa-dev")
     core = core_factory(liveness_mode="block")
     (check,) = enrolment_checks(core)
     assert check.threshold == ENROL_PHOTO_THRESHOLD
@@ -131,9 +130,7 @@ class Counting:
 
 def test_undecided_faces_of_a_frame_go_in_one_batch(core_factory, pipeline: FacePipeline) -> None:
     """A nuaa-dev frame with two people (the subject and a colleague behind): one model call per frame."""
-    frame = DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_02_9.jpg"
-    if not frame.exists():
-        pytest.skip(f"real test data not found at {frame}")
+    frame = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_02_9.jpg")
     core = core_factory(liveness_mode="log")
     service = core.live_service()  # bound by Core.live_service
     stage = build_liveness_stage(core)

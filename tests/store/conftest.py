@@ -14,6 +14,7 @@ from faceapp.config import Paths
 from faceapp.store.db import Database
 from faceapp.store.gallery import Gallery
 from faceapp.store.index import IndexParams
+from tests.conftest import unavailable
 
 DIM = 128
 MODEL = "synthetic-128"
@@ -93,7 +94,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pg_server() -> Iterator[Any]:
     """A PostgreSQL server for this test session (skipped, or failed in CI, when none is installed)."""
     import importlib.util
-    import os
 
     spec = importlib.util.spec_from_file_location("faceapp_test_pgserver", Path(__file__).with_name("pgserver.py"))
     assert spec is not None and spec.loader is not None
@@ -101,10 +101,7 @@ def pg_server() -> Iterator[Any]:
     spec.loader.exec_module(module)
     bindir = module.find_bindir()
     if bindir is None:
-        message = "PostgreSQL is not installed (apt-get install postgresql)"
-        if os.environ.get("FACEAPP_REQUIRE_DATA") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
     server = module.PgServer(bindir).start()
     yield server
     server.stop()

@@ -25,7 +25,7 @@ def _pg_plugin_server() -> Iterator[tuple[Any, str]]:
 
     bindir = find_bindir()
     if bindir is None:
-        pytest.skip("PostgreSQL is not installed")
+        pytest.skip("PostgreSQL is not installed")  # an opt-in plugin, never part of CI
     server = PgServer(bindir).start()
     PostgresDatabase(server.create_database("plugin_template")).close()
     yield server, "plugin_template"

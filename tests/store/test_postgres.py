@@ -26,6 +26,7 @@ from faceapp.store.db import SCHEMA_VERSION, Database
 from faceapp.store.events import Events
 from faceapp.store.gallery import Gallery
 from faceapp.store.people import People
+from tests.conftest import unavailable
 
 from .conftest import DIM, MODEL, photos_of, random_chip, unit
 
@@ -349,13 +350,13 @@ def test_tls_options_in_the_url_reach_the_driver(tmp_path: Path) -> None:
     import shutil
 
     if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+        unavailable("openssl is not installed")
     spec = importlib.util.spec_from_file_location("faceapp_test_pgserver", Path(__file__).with_name("pgserver.py"))
     assert spec is not None and spec.loader is not None
     pgserver = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(pgserver)
     if pgserver.find_bindir() is None:
-        pytest.skip("PostgreSQL is not installed")
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
     for name in ("right", "wrong"):
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",

@@ -20,6 +20,7 @@ from faceapp.ui.dialogs.settings import SettingsDialog
 from faceapp.ui.pages.attendance import AttendancePage
 from faceapp.ui.widgets.liveness import LivenessNotice, LivenessSettingsBox
 from faceapp.vision.tracker import FaceResult, FaceState
+from tests.conftest import need
 
 ZONE = "Europe/Berlin"
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshots for the docs there
@@ -117,9 +118,7 @@ def test_live_page_shows_the_notice(qtbot: QtBot, services, tmp_path: Path) -> N
     from faceapp.ui.pages.live import LivePage
     from tests.vision.test_liveness import DATA
 
-    path = DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg"
-    if not path.exists():
-        pytest.skip(f"real test data not found at {path}")
+    path = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg")
     page = LivePage(services)
     qtbot.addWidget(page)
     faces = [replace(_face(live="pending", challenge=["blink"], challenge_left=5.0), box=(266.0, 126.0, 417.0, 335.0))]

@@ -18,6 +18,7 @@ from faceapp.vision.liveness_track import (
 )
 from faceapp.vision.models import ModelRegistry
 from faceapp.vision.pipeline import FacePipeline
+from tests.conftest import need
 
 OPEN = ("Akhmed_Zakayev", 1)  # both eyes wide open
 CLOSED = ("Barbara_Brezigar", 1)  # both eyes closed
@@ -125,7 +126,5 @@ def test_turn_and_both_challenges() -> None:
 def nuaa_frame() -> Path:
     from tests.vision.test_liveness import DATA
 
-    path = DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg"
-    if not path.exists():
-        pytest.skip(f"real test data not found at {path}")
+    path = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg")
     return path
