@@ -11,9 +11,7 @@ two are linked.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,7 +19,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from faceapp.access.decide import Request, decide, passage
@@ -30,6 +27,7 @@ from faceapp.access.store import AccessStore
 from faceapp.errors import StorageError
 from faceapp.store import audit
 from faceapp.store.db import storage_error, utc_now
+from faceapp.store.events import write_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -230,23 +228,7 @@ class Journal:
         return self.event(event_id)
 
     def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
-        if isinstance(snapshot, np.ndarray):
-            ok, buf = cv2.imencode(".jpg", snapshot, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            if not ok:
-                raise ValueError("could not JPEG-encode the snapshot")
-            snapshot = buf.tobytes()
-        now = datetime.now(timezone.utc)
-        relative = Path(SNAPSHOT_DIR, f"{now:%Y}", f"{now:%m}", f"{uuid.uuid4().hex}.jpg")
-        path = self.data / relative
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(snapshot)
-        except OSError as exc:
-            path.unlink(missing_ok=True)
-            raise StorageError(f"cannot save the snapshot {path}: {exc.strerror}. Free some disk space.") from exc
-        return relative.as_posix()
+        return write_snapshot(self.data, SNAPSHOT_DIR, snapshot)
 
     def _delete_files(self, relatives: list[str]) -> None:
         for relative in relatives:

@@ -196,20 +196,28 @@ class Events:
             path.unlink(missing_ok=True)
 
     def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
-        if isinstance(snapshot, np.ndarray):
-            ok, buf = cv2.imencode(".jpg", snapshot, [cv2.IMWRITE_JPEG_QUALITY, 90])
-            if not ok:
-                raise ValueError("could not JPEG-encode the snapshot")
-            snapshot = buf.tobytes()
-        now = datetime.now(timezone.utc)
-        relative = Path(SNAPSHOT_DIR, f"{now:%Y}", f"{now:%m}", f"{now:%d}", f"{uuid.uuid4().hex}.jpg")
-        path = self.data / relative
-        try:
-            make_dirs(path.parent)  # year/month/day folders 0700 whatever the umask
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(snapshot)
-        except OSError as exc:
-            path.unlink(missing_ok=True)
-            raise StorageError(f"cannot save the snapshot {path}: {exc.strerror}. Free some disk space.") from exc
-        return relative.as_posix()
+        return write_snapshot(self.data, SNAPSHOT_DIR, snapshot)
+
+
+def write_snapshot(data: Path, folder: str, snapshot: np.ndarray | bytes) -> str:
+    """Save an evidence picture (BGR array or JPEG bytes) privately under ``data/folder/YYYY/MM/DD``.
+
+    Returns the path relative to ``data``. Raises :class:`StorageError` when it cannot be written.
+    """
+    if isinstance(snapshot, np.ndarray):
+        ok, buf = cv2.imencode(".jpg", snapshot, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            raise ValueError("could not JPEG-encode the snapshot")
+        snapshot = buf.tobytes()
+    now = datetime.now(timezone.utc)
+    relative = Path(folder, f"{now:%Y}", f"{now:%m}", f"{now:%d}", f"{uuid.uuid4().hex}.jpg")
+    path = data / relative
+    try:
+        make_dirs(path.parent)  # year/month/day folders 0700 whatever the umask
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(snapshot)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise StorageError(f"cannot save the snapshot {path}: {exc.strerror}. Free some disk space.") from exc
+    return relative.as_posix()
