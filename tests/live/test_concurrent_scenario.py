@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,44 @@ def _cli(*argv: str, basedir: Path) -> subprocess.Popen[str]:
                             stderr=subprocess.PIPE, text=True)
 
 
+class _Output:
+    """Reads a process's stdout line by line and its stderr, each on its own thread.
+
+    ``communicate()`` would read the raw pipe and lose what ``readline()`` already buffered.
+    """
+
+    def __init__(self, run: subprocess.Popen[str]) -> None:
+        self.run, self.lines, self.err = run, list[str](), ""
+        self._seen = threading.Condition()
+        self._threads = [threading.Thread(target=self._read_out), threading.Thread(target=self._read_err)]
+        for thread in self._threads:
+            thread.start()
+
+    def _read_out(self) -> None:
+        assert self.run.stdout is not None
+        for line in self.run.stdout:
+            with self._seen:
+                self.lines.append(line)
+                self._seen.notify_all()
+        with self._seen:
+            self.lines.append("")  # end of output
+            self._seen.notify_all()
+
+    def _read_err(self) -> None:
+        assert self.run.stderr is not None
+        self.err = self.run.stderr.read()
+
+    def wait_for_lines(self, count: int, timeout: float = 300.0) -> None:
+        with self._seen:
+            self._seen.wait_for(lambda: len(self.lines) >= count, timeout)
+
+    def finish(self, timeout: float = 600.0) -> tuple[str, str]:
+        self.run.wait(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        return "".join(self.lines), self.err
+
+
 def test_import_two_desks_and_a_removal_at_once(basedir: Path, lfw_dir: Path, tmp_path: Path) -> None:
     for name, employee in (("Tom_Ridge", "E1"), ("Jeremy_Greenstock", "E2")):
         done = subprocess.run([*CLI, "enroll", "--name", name.replace("_", " "), "--employee-no", employee,
@@ -42,17 +81,16 @@ def test_import_two_desks_and_a_removal_at_once(basedir: Path, lfw_dir: Path, tm
     photos = [str(lfw_photo(lfw_dir, name, n)) for n in (3, 4, 5, 6) for name in ("Tom_Ridge", "Jeremy_Greenstock")]
 
     runs = {
-        "import": _cli("gallery", "import", str(folder), "--limit", "3", basedir=basedir),
-        "desk-a": _cli("recognize", *photos * 6, "--checkin", "--json", basedir=basedir),
-        "desk-b": _cli("recognize", *photos * 6, "--checkin", "--json", basedir=basedir),
+        "import": _Output(_cli("gallery", "import", str(folder), "--limit", "3", basedir=basedir)),
+        "desk-a": _Output(_cli("recognize", *photos * 6, "--checkin", "--json", basedir=basedir)),
+        "desk-b": _Output(_cli("recognize", *photos * 6, "--checkin", "--json", basedir=basedir)),
     }
     # both desks have seen Tom Ridge and Jeremy Greenstock: now remove Jeremy while they go on
-    first = {desk: runs[desk].stdout.readline() + runs[desk].stdout.readline() for desk in ("desk-a", "desk-b")}
-    runs["remove"] = _cli("gallery", "remove", "E2", "--yes", basedir=basedir)
-    outputs = {name: run.communicate(timeout=600) for name, run in runs.items()}
-    for desk, lines in first.items():
-        outputs[desk] = (lines + outputs[desk][0], outputs[desk][1])
-    codes = {name: run.returncode for name, run in runs.items()}
+    for desk in ("desk-a", "desk-b"):
+        runs[desk].wait_for_lines(2)
+    runs["remove"] = _Output(_cli("gallery", "remove", "E2", "--yes", basedir=basedir))
+    outputs = {name: run.finish() for name, run in runs.items()}
+    codes = {name: run.run.returncode for name, run in runs.items()}
     assert codes == dict.fromkeys(runs, 0), {n: err[-2000:] for n, (_, err) in outputs.items()}
     for name, (_, err) in outputs.items():
         assert "locked" not in err and "busy" not in err, (name, err)
