@@ -35,6 +35,8 @@ class AuditEntry:
     entity_id: int | None
     person_id: int | None
     details: dict[str, Any]
+    site: str = ""  # where it was written (empty before schema step 9)
+    desk: str = ""
 
 
 def record(

@@ -35,6 +35,7 @@ from faceapp.store.migrations import (
     v6_access,
     v7_attendance,
     v8_models,
+    v9_sites,
 )
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     v6_access.migrate,
     v7_attendance.migrate,
     v8_models.migrate,
+    v9_sites.migrate,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
