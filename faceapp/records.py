@@ -72,3 +72,6 @@ class Event:
     operator: str | None = None
     snapshot: str | None = None  # path of the evidence image, relative to the data folder
     note: str = ""
+    uid: str | None = None  # unique id (UUID): delivering the same event twice stores it once
+    site: str = ""  # where it was recorded (see faceapp.store.origin)
+    desk: str = ""

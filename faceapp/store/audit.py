@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from faceapp.store import origin
 from faceapp.store.db import Database, utc_now
 
 log = logging.getLogger(__name__)
@@ -56,11 +57,12 @@ def record(
     bad = FORBIDDEN_KEYS & details.keys()
     if bad:
         raise ValueError(f"audit details must not contain {sorted(bad)}")
+    here = origin.current()
     db.execute(
-        "INSERT INTO audit (time, actor, action, entity, entity_id, person_id, details) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit (time, actor, action, entity, entity_id, person_id, details, site, desk) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (utc_now(), actor, action, entity, entity_id, person_id,
-         json.dumps(details, ensure_ascii=False, default=str)),
+         json.dumps(details, ensure_ascii=False, default=str), here.site, here.desk),
     )
 
 

@@ -28,7 +28,7 @@ from faceapp.config import Paths
 from faceapp.errors import EventNotFoundError, PersonNotFoundError, StorageError
 from faceapp.private import make_dirs
 from faceapp.records import Event, EventKind
-from faceapp.store import audit
+from faceapp.store import audit, origin
 from faceapp.store.db import Database
 from faceapp.store.people import People
 
@@ -47,7 +47,8 @@ def _event(row: dict[str, Any]) -> Event:
     return Event(id=row["id"], time=datetime.fromisoformat(row["time"]), tz=row["tz"], kind=EventKind(row["kind"]),
                  person_id=row["person_id"], name=row["name"], employee_no=row["employee_no"],
                  department=row["department"], score=row["score"], margin=row["margin"], camera=row["camera"],
-                 operator=row["operator"], snapshot=row["snapshot"], note=row["note"])
+                 operator=row["operator"], snapshot=row["snapshot"], note=row["note"], uid=row["uid"],
+                 site=row["site"], desk=row["desk"])
 
 
 class Events:
@@ -74,16 +75,9 @@ class Events:
         if event.person_id is not None:
             People(self.database).get(event.person_id)  # PersonNotFoundError rather than a foreign-key failure
         relative = self._write_snapshot(snapshot) if snapshot is not None else None
-        values = (event.time.astimezone(timezone.utc).isoformat(timespec="milliseconds"), event.tz,
-                  EventKind(event.kind).value, event.person_id, event.score, event.margin, event.camera,
-                  event.operator, relative, event.note)
         try:
             with self.database.transaction() as db:
-                event_id = int(db.execute(
-                    "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, "
-                    "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid or 0)
-                audit.record(db, actor, "event.add", "event", event_id, event.person_id,
-                             kind=values[2], camera=event.camera, has_snapshot=relative is not None)
+                event_id = self._insert(db, event, relative, actor)
         except BaseException:
             self.delete_files([relative] if relative else [])
             raise
@@ -129,12 +123,15 @@ class Events:
         return self.get(event_id)
 
     def _insert(self, db: Any, event: Event, relative: str | None, actor: str) -> int:
+        """Insert ``event`` (stamped with this desk's site and desk, and a new uid unless it has one)."""
+        here = origin.current()
         values = (event.time.astimezone(timezone.utc).isoformat(timespec="milliseconds"), event.tz,
                   EventKind(event.kind).value, event.person_id, event.score, event.margin, event.camera,
-                  event.operator, relative, event.note)
+                  event.operator, relative, event.note, event.uid or str(uuid.uuid4()),
+                  event.site or here.site, event.desk or here.desk)
         event_id = int(db.execute(
             "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, "
-            "note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid)
+            "note, uid, site, desk) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid)
         audit.record(db, actor, "event.add", "event", event_id, event.person_id,
                      kind=values[2], camera=event.camera, has_snapshot=relative is not None)
         return event_id

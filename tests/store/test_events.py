@@ -88,3 +88,28 @@ def test_failed_insert_leaves_no_orphan_snapshot(events: Events, paths: Paths, d
         other.execute("ROLLBACK")
         other.close()
     assert [p for p in (paths.data / "snapshots").rglob("*") if p.is_file()] == []
+
+
+
+def test_events_and_their_audit_rows_say_which_site_and_desk_wrote_them(
+        events: Events, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from faceapp.store import origin
+
+    person = People(database).add("Ada", employee_no="E1")
+    monkeypatch.setattr(origin, "_configured", origin.Origin("", ""))
+    monkeypatch.delenv("FACEAPP_SITE", raising=False)
+    origin.configure("  Berlin\n office ", "Front door")
+    monkeypatch.setenv("FACEAPP_DESK", "Side door")
+    when = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+    stored = events.add(_event(when, EventKind.CHECK_IN, person.id))
+    assert (stored.site, stored.desk) == ("Berlin office", "Side door")
+    assert stored.uid and len(stored.uid) == 36
+    entry = AuditLog(database).entries(entity="event")[0]
+    assert (entry.site, entry.desk) == ("Berlin office", "Side door")
+    again = events.add(_event(when, EventKind.CHECK_OUT, person.id))
+    assert again.uid != stored.uid
+    with pytest.raises(StorageError):  # one uid is stored once
+        events.add(replace(_event(when, EventKind.CHECK_OUT, person.id), uid=stored.uid))
+    assert len(events.list()) == 2
