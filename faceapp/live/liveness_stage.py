@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -241,6 +241,10 @@ class LivenessStage(Stage):
         except Exception:  # storage trouble must not stop recognition; the veto still holds
             log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
 
+    def load_model(self) -> LivenessModel:
+        """The passive model (opened on first use); raises :class:`ModelError` when it cannot be used."""
+        return self._models()
+
     def _models(self) -> LivenessModel:
         """The passive model, opening all three on first use (a camera in mode off costs nothing)."""
         with self._lock:
@@ -345,9 +349,34 @@ class SpoofCheck:
             self._model = self._model()
         score = float(self._model.scores(image, faces.boxes[index][None])[0])
         if score < self.threshold:
-            raise SpoofSuspectedError(
-                f"the face looks like a photo of a photo or of a screen (live score {score:.3f} < "
-                f"{self.threshold:.2f}); enrol from an original photo or in front of the camera", score, self.threshold)
+            raise SpoofSuspectedError(spoof_message(score, self.threshold), score, self.threshold)
+
+    def check_capture(self, evidence: Sequence[LivenessEvidence | None] | None, count: int) -> None:
+        """Refuse faces captured from a camera unless each one's presentation was judged live there.
+
+        ``evidence`` holds one :class:`LivenessEvidence` per captured face (see
+        :mod:`faceapp.live.liveness_capture`); mode ``off`` means that camera does not check liveness.
+        """
+        from faceapp.errors import SpoofSuspectedError
+
+        if evidence is None or len(evidence) != count or any(e is None for e in evidence):
+            raise SpoofSuspectedError("the captured faces were not checked for liveness, which is in use; "
+                                      "capture them again from the live view", float("nan"), self.threshold)
+        for item in evidence:
+            if item is None or item.mode == "off" or item.verdict == "live":
+                continue
+            score = float("nan") if item.score is None else item.score
+            if item.verdict == "spoof":
+                raise SpoofSuspectedError(spoof_message(score, item.threshold, item.frames), score, item.threshold)
+            raise SpoofSuspectedError(f"a captured face was not yet judged live ({item.frames} frames scored); "
+                                      "capture it again from the live view", score, item.threshold)
+
+
+def spoof_message(score: float, threshold: float, frames: int = 0) -> str:
+    """Why a face is refused at enrolment as a spoof (the same words for photos and camera capture)."""
+    over = f" over {frames} frames" if frames else ""
+    return (f"the face looks like a photo of a photo or of a screen (live score {score:.3f} < {threshold:.2f}{over}); "
+            "enrol from an original photo or in front of the camera")
 
 
 def enrolment_checks(core: Any) -> list[SpoofCheck]:
@@ -370,4 +399,4 @@ def _used(settings: Settings) -> bool:
 
 
 __all__ = ["CHALLENGES", "DEFAULT_THRESHOLD", "ENROL_PHOTO_THRESHOLD", "MODES", "LivenessConfig", "LivenessStage",
-           "SpoofCheck", "build_liveness_stage", "enrolment_checks", "liveness_stages"]
+           "SpoofCheck", "build_liveness_stage", "enrolment_checks", "liveness_stages", "spoof_message"]

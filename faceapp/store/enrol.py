@@ -38,6 +38,7 @@ from faceapp.errors import (
 )
 from faceapp.store.flags import add_flag
 from faceapp.store.gallery import Gallery
+from faceapp.store.liveness import LivenessEvidence
 from faceapp.vision.face_choice import FaceChoice, QualityGate, choose_face, quality_score
 from faceapp.vision.imageio import read_file
 from faceapp.vision.pipeline import FacePipeline
@@ -170,14 +171,21 @@ class Enroller:
 
     def enrol_chips(self, person_id: int, chips: np.ndarray, quality: list[dict[str, float]] | None = None, *,
                     force: bool = False, check_quality: bool = True, source: str = "camera",
-                    actor: str = "system") -> EnrolResult:
+                    actor: str = "system", liveness: Sequence[LivenessEvidence | None] | None = None) -> EnrolResult:
         """Add aligned chips (N, 112, 112, 3) BGR captured by a live view to a person.
 
-        All chips are checked (quality, resemblance) before any is stored. ``quality`` holds the
-        pipeline's figures per chip; without it blur and brightness are measured on the chips.
+        All chips are checked (liveness, quality, resemblance) before any is stored. ``quality`` holds
+        the pipeline's figures per chip; without it blur and brightness are measured on the chips.
+        ``liveness`` holds each chip's evidence from the camera (:mod:`faceapp.live.liveness_capture`):
+        a refusal hook with a ``check_capture`` method (the spoof check, while liveness is in use)
+        refuses a capture judged spoofed or not checked.
         """
         chips = np.asarray(chips, np.uint8).reshape(-1, *self.pipeline.embedder.input_size, 3)
         self.gallery.people.get(person_id)
+        for check in self.checks:
+            check_capture = getattr(check, "check_capture", None)
+            if check_capture is not None:
+                check_capture(liveness, len(chips))
         figures = [dict(q) for q in (quality or [chip_quality(c) for c in chips])]
         if len(figures) != len(chips):
             raise ValueError(f"{len(figures)} quality entries for {len(chips)} chips")

@@ -22,9 +22,11 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from faceapp.capture.sources import Backoff, Frame, FrameSource, LatestSlot, SourceReader, SourceState, open_source
-from faceapp.errors import CameraError, DuplicateFaceError, FaceAppError
+from faceapp.errors import CameraError, DuplicateFaceError, FaceAppError, SpoofSuspectedError
+from faceapp.live.liveness_capture import LiveLook, look_at
 from faceapp.live.service import LiveService
 from faceapp.store.enrol import Enroller
+from faceapp.store.liveness import LivenessEvidence
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 
@@ -151,7 +153,7 @@ class RecognitionWorker(QThread):
 
     def _probe(self, frame: Frame) -> None:
         try:
-            probe = probe_largest_face(self.service.pipeline, frame.image)
+            probe = probe_largest_face(self.service.pipeline, frame.image, self.service)
         except FaceAppError as exc:
             self._report(str(exc))
             return
@@ -179,20 +181,28 @@ class RecognitionWorker(QThread):
 
 @dataclass(frozen=True)
 class FaceProbe:
-    """The largest face of a frame, ready for enrolment: aligned chip and quality figures."""
+    """The largest face of a frame, ready for enrolment: aligned chip, quality figures and, while
+    the camera checks liveness, its live score (``live``; ``None`` when liveness is off there)."""
 
     chip: np.ndarray  # (112, 112, 3) uint8 BGR
     quality: dict[str, float]
     faces: int  # faces on the frame
+    live: LiveLook | None = None
 
 
-def probe_largest_face(pipeline: FacePipeline, image: np.ndarray) -> FaceProbe | None:
-    """The largest face on ``image`` with chip and quality (no embedding), or ``None``."""
+def probe_largest_face(pipeline: FacePipeline, image: np.ndarray,
+                       service: LiveService | None = None) -> FaceProbe | None:
+    """The largest face on ``image`` with chip and quality (no embedding), or ``None``.
+
+    With ``service``, a camera whose liveness mode is not off also scores the face's liveness
+    (the passive model, as for a track; see :func:`faceapp.live.liveness_capture.look_at`).
+    """
     faces = pipeline.process(image, embed=False)
     if len(faces) == 0 or faces.chips is None or faces.quality is None:
         return None
     i = faces.largest()
-    return FaceProbe(faces.chips[i].copy(), dict(faces.quality[i]), len(faces))
+    live = look_at(service, image, faces.boxes[i]) if service is not None else None
+    return FaceProbe(faces.chips[i].copy(), dict(faces.quality[i]), len(faces), live)
 
 
 class LiveSession(QObject):
@@ -403,24 +413,29 @@ class ChipEnrolWorker(QThread):
     """Enrols chips captured from the live view (``source="camera"``) on its own thread.
 
     Signals:
-        done(status, message): ``"enrolled"``, ``"duplicate"`` or ``"refused"`` and a sentence.
+        done(status, message): ``"enrolled"``, ``"duplicate"``, ``"spoof"`` (liveness refused the
+            capture) or ``"refused"`` and a sentence.
     """
 
     done = Signal(str, str)
 
     def __init__(self, enroller: Enroller, person_id: int, chips: np.ndarray, quality: list[dict[str, float]],
-                 force: bool = False, actor: str = "gui", parent: QObject | None = None) -> None:
+                 force: bool = False, actor: str = "gui", parent: QObject | None = None,
+                 liveness: Sequence[LivenessEvidence | None] | None = None) -> None:
         super().__init__(parent)
         self.enroller, self.person_id, self.chips, self.quality = enroller, person_id, chips, quality
-        self.force, self.actor = force, actor
+        self.force, self.actor, self.liveness = force, actor, liveness
 
     def run(self) -> None:
         """Thread body: enrol every chip or none."""
         try:
             result = self.enroller.enrol_chips(self.person_id, self.chips, self.quality, force=self.force,
-                                               source="camera", actor=self.actor)
+                                               source="camera", actor=self.actor, liveness=self.liveness)
         except DuplicateFaceError as exc:
             self.done.emit("duplicate", str(exc))
+            return
+        except SpoofSuspectedError as exc:
+            self.done.emit("spoof", str(exc))
             return
         except FaceAppError as exc:
             self.done.emit("refused", str(exc))

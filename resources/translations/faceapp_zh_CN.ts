@@ -4,42 +4,42 @@
   <context>
     <name>AccessPanel</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="51" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="60" />
       <source>Save access</source>
       <translation>保存权限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="53" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="62" />
       <source>Validity applies to the checked levels too</source>
       <translation>有效期同样适用于勾选的权限组</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="55" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="64" />
       <source>Valid from:</source>
       <translation>生效日期：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="56" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="65" />
       <source>Valid until:</source>
       <translation>截止日期：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="61" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="70" />
       <source>Access levels:</source>
       <translation>门禁权限组：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="75" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="84" />
       <source>Save the person first.</source>
       <translation>请先保存人员。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="88" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="97" />
       <source>Visitor of {} until {}</source>
       <translation>访客（被访人 {}），有效至 {}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/access_person.py" line="110" />
+      <location filename="../../faceapp/ui/dialogs/access_person.py" line="119" />
       <source>Saved.</source>
       <translation>已保存。</translation>
     </message>
@@ -47,122 +47,142 @@
   <context>
     <name>AttendancePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="107" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="90" />
       <source>Attendance</source>
       <translation>考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="126" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="109" />
       <source>Select an event to see its evidence photo.</source>
       <translation>选择一条记录以查看其证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="123" />
       <source>Events</source>
       <translation>事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="135" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="158" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="141" />
       <source>All kinds</source>
       <translation>全部类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="161" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="144" />
       <source>Spoof suspected</source>
       <translation>疑似伪造</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="165" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="165" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="166" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="167" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="167" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
       <source>Kind:</source>
       <translation>类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="182" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
+      <source>Desk:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
+      <source>Site:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
       <source>Add event…</source>
       <translation>添加记录…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="183" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
       <source>Correct…</source>
       <translation>更正…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="184" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="173" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="185" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="174" />
       <source>Export report…</source>
       <translation>导出报表…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="204" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="190" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="241" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="199" />
+      <source>All sites</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="200" />
+      <source>All desks</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance.py" line="235" />
       <source>Cannot read the events</source>
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="244" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="238" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="270" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="264" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="282" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="276" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="316" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="310" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="341" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="335" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="352" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="346" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="383" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="377" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -187,82 +207,102 @@
       <translation>请稍向右转</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="48" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="64" />
       <source>No face seen: stand in front of the camera</source>
       <translation>未检测到人脸：请站在摄像头前</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="50" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="66" />
       <source>Only one person in front of the camera, please</source>
       <translation>摄像头前请只保留一人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="53" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="69" />
       <source>Come a little closer</source>
       <translation>请再靠近一点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="55" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="71" />
       <source>Hold still</source>
       <translation>请保持不动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="57" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="73" />
       <source>More light on the face, please</source>
       <translation>请让脸部光线更充足</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="60" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="76" />
       <source>Look straight: keep your chin level</source>
       <translation>请正视：保持下巴水平</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="63" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="79" />
       <source>Hold it… captured</source>
       <translation>保持住…已采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="96" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="115" />
       <source>The face the camera sees now, as it would be enrolled</source>
       <translation>摄像头当前看到的人脸（即将录入的样子）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="101" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="120" />
       <source>Start capture</source>
       <translation>开始采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="103" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="122" />
       <source>Remove selected</source>
       <translation>移除所选</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="104" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="123" />
       <source>Save captured faces</source>
       <translation>保存采集的人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="136" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="156" />
       <source>Stop capture</source>
       <translation>停止采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="164" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="172" />
+      <source>This looks like a photo or a screen, not a live person: nothing is captured</source>
+      <translation>这看起来是照片或屏幕，而不是真人：不会采集</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="174" />
+      <source>Checking that this is a live face…</source>
+      <translation>正在确认这是真人的脸…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="211" />
+      <source>Spoof suspected: live score {0:.3f} &lt; {1:.2f} over {2} frames. Faces shown on a photo or a screen are not enrolled; the person must stand in front of the camera themself.</source>
+      <translation>疑似伪造：{2} 帧的活体分数 {0:.3f} &lt; {1:.2f}。照片或屏幕上的人脸不会被登记；本人必须亲自站在摄像头前。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="223" />
+      <source>Not enrolled: the captured faces look like a photo or a screen, not a live person.</source>
+      <translation>未登记：采集到的人脸看起来是照片或屏幕，而不是真人。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/capture.py" line="229" />
       <source>no face</source>
       <translation>无人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="170" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="235" />
       <source>Done: remove any poor picture, then save the captured faces</source>
       <translation>完成：请移除效果不佳的图片，然后保存采集的人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="172" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="237" />
       <source>Press Start capture and look at the camera</source>
       <translation>请按“开始采集”并看向摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="186" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="252" />
       <source>{} faces enrolled</source>
       <translation>已录入 {} 张人脸</translation>
     </message>
@@ -293,77 +333,97 @@
   <context>
     <name>DayStatusPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="179" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="185" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="183" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="189" />
       <source>All days</source>
       <translation>全部日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="184" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="190" />
       <source>Exceptions only</source>
       <translation>仅异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="191" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="191" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="192" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="192" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="193" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
+      <source>Site:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Status:</source>
       <translation>状态：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="204" />
+      <source>Desk:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="214" />
       <source>Export time cards…</source>
       <translation>导出考勤卡…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="205" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="216" />
       <source>Export summary…</source>
       <translation>导出汇总…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="230" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="245" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="264" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
+      <source>All sites</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="259" />
+      <source>All desks</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="291" />
       <source>Cannot compute the attendance</source>
       <translation>无法计算考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="273" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="300" />
       <source>{0} person-days, {1} exceptions</source>
       <translation>{0} 人天，{1} 项异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="278" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="305" />
       <source>Export</source>
       <translation>导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="296" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="323" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -376,107 +436,107 @@
   <context>
     <name>DayTableModel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Late</source>
       <translation>迟到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="77" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Present</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="78" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
       <source>Early leave</source>
       <translation>早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="79" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
       <source>Late and early leave</source>
       <translation>迟到且早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>Absent</source>
       <translation>旷工</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="80" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>Half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>On leave</source>
       <translation>请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
       <source>Missing punch</source>
       <translation>缺卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
       <source>Rest day</source>
       <translation>休息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="88" />
       <source>Not over yet</source>
       <translation>未结束</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Date</source>
       <translation>日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="98" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Shift</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>In</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Overtime</source>
       <translation>加班</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="99" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Worked</source>
       <translation>工作时长</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="100" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="105" />
       <source>Status</source>
       <translation>状态</translation>
     </message>
@@ -829,37 +889,37 @@
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="248" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="260" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="249" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="261" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="266" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="281" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="303" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="319" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="305" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="321" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="312" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="328" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="324" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="343" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>
@@ -1025,12 +1085,12 @@
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="324" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="327" />
       <source>Enrol anyway?</source>
       <translation>仍然录入？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/enrol.py" line="325" />
+      <location filename="../../faceapp/ui/dialogs/enrol.py" line="328" />
       <source>{}
 
 Enrol these faces anyway?</source>
@@ -1157,16 +1217,26 @@ Enrol these faces anyway?</source>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_model.py" line="56" />
+      <source>Site</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
+      <source>Desk</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="58" />
       <source>Score</source>
       <translation>相似度</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="59" />
       <source>Note</source>
       <translation>备注</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="114" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="116" />
       <source>(unknown)</source>
       <translation>（未知）</translation>
     </message>
@@ -1669,42 +1739,42 @@ Enrol these faces anyway?</source>
   <context>
     <name>ModelsPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="143" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="150" />
       <source>Models</source>
       <translation>模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Active</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="146" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="152" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="159" />
       <source>Roll back to selected</source>
       <translation>回滚到所选模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="153" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="160" />
       <source>Without a selection: back to the embedder the active one replaced</source>
       <translation>未选择时：回到当前特征模型所替换的那个模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="175" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="182" />
       <source>yes</source>
       <translation>是</translation>
     </message>
@@ -1894,92 +1964,92 @@ Enrol these faces anyway?</source>
   <context>
     <name>ReportPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="33" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="34" />
       <source>Verification accuracy</source>
       <translation>验证准确率</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="34" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="35" />
       <source>TAR at the false-accept target</source>
       <translation>目标误识率下的通过率（TAR）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="35" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="36" />
       <source>DIR at the FPIR target (open set)</source>
       <translation>目标误报率下的识别率（开集 DIR）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="36" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="37" />
       <source>Rank-1 identification</source>
       <translation>首位识别率（Rank-1）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="38" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="39" />
       <source>WIDER AP Easy</source>
       <translation>WIDER AP 简单</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="39" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="40" />
       <source>WIDER AP Medium</source>
       <translation>WIDER AP 中等</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="40" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="41" />
       <source>WIDER AP Hard</source>
       <translation>WIDER AP 困难</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="64" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="71" />
       <source>Result of the run</source>
       <translation>训练结果</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
       <source>Current model</source>
       <translation>当前模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
       <source>Figure</source>
       <translation>指标</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="67" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
       <source>New model</source>
       <translation>新模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="71" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="78" />
       <source>No run has finished yet.</source>
       <translation>尚无完成的训练。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="73" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="80" />
       <source>Activate</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="74" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="81" />
       <source>Keep current</source>
       <translation>保留当前模型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="107" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="114" />
       <source>Public check accuracy</source>
       <translation>公开数据校验准确率</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="117" />
       <source>Better: recommended.</source>
       <translation>更好：建议启用。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="110" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="117" />
       <source>Not recommended.</source>
       <translation>不建议启用。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer_models.py" line="122" />
+      <location filename="../../faceapp/ui/pages/trainer_models.py" line="129" />
       <source>&lt;b&gt;{0}&lt;/b&gt; was exported. Compare it before activating (faceapp eval).</source>
       <translation>&lt;b&gt;{0}&lt;/b&gt; 已导出。启用前请先比较（faceapp eval）。</translation>
     </message>
@@ -1987,337 +2057,337 @@ Enrol these faces anyway?</source>
   <context>
     <name>RulesDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="103" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
       <source>Shifts, holidays and leave</source>
       <translation>班次、节假日与请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="106" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="112" />
       <source>Shifts</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="107" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="113" />
       <source>Assignments</source>
       <translation>排班</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="108" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="114" />
       <source>Holidays</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="109" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="115" />
       <source>Leave</source>
       <translation>请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="110" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="116" />
       <source>Missing punches</source>
       <translation>补卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="111" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="117" />
       <source>Scheduled exports</source>
       <translation>定时导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="128" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="134" />
       <source>Not saved</source>
       <translation>未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
       <source>Days</source>
       <translation>工作日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
       <source>End</source>
       <translation>结束</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="158" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="164" />
       <source>Start</source>
       <translation>开始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Break</source>
       <translation>休息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Flexible</source>
       <translation>弹性</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="159" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
       <source>Grace late/early</source>
       <translation>迟到/早退宽限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>From</source>
       <translation>起始</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
       <source>Shift</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="166" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="172" />
       <source>Until</source>
       <translation>截止</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="169" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="175" />
       <source>Date</source>
       <translation>日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="177" />
       <source>Half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="171" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="177" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="172" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="178" />
       <source>Reason</source>
       <translation>原因</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="172" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="178" />
       <source>Status</source>
       <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="177" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
       <source>Time</source>
       <translation>时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="178" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="184" />
       <source>Requested by</source>
       <translation>申请人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="189" />
       <source>Folder</source>
       <translation>文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="189" />
       <source>Language</source>
       <translation>语言</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="189" />
       <source>Last written</source>
       <translation>上次写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="183" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="189" />
       <source>Period</source>
       <translation>周期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="207" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="213" />
       <source>Flexible (core hours + required time)</source>
       <translation>弹性（核心时段 + 规定时长）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="211" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
       <source>Name:</source>
       <translation>姓名：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="212" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="218" />
       <source>Start / end:</source>
       <translation>开始 / 结束：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="213" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="219" />
       <source>Weekdays:</source>
       <translation>工作日：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="214" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="220" />
       <source>Grace late / early (min):</source>
       <translation>迟到 / 早退宽限（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="215" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="221" />
       <source>Break (min):</source>
       <translation>休息（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="216" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="222" />
       <source>Half day / absent below (min):</source>
       <translation>低于多少分钟算半天 / 旷工：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="217" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="223" />
       <source>Overtime from / unit (min):</source>
       <translation>加班起算 / 单位（分钟）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="224" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="230" />
       <source>Save shift</source>
       <translation>保存班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="225" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="231" />
       <source>Delete shift</source>
       <translation>删除班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="282" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="288" />
       <source>(a whole department)</source>
       <translation>（整个部门）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="289" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="295" />
       <source>open-ended</source>
       <translation>长期有效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="298" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="304" />
       <source>Assign</source>
       <translation>分配</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="299" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="305" />
       <source>Remove</source>
       <translation>移除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="324" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="330" />
       <source>Holiday name</source>
       <translation>节假日名称</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="328" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="334" />
       <source>Add holiday</source>
       <translation>添加节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="329" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="335" />
       <source>Delete</source>
       <translation>删除</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="330" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="336" />
       <source>Import CSV or iCalendar…</source>
       <translation>导入 CSV 或 iCalendar…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="334" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="340" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="346" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="352" />
       <source>Import holidays</source>
       <translation>导入节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="357" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="363" />
       <source>Not imported</source>
       <translation>未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="362" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="368" />
       <source>Some lines were not imported</source>
       <translation>部分行未导入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="376" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="382" />
       <source>half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="382" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="388" />
       <source>Grant leave</source>
       <translation>批准请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="383" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="389" />
       <source>Approve</source>
       <translation>批准</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="384" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="390" />
       <source>Reject</source>
       <translation>驳回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="408" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="414" />
       <source>Check-in</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="409" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="415" />
       <source>Check-out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="411" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="417" />
       <source>Required: why is the punch missing?</source>
       <translation>必填：为什么缺卡？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="415" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="421" />
       <source>Request</source>
       <translation>申请补卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="448" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="459" />
       <source>Daily (day list and exceptions)</source>
       <translation>每日（考勤明细与异常）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="449" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="460" />
       <source>Monthly (time cards, summary, punches)</source>
       <translation>每月（考勤卡、汇总、打卡记录）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="451" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="462" />
       <source>Folder, e.g. a shared drive</source>
       <translation>文件夹，例如共享盘</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="458" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="469" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="459" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="470" />
       <source>Add</source>
       <translation>添加</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="464" />
+      <location filename="../../faceapp/ui/dialogs/attendance_rules.py" line="475" />
       <source>Export folder</source>
       <translation>导出文件夹</translation>
     </message>
@@ -2325,247 +2395,272 @@ Enrol these faces anyway?</source>
   <context>
     <name>SettingsDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="82" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="83" />
       <source>Faces scoring at least this are recognised. About 1 in {0:,} comparisons with a different person reaches it, so with N enrolled people a stranger is taken for someone up to N times as often. Raise it for large sites.</source>
       <translation>得分不低于此值的人脸会被识别。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值；因此若已录入 N 人，陌生人被误认为某人的概率最多为其 N 倍。人员较多的场所请调高此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="85" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="86" />
       <source>Faces scoring below this are unknown visitors; between the two thresholds the desk waits for another look. About 1 in {0:,} comparisons with a different person reaches it.</source>
       <translation>得分低于此值的人脸视为陌生访客；介于两个阈值之间时，考勤台会等待再看一次。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="164" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="165" />
       <source>Settings</source>
       <translation>设置</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="205" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="206" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="207" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="208" />
       <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
       <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="213" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="214" />
       <source>camera default</source>
       <translation>摄像头默认</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="218" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="219" />
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="219" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="220" />
       <source>Desk name:</source>
       <translation>考勤台名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="220" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
       <source>Resolution:</source>
       <translation>分辨率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="231" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="232" />
       <source>Recognition</source>
       <translation>识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
       <source>Automatic (GPU when available)</source>
       <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="246" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="248" />
       <source>NVIDIA GPU (CUDA)</source>
       <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="249" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
       <source>Strangers accepted:</source>
       <translation>陌生人误识率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="251" />
       <source>Accept threshold:</source>
       <translation>接受阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="252" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="253" />
       <source>Unknown threshold:</source>
       <translation>陌生阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="254" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="255" />
       <source>Face detector:</source>
       <translation>人脸检测模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="255" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
       <source>Face embedder:</source>
       <translation>人脸特征模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="257" />
       <source>Run on:</source>
       <translation>运行设备：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="279" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="281" />
+      <source>Site and desk</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
+      <source>e.g. Berlin office</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
+      <source>Shown on every event and audit entry this desk writes.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="290" />
+      <source>Site:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
+      <source>This desk:</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
       <source>Front desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="280" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="297" />
       <source> frames</source>
       <translation> 帧</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="282" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="299" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="283" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
       <source>Frames that must agree:</source>
       <translation>需一致的帧数：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="284" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="301" />
       <source>Out of the last:</source>
       <translation>在最近的帧数中：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="302" />
       <source>Ignore the same person again for:</source>
       <translation>同一人再次出现时忽略：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="289" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="306" />
       <source>Interface and security</source>
       <translation>界面与安全</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="293" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="310" />
       <source> min</source>
       <translation> 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="294" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="311" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="295" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="312" />
       <source>Language:</source>
       <translation>语言：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="313" />
       <source>Lock the admin session after:</source>
       <translation>管理员会话自动锁定时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="317" />
       <source>Data</source>
       <translation>数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="303" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="320" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="308" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="325" />
       <source>Back up…</source>
       <translation>备份…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="309" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="326" />
       <source>Restore…</source>
       <translation>恢复…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="318" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="335" />
       <source>Data folder:</source>
       <translation>数据文件夹：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="373" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="393" />
       <source>The settings were not saved</source>
       <translation>设置未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="382" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="403" />
       <source>Settings saved</source>
       <translation>设置已保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="382" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="403" />
       <source>Some changes take effect when faceapp is restarted.</source>
       <translation>部分更改将在重新启动 faceapp 后生效。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="394" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="415" />
       <source>Re-computing the face templates with {0}…</source>
       <translation>正在用 {0} 重新计算人脸模板…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="429" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="436" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
       <source>Back up the data</source>
       <translation>备份数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="437" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="458" />
       <source>Zip archives (*.zip)</source>
       <translation>Zip 压缩包 (*.zip)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="442" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="463" />
       <source>Restore a backup</source>
       <translation>恢复备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="453" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="474" />
       <source>The backup was not written</source>
       <translation>备份未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="456" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="477" />
       <source>Backup written</source>
       <translation>备份已完成</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="456" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="477" />
       <source>The data was saved to {0}.</source>
       <translation>数据已保存到 {0}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="465" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="486" />
       <source>The backup cannot be restored</source>
       <translation>无法恢复此备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="468" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="489" />
       <source>Restore ready</source>
       <translation>恢复已就绪</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="468" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="489" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
     </message>
@@ -2723,112 +2818,112 @@ Enrol these faces anyway?</source>
       <translation>空闲。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="213" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="221" />
       <source>multibox (3:1 hard negatives, box, landmarks)</source>
       <translation>multibox（3:1 难负样本、边框、关键点）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="224" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="232" />
       <source>Training data folder</source>
       <translation>训练数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="229" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="237" />
       <source>Evaluation folder</source>
       <translation>评估文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="234" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="242" />
       <source>RetinaFace label file</source>
       <translation>RetinaFace 标注文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="235" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="243" />
       <source>Label files (*.txt)</source>
       <translation>标注文件 (*.txt)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="242" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="250" />
       <source>GPU: {0}, {1} GiB</source>
       <translation>GPU：{0}，{1} GiB</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="244" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="252" />
       <source>CPU: {0}</source>
       <translation>CPU：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="250" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="258" />
       <source>{0} images; on the GPU much faster than on the CPU (GPU speed not measured yet)</source>
       <translation>{0} 张图像；在 GPU 上远快于 CPU（GPU 速度尚未测量）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="255" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="263" />
       <source>{0} images: about {1} min on the CPU</source>
       <translation>{0} 张图像：在 CPU 上约 {1} 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="303" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="311" />
       <source>Choose the training data folder first.</source>
       <translation>请先选择训练数据文件夹。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="314" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="322" />
       <source>Training {0}…</source>
       <translation>正在训练 {0}…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="330" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="338" />
       <source>Step {0} of {1}: loss {2:.4f}, {3:.1f} images/s, about {4} s left</source>
       <translation>第 {0}/{1} 步：损失 {2:.4f}，每秒 {3:.1f} 张图像，约剩 {4} 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="346" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="356" />
       <source>Finished {0}.</source>
       <translation>{0} 已完成。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="348" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="358" />
       <source>Stopped. Resume continues from the last checkpoint.</source>
       <translation>已停止。“继续”将从最后一个检查点接着训练。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="350" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="360" />
       <source>no message</source>
       <translation>无信息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="351" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="361" />
       <source>Training failed: {0}</source>
       <translation>训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="352" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="362" />
       <source>The run failed: {0}</source>
       <translation>本次训练失败：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="395" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="405" />
       <source>Activating {0} (re-embedding the gallery)…</source>
       <translation>正在启用 {0}（重新提取人脸库特征）…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="400" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="410" />
       <source>Kept the current model; {0} stays in the list for later.</source>
       <translation>已保留当前模型；{0} 留在列表中以便以后使用。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="415" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="425" />
       <source>Rolling back…</source>
       <translation>正在回滚…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="420" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="430" />
       <source>{0} is now the active {1}.</source>
       <translation>{0} 现在是启用的{1}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/trainer.py" line="423" />
+      <location filename="../../faceapp/ui/pages/trainer.py" line="433" />
       <source>Could not switch the model: {0}</source>
       <translation>无法切换模型：{0}</translation>
     </message>
@@ -2882,87 +2977,87 @@ Enrol these faces anyway?</source>
   <context>
     <name>VisitorDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="47" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="48" />
       <source>Register visitor</source>
       <translation>访客登记</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="58" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="59" />
       <source>(no access level)</source>
       <translation>（无门禁权限）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="61" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="62" />
       <source>No photo yet</source>
       <translation>尚无照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="65" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="66" />
       <source>Photo from camera</source>
       <translation>用摄像头拍照</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="69" />
       <source>Photo from file…</source>
       <translation>从文件选择照片…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="77" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="78" />
       <source>Name:</source>
       <translation>姓名：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="78" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="79" />
       <source>Host:</source>
       <translation>被访人：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="79" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="80" />
       <source>Purpose:</source>
       <translation>来访事由：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="80" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="81" />
       <source>Valid until:</source>
       <translation>有效至：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="81" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="82" />
       <source>Access level:</source>
       <translation>门禁权限组：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="89" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="90" />
       <source>The visitor and their photos are deleted automatically {} days after the visit.</source>
       <translation>访客及其照片将在来访结束 {} 天后自动删除。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="94" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="95" />
       <source>Register</source>
       <translation>登记</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="119" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="120" />
       <source>The camera shows no picture yet.</source>
       <translation>摄像头还没有画面。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="124" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="125" />
       <source>Visitor's photo</source>
       <translation>访客照片</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="125" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="126" />
       <source>Photos (*.jpg *.jpeg *.png *.bmp *.webp)</source>
       <translation>照片 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="129" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="130" />
       <source>{} is not a photo that can be read.</source>
       <translation>{} 不是可读取的照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="136" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="137" />
       <source>Take or choose a photo of the visitor first.</source>
       <translation>请先为访客拍照或选择照片。</translation>
     </message>
@@ -2970,32 +3065,32 @@ Enrol these faces anyway?</source>
   <context>
     <name>VisitorsDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="162" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
       <source>Visitors</source>
       <translation>访客</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="170" />
       <source>Host</source>
       <translation>被访人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="170" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="166" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="170" />
       <source>Purpose</source>
       <translation>来访事由</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="167" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="171" />
       <source>Valid until</source>
       <translation>有效至</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/visitor.py" line="171" />
+      <location filename="../../faceapp/ui/dialogs/visitor.py" line="175" />
       <source>End visit now</source>
       <translation>立即结束来访</translation>
     </message>

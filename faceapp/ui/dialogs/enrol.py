@@ -300,7 +300,8 @@ class EnrolDialog(QDialog):
             return
         self.capture.status.setText(self.tr("Saving…"))
         self.chip_worker = ChipEnrolWorker(self.enroller, person_id, chips, quality, force=force,
-                                           actor=self.services.actor(), parent=self)
+                                           actor=self.services.actor(), parent=self,
+                                           liveness=self.capture.captured_liveness())
         self.chip_worker.done.connect(self._on_chips_saved)
         self.chip_worker.start()
 
@@ -316,6 +317,8 @@ class EnrolDialog(QDialog):
         elif status == "duplicate" and self._confirm_force(message):
             self.save_chips(force=True)
             return
+        elif status == "spoof":
+            self.capture.refused_on_save(message)
         else:
             self.capture.status.setText(message)
         self.chips_saved.emit(status, message)

@@ -3,6 +3,12 @@
 The panel reads the largest face of each processed frame (``LiveSession.probe_ready``), tells the
 person what to do, and captures automatically when the quality gate passes and the pose fits the
 current step. Captured chips are shown as thumbnails and can be removed before they are saved.
+
+While the camera checks liveness (its mode is not off), every probed frame carries the face's live
+score and the panel judges each uninterrupted presentation of a face as a track is judged
+(:class:`~faceapp.live.liveness_capture.Presentation`): it captures only once that says live, and a
+presentation judged spoofed is refused - nothing of it is captured, faces already captured from it
+are dropped - and said so. Each captured face keeps its evidence for the enroller's spoof check.
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
+from faceapp.live.liveness_capture import Presentation
 from faceapp.store.enrol import QualityGate
+from faceapp.store.liveness import LivenessEvidence
 from faceapp.ui.qtmodels import ChipListModel, bgr_pixmap
 from faceapp.ui.workers import FaceProbe, LiveSession
 from faceapp.vision.face_choice import CAPTURE_GATE
+from faceapp.vision.liveness import DEFAULT_THRESHOLD
+from faceapp.vision.liveness_track import LiveVerdict
 
 PREVIEW_PX = 112
 
@@ -87,6 +97,9 @@ class CapturePanel(QWidget):
         self.min_capture_interval = 0.7
         self._last_capture = 0.0
         self.captured = ChipListModel(self)
+        self.presentation: Presentation | None = None  # the face in front of the camera now (liveness on)
+        self._presentations: list[Presentation | None] = []  # per captured chip: where it came from
+        self.spoofs_refused = 0
         self._build()
         self._show_guide()
 
@@ -139,6 +152,7 @@ class CapturePanel(QWidget):
         else:
             self.session.probe_ready.disconnect(self.on_probe)
         self.session.set_probing(self.capturing)
+        self.presentation = None  # a new start: whoever stands there is judged afresh
         self.capture_button.setText(self.tr("Stop capture") if self.capturing else self.tr("Start capture"))
         self._show_guide()
 
@@ -150,19 +164,64 @@ class CapturePanel(QWidget):
     def on_probe(self, probe: FaceProbe | None) -> None:
         """The latest frame's largest face: guide the person, capture when everything fits."""
         self._show_preview(probe)
+        presentation = self._follow(probe)
         if self.step >= len(CAPTURE_STEPS):
             return
         ok, text = guidance(probe, CAPTURE_STEPS[self.step], self.gate)
+        if presentation is not None and presentation.verdict is LiveVerdict.SPOOF:
+            ok, text = False, self.tr("This looks like a photo or a screen, not a live person: nothing is captured")
+        elif presentation is not None and presentation.verdict is LiveVerdict.PENDING and ok:
+            ok, text = False, self.tr("Checking that this is a live face…")
         now = time.monotonic()
         if ok and probe is not None and now - self._last_capture >= self.min_capture_interval:
             self._last_capture = now
             self.captured.add(probe.chip, probe.quality)
+            self._presentations.append(presentation)
             self.step += 1
             if self.step >= len(CAPTURE_STEPS):
                 self.stop()  # every pose is in: stop the extra work on the recognition thread
             self._show_guide()
             return
         self.guide.setText(text)
+
+    def _follow(self, probe: FaceProbe | None) -> Presentation | None:
+        """Add the probe's live score to the current presentation (a face lost ends it); refuse a spoof."""
+        if probe is None or probe.live is None:
+            self.presentation = None  # nobody there (the next face is judged afresh), or liveness off
+            return None
+        if probe.faces > 1:
+            return self.presentation  # whose face is largest may change: no score, no capture
+        current = self.presentation
+        if current is None:  # judged by the rules at its start, to its end (a settings edit changes no verdict)
+            current = self.presentation = Presentation(probe.live.policy, probe.live.mode)
+        before = current.verdict
+        if current.add(probe.live) is LiveVerdict.SPOOF and before is not LiveVerdict.SPOOF:
+            self._refuse(current)
+        return current
+
+    def _refuse(self, presentation: Presentation) -> None:
+        """A presentation was judged spoofed: drop what was captured from it and say why."""
+        for row in reversed(range(len(self._presentations))):
+            if self._presentations[row] is presentation:
+                self.captured.remove(row)
+                del self._presentations[row]
+        self.step = min(self.step, self.captured.rowCount())
+        self.spoofs_refused += 1
+        evidence = presentation.record()
+        self.status.setText(self.tr(
+            "Spoof suspected: live score {0:.3f} < {1:.2f} over {2} frames. Faces shown on a photo or a screen "
+            "are not enrolled; the person must stand in front of the camera themself.").format(
+                evidence.score or 0.0, evidence.threshold, evidence.frames))
+
+    def captured_liveness(self) -> list[LivenessEvidence]:
+        """The liveness evidence of each captured face, in the order of :attr:`captured`."""
+        return [p.record() if p is not None else LivenessEvidence("pending", None, DEFAULT_THRESHOLD, "off", 0)
+                for p in self._presentations]
+
+    def refused_on_save(self, message: str) -> None:
+        """The enroller refused the captured faces as a spoof: say so (``message`` has the scores)."""
+        self.status.setText(self.tr("Not enrolled: the captured faces look like a photo or a screen, "
+                                    "not a live person.") + "\n" + message)
 
     def _show_preview(self, probe: FaceProbe | None) -> None:
         if probe is None:
@@ -184,6 +243,7 @@ class CapturePanel(QWidget):
         index = self.chip_view.currentIndex()
         if index.isValid():
             self.captured.remove(index.row())
+            del self._presentations[index.row()]
             self.step = min(self.step, self.captured.rowCount())
             self._show_guide()
 
@@ -191,5 +251,6 @@ class CapturePanel(QWidget):
         """The captured faces were enrolled: start over."""
         self.status.setText(self.tr("{} faces enrolled").format(count))
         self.captured.clear()
+        self._presentations.clear()
         self.step = 0
         self._show_guide()
