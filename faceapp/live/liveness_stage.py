@@ -222,7 +222,7 @@ class LivenessStage(Stage):
         failed = challenge is not None and challenge.state is LiveVerdict.SPOOF
         decision = state.evidence.decision_score
         threshold = self.config.policy.threshold
-        why = "challenge not completed in time" if failed and (decision or 0) >= threshold else (
+        why = "challenge not completed in time" if failed and (decision is None or decision >= threshold) else (
             f"live score {decision:.3f} < {threshold:.2f} over {state.evidence.frames} frames")
         note = f"{SPOOF_NOTE}: {why}" + (" (log only)" if mode == "log" else "")
         log.warning("liveness: track %d on %s: %s", ctx.track_id, ctx.camera, note)
@@ -233,13 +233,25 @@ class LivenessStage(Stage):
         event = Event(None, datetime.fromtimestamp(ctx.timestamp, timezone.utc), self.zone, EventKind.REJECTED,
                       claimed, ident.name if ident else None, None, None, ident.score if ident else None,
                       ident.margin if ident else None, ctx.camera, self.operator, note=note)
-        evidence = LivenessEvidence("spoof", decision, threshold, mode, state.evidence.frames,
-                                    "" if challenge is None else challenge.state.value, tuple(state.scores))
+        evidence = self._evidence(state, mode)
         try:
             self.stored.append(record(self.events, event, evidence, crop(ctx.image, ctx.box),
                                       actor=self.operator or "desk"))
         except Exception:  # storage trouble must not stop recognition; the veto still holds
             log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
+
+    def evidence_of(self, track_id: int, mode: str) -> LivenessEvidence | None:
+        """The track's liveness evidence now (``None`` for a track never scored)."""
+        with self._lock:
+            state = self._tracks.get(track_id)
+        return self._evidence(state, mode) if state is not None and state.evidence.frames else None
+
+    def _evidence(self, state: _TrackState, mode: str) -> LivenessEvidence:
+        decision = state.evidence.decision_score
+        challenge = state.challenge
+        return LivenessEvidence(state.verdict.value, decision if decision is not None else state.evidence.score,
+                                state.evidence.policy.threshold, mode, state.evidence.frames,
+                                "" if challenge is None else challenge.state.value, tuple(state.scores))
 
     def load_model(self) -> LivenessModel:
         """The passive model (opened on first use); raises :class:`ModelError` when it cannot be used."""
@@ -262,8 +274,15 @@ class LivenessStage(Stage):
         The live service settles a track's identity after a few looks and then re-identifies it
         only now and then; looks held back while a challenge runs would settle it unseen by the
         desk, which then could not gather its consensus once the challenge is passed.
+        Binding also adds a :class:`~faceapp.live.liveness_record.CheckinLiveness` to the service:
+        its check-ins carry the track's liveness evidence.
         """
+        from faceapp.live.liveness_record import CheckinLiveness
+
         self._service = service
+        stages = getattr(service, "stages", None)
+        if stages is not None and not any(getattr(s, "stage", None) is self for s in stages):
+            service.add_stage(CheckinLiveness(self))
 
     def _unsettle(self, track_id: int) -> None:
         recognizer = getattr(self._service, "recognizer", None)
@@ -277,13 +296,17 @@ class LivenessStage(Stage):
                 self._tracks.pop(track_id, None)
 
     def apply_settings(self, old: Settings | None, new: Settings) -> None:
-        """Follow settings edits (a :class:`~faceapp.live.changes.Changes` listener); tracks restart."""
+        """Follow settings edits (a :class:`~faceapp.live.changes.Changes` listener).
+
+        Modes apply from the next frame; the threshold, window and challenge apply to tracks that
+        start afterwards. Tracks in progress keep their evidence and verdict: restarting them let a
+        print already judged spoofed start over as undecided, pass fresh looks to the desk again and
+        check in (and be reported twice).
+        """
         del old
         config = LivenessConfig.from_settings(new)
         with self._lock:
-            if config != self.config:
-                self.config = config
-                self._tracks.clear()
+            self.config = config
 
 
 def _claims_someone(ctx: TrackContext) -> bool:
