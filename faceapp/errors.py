@@ -74,6 +74,18 @@ class StorageError(FaceAppError):
     """The database or data folder cannot be read or written."""
 
 
+class ServerUnreachableError(StorageError):
+    """The shared database server cannot be reached (the desk works offline meanwhile).
+
+    Attributes:
+        since: when this process first found it unreachable (aware UTC), or None.
+    """
+
+    def __init__(self, message: str, since: object = None) -> None:
+        super().__init__(message)
+        self.since = since
+
+
 class CameraError(FaceAppError):
     """A camera or video source is unavailable."""
 

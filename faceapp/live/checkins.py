@@ -4,26 +4,41 @@ The desk (consensus, cooldown, in/out) runs in memory; the cooldown and in/out a
 inside the ``BEGIN IMMEDIATE`` transaction that writes each check-in/out (:meth:`Events.add_resolved`
 with :meth:`Desk.resolve`), so desks in other processes on the same data folder count too. A
 person deleted meanwhile (by another process) is logged and skipped, never fatal.
+
+On a shared PostgreSQL server, events are queued in the desk's durable
+:class:`~faceapp.store.outbox.Outbox` while the server is unreachable (or older queued events still
+wait), and the :class:`~faceapp.live.offline.Courier` delivers them when it answers again. Offline,
+the cooldown and in/out rules are applied against what this desk queued plus the person's events it
+last read from the server; on delivery they are applied again against the server's events (see
+:mod:`faceapp.store.outbox` for what happens to a duplicate). Every event gets its uid before the
+first attempt, so an event whose commit was cut off is delivered once, not twice.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from typing import Any
 
 import numpy as np
 
 from faceapp.attendance import Decision, Desk, DeskRules, Observation
-from faceapp.errors import PersonNotFoundError
+from faceapp.errors import PersonNotFoundError, ServerUnreachableError
+from faceapp.live.offline import Courier, OfflineStatus
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery
+from faceapp.store.events import SNAPSHOT_DIR, write_snapshot
+from faceapp.store.outbox import Outbox
 from faceapp.vision.tracker import Sighting
 
 log = logging.getLogger(__name__)
 
 EVIDENCE_MARGIN = 0.4  # the crop around a face kept as evidence, in face widths/heights
+_ATTENDANCE = (EventKind.CHECK_IN, EventKind.CHECK_OUT)
+History = list[tuple[datetime, EventKind, str]]
 
 
 @dataclass
@@ -31,8 +46,9 @@ class CheckIns:
     """Feeds looks to the desk and stores what it decides, with the evidence crop.
 
     Attributes:
-        recorded: every event stored so far (in order).
+        recorded: every event stored (or queued) so far, in order; queued ones have no ``id``.
         track_events: the events of the latest :meth:`observe` call, by track id.
+        courier: on a shared server, delivers the outbox (None on a local SQLite database).
     """
 
     gallery: Gallery
@@ -42,6 +58,29 @@ class CheckIns:
     operator: str | None = None
     recorded: list[Event] = field(default_factory=list)
     track_events: dict[int, list[Event]] = field(default_factory=dict)
+    courier: Courier | None = None
+    _known: dict[int, History] = field(default_factory=dict, repr=False)  # the server's check-ins, as last read
+
+    def __post_init__(self) -> None:
+        if self.courier is None and self.gallery.database.backend != "sqlite":
+            outbox = Outbox.open(self.gallery.paths.data)
+            self.courier = Courier(outbox, self.gallery.events, self._redeliver, actor=self.operator or "desk")
+            waiting = [q.event for q in outbox.pending()]
+            if waiting:  # queued before a restart: they count for the rules, and go to the server now
+                self.desk.restore(waiting)
+                log.info("desk: %d events queued earlier wait for delivery", len(waiting))
+                self.courier.tend()
+
+    def offline_status(self) -> OfflineStatus:
+        """Since when the server is unreachable, how many events are queued and delivered."""
+        if self.courier is None:
+            return OfflineStatus(None, 0, 0)
+        return self.courier.status()
+
+    def tend(self) -> None:
+        """Let the courier deliver or probe when it has work (cheap; once per processed frame)."""
+        if self.courier is not None:
+            self.courier.tend()
 
     def observe(self, sightings: Sequence[Sighting], image: np.ndarray | None) -> list[Event]:
         """Record the events that these sightings (of one frame) complete; only fresh looks count."""
@@ -83,7 +122,7 @@ class CheckIns:
                       None, ident.name if ident else None, None, None,
                       ident.score if ident else None, ident.margin if ident else None, self.camera,
                       self.operator, note=note)
-        stored = self.gallery.events.add(event, snapshot=crop(image, sighting.box), actor=self.operator or "desk")
+        stored = self._add(event, crop(image, sighting.box))
         self.recorded.append(stored)
         return stored
 
@@ -101,26 +140,86 @@ class CheckIns:
         return events
 
     def _store_one(self, decision: Decision) -> Event | None:
+        uid = str(uuid.uuid4())  # the same uid online and queued: a commit cut off is delivered once
+        if self.courier is not None and self.courier.must_queue:
+            return self._queue(decision, uid)
+        try:
+            return self._store_online(decision, uid)
+        except ServerUnreachableError:
+            if self.courier is None:
+                raise
+            return self._queue(decision, uid)
+
+    def _store_online(self, decision: Decision, uid: str) -> Event | None:
         actor = self.operator or "desk"
         if decision.person_id is None:
-            event = decision.to_event(self.zone, operator=self.operator)
+            event = replace(decision.to_event(self.zone, operator=self.operator), uid=uid)
             return self.gallery.events.add(event, snapshot=decision.snapshot, actor=actor)
         person = self.gallery.people.get(decision.person_id)
-        event = decision.to_event(self.zone, person=person, operator=self.operator)
-        if decision.kind not in (EventKind.CHECK_IN, EventKind.CHECK_OUT):
+        event = replace(decision.to_event(self.zone, person=person, operator=self.operator), uid=uid)
+        if decision.kind not in _ATTENDANCE:
             return self.gallery.events.add(event, snapshot=decision.snapshot, actor=actor)
-        decided: dict[str, EventKind | None] = {}
+        decided: dict[str, Any] = {}
 
-        def resolve(history: list[tuple[datetime, EventKind, str]]) -> EventKind | None:
-            decided["kind"] = self.desk.resolve(decision, history)
+        def resolve(history: History) -> EventKind | None:
+            decided["kind"], decided["history"] = self.desk.resolve(decision, history), history
             return decided["kind"]
 
         stored = self.gallery.events.add_resolved(event, resolve, snapshot=decision.snapshot, actor=actor)
         self.desk.note_recorded(decision.person_id, decided.get("kind"), decision.time, decision.kind)
+        if self.courier is not None and "history" in decided:  # what the server holds, for offline rules
+            known = list(decided["history"])
+            if stored is not None:
+                known.append((stored.time, stored.kind, stored.camera))
+            self._known[decision.person_id] = known
         if stored is None:
             log.info("desk: person %s was recorded by another desk moments ago; not recorded again",
                      decision.person_id)
         return stored
+
+    def _queue(self, decision: Decision, uid: str) -> Event | None:
+        """Queue a decision in the outbox, the desk rules applied to what this desk knows."""
+        assert self.courier is not None
+        event = replace(decision.to_event(self.zone, operator=self.operator), uid=uid)
+        if decision.kind in _ATTENDANCE and decision.person_id is not None:
+            history = self._known.get(decision.person_id, []) + self.courier.outbox.attendance(decision.person_id)
+            kind = self.desk.resolve(decision, history)
+            self.desk.note_recorded(decision.person_id, kind, decision.time, decision.kind)
+            if kind is None:
+                log.info("desk: person %s was recorded moments ago; not queued again", decision.person_id)
+                return None
+            event = replace(event, kind=kind)
+        return self._put(event, decision.snapshot)
+
+    def _add(self, event: Event, snapshot: Any) -> Event:
+        """Store an event that no desk rule governs (unknown face, stage report), or queue it."""
+        event = replace(event, uid=event.uid or str(uuid.uuid4()))
+        if self.courier is None or not self.courier.must_queue:
+            try:
+                return self.gallery.events.add(event, snapshot=snapshot, actor=self.operator or "desk")
+            except ServerUnreachableError:
+                if self.courier is None:
+                    raise
+        return self._put(event, snapshot)
+
+    def _put(self, event: Event, snapshot: Any) -> Event:
+        assert self.courier is not None
+        relative = write_snapshot(self.gallery.paths.data, SNAPSHOT_DIR, snapshot) if snapshot is not None else None
+        try:
+            queued = self.courier.outbox.put(replace(event, snapshot=relative), resolve=event.kind in _ATTENDANCE)
+        except BaseException:
+            self.gallery.events.delete_files([relative] if relative else [])
+            raise
+        self.courier.queued_one()
+        log.info("desk: %s queued (database server unreachable)", event.kind.value)
+        return queued
+
+    def _redeliver(self, event: Event, history: History) -> EventKind | None:
+        """The desk rules again, at delivery, against the server's events (the courier's thread)."""
+        assert event.person_id is not None
+        decision = Decision(event.kind, event.time.astimezone(timezone.utc), self.desk.local_day(event.time),
+                            event.camera, 0, event.person_id, event.name, event.score, event.margin, 1)
+        return self.desk.resolve(decision, history)
 
 
 def crop(image: np.ndarray | None, box: tuple[float, float, float, float],

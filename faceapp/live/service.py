@@ -4,6 +4,11 @@ See :mod:`faceapp.live` for the flow and the stage (hook) API. Not tied to a thr
 recognition worker and ``faceapp recognize`` call :meth:`LiveService.process` frame after frame;
 :meth:`LiveService.set_pipeline` and :meth:`LiveService.apply_settings` may be called from any
 thread and take effect between two frames.
+
+On a shared PostgreSQL server the service keeps recognising while the server is unreachable (the
+gallery searches its local index with the names it last read), queues its events in the desk's
+outbox and delivers them from the courier's thread when the server is back: :meth:`LiveService.offline`
+says since when it is unreachable and how many events wait (``offline_since``, ``queued``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -21,6 +27,7 @@ from faceapp.capture.sources import Backoff
 from faceapp.config import Settings
 from faceapp.errors import ModelMismatchError
 from faceapp.live.checkins import CheckIns
+from faceapp.live.offline import OfflineStatus
 from faceapp.live.stages import Phase, StageOutcome, TrackContext, TrackStage
 from faceapp.records import Event, Identification, Verdict
 from faceapp.vision.pipeline import FacePipeline
@@ -132,6 +139,34 @@ class LiveService:
     def next_track_id(self) -> int:
         return self.recognizer.tracker.next_id
 
+    # -- the shared server -------------------------------------------------------------------------
+    def offline(self) -> OfflineStatus:
+        """Since when the database server is unreachable (None: it answers), events queued and delivered.
+
+        Known to a service that records events (with ``checkins``); one that only identifies says None.
+        """
+        if self.checkins is not None:
+            return self.checkins.offline_status()
+        return OfflineStatus(None, 0, 0)
+
+    @property
+    def offline_since(self) -> datetime | None:
+        """When the database server became unreachable (aware UTC), None while it answers."""
+        return self.offline().offline_since
+
+    @property
+    def queued(self) -> int:
+        """Events waiting in this desk's outbox for the server."""
+        return self.offline().queued
+
+    def flush(self, timeout: float) -> OfflineStatus:
+        """Give the courier up to ``timeout`` seconds to deliver what is queued (when the server answers)."""
+        courier = self.checkins.courier if self.checkins is not None else None
+        if courier is not None and courier.queued:
+            courier.tend()
+            courier.wait_idle(timeout)
+        return self.offline()
+
     def add_stage(self, stage: TrackStage) -> None:
         """Append a per-track stage (runs from the next frame on)."""
         with self._lock:
@@ -193,6 +228,8 @@ class LiveService:
             contexts = [self._context(t, seen.get(t.id), image, timestamp, index) for t in tracks]
             reports = self._run_stages(Phase.GATE, contexts, seen, image)
             events = self._desk([seen[c.track_id] for c in contexts if c.track_id in seen and c.vetoed is None], image)
+            if self.checkins is not None:
+                self.checkins.tend()  # queued events go out (on the courier's thread) once the server answers
             per_track = self.checkins.track_events if self.checkins is not None else {}
             for ctx, track in zip(contexts, tracks, strict=True):
                 if self.checkins is not None:

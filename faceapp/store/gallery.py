@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from faceapp.config import Paths
-from faceapp.errors import ModelMismatchError
+from faceapp.errors import ModelMismatchError, ServerUnreachableError
 from faceapp.records import Identification, Person, Verdict
 from faceapp.store import audit
 from faceapp.store.audit import AuditLog
@@ -141,6 +141,9 @@ class Gallery:
         self._index, self._owner = self._open_index(model, dim)
         self._data_version = database.scalar("PRAGMA data_version")
         self._fingerprint = self._searchable_fingerprint()
+        self._known_names: dict[int, str] = {}  # searchable people's names, for a shared server's outages
+        if database.backend != "sqlite":
+            self._remember_names()
         if database.get_meta(ACTIVE_MODEL_KEY) != model:
             database.set_meta(ACTIVE_MODEL_KEY, model)
         missing = self.missing_embeddings()
@@ -266,7 +269,10 @@ class Gallery:
         SQLite, so people removed or enrolled by another process are noticed before a search.
         """
         with self._lock:
-            version = self.database.scalar("PRAGMA data_version")
+            try:
+                version = self.database.scalar("PRAGMA data_version")
+            except ServerUnreachableError:
+                return False  # the shared server is unreachable: search the local copy as it is
             if version == self._data_version:
                 return False
             self._data_version = version
@@ -290,6 +296,7 @@ class Gallery:
         new = {t: p for t, p in live.items() if t not in self._owner.person}
         if len({*new.values()}) > SYNC_REBUILD_PEOPLE:
             self._index, self._owner = self._open_index(self._model, self._dim)
+            self._drop_unsearchable_names()
             return
         if gone:
             self._index.remove(np.array(gone, np.int64))
@@ -303,6 +310,14 @@ class Gallery:
                 self._index.add(ids_p[keep], vectors[keep])
                 for template_id in ids_p[keep].tolist():
                     self._owner.add(template_id, person_id)
+        self._drop_unsearchable_names()
+
+    def _remember_names(self) -> None:
+        self._known_names = {int(r[0]): r[1] for r in self.database.rows("SELECT id, name FROM people WHERE active = 1")
+                             if int(r[0]) in self._owner.templates}
+
+    def _drop_unsearchable_names(self) -> None:
+        self._known_names = {p: n for p, n in self._known_names.items() if p in self._owner.templates}
 
     def _searchable_fingerprint(self) -> tuple[Any, ...]:
         row = self.database.rows(
@@ -332,8 +347,17 @@ class Gallery:
         if not person_ids:
             return {}
         marks = ", ".join("?" * len(person_ids))
-        return {int(r[0]): r[1] for r in self.database.rows(f"SELECT id, name FROM people WHERE id IN ({marks})",
-                                                            tuple(person_ids))}
+        remember = self.database.backend != "sqlite"
+        try:
+            if remember and len(self._known_names) < len(self._owner.templates):  # someone new is searchable
+                self._remember_names()
+            names = {int(r[0]): r[1] for r in self.database.rows(
+                f"SELECT id, name FROM people WHERE id IN ({marks})", tuple(person_ids))}
+        except ServerUnreachableError:  # offline: the names this desk last read
+            return {p: self._known_names[p] for p in person_ids if p in self._known_names}
+        if remember:
+            self._known_names.update(names)
+        return names
 
     # -- changes -------------------------------------------------------------------------------
     def add_person(self, name: str, *, actor: str = "system", **fields: Any) -> Person:
@@ -467,6 +491,7 @@ class Gallery:
         self._index.remove(np.array(template_ids, np.int64))
         for template_id in template_ids:
             self._owner.remove(template_id)
+        self._drop_unsearchable_names()
         self._save()
 
     def _purge_other_indexes(self) -> None:

@@ -12,6 +12,12 @@ in/out alternation, anti-passback) are decided on what is committed, by one desk
 most the busy timeout (``lock_timeout``). Writes bump ``faceapp_data_version`` at commit; ``PRAGMA
 data_version`` reports when *another* connection committed, as SQLite does, which is how a desk's
 gallery notices enrolments and removals made at another desk.
+
+A server that cannot be reached (refused, stopped, restarting, silent) is reported as
+:class:`ServerGone`, quickly: connections time out after :data:`CONNECT_TIMEOUT_S`, a dead peer is
+noticed by TCP keepalives and ``tcp_user_timeout``, and the pool gives up reconnecting after
+:data:`RECONNECT_TIMEOUT_S` so that the next request tries afresh instead of waiting out a growing
+backoff.
 """
 
 from __future__ import annotations
@@ -38,6 +44,28 @@ _BEGIN = re.compile(r"^\s*BEGIN(\s+(IMMEDIATE|EXCLUSIVE|DEFERRED))?(\s+TRANSACTI
 _END = re.compile(r"^\s*(COMMIT|END|ROLLBACK)(\s+TRANSACTION)?\s*;?\s*$", re.IGNORECASE)
 _PRAGMA = re.compile(r"^\s*PRAGMA\s+(\w+)", re.IGNORECASE)
 _READ = re.compile(r"^\s*(SELECT|WITH|VALUES|SHOW)\b", re.IGNORECASE)
+
+CONNECT_TIMEOUT_S = 3  # libpq's connect_timeout (whole seconds) when the URL does not say one
+RECONNECT_TIMEOUT_S = 3.0  # the pool stops retrying after this; the next request starts a fresh attempt
+#: libpq options that make a vanished server an error in seconds, not minutes (the URL may override them).
+NETWORK_OPTIONS = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+                   "tcp_user_timeout": 10_000}
+#: SQLSTATEs meaning the server went away or is not accepting connections (class 08, shutdown, recovery).
+_GONE_STATES = ("57P01", "57P02", "57P03", "57P04", "57P05")
+
+
+class ServerGone(sqlite3.OperationalError):
+    """The database server cannot be reached (a sqlite3 error so that the store's handlers still apply)."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a psycopg error means the server is unreachable rather than a failed statement."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _GONE_STATES
 
 
 class NumericLoader(Loader):
@@ -106,14 +134,16 @@ def _params(params: Any) -> Any:
 def sqlite_error(exc: psycopg.Error) -> sqlite3.Error:
     """The sqlite3 exception that the store modules expect, carrying PostgreSQL's message."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if unreachable(exc):
+        return ServerGone(f"unable to open the database server: {text}")
     if isinstance(exc, pg_errors.IntegrityError):
         return sqlite3.IntegrityError(f"constraint failed: {text}")
     if isinstance(exc, pg_errors.LockNotAvailable | pg_errors.QueryCanceled | pg_errors.DeadlockDetected):
         return sqlite3.OperationalError(f"database is locked (PostgreSQL: {text})")
     if isinstance(exc, pg_errors.DiskFull):
         return sqlite3.OperationalError(f"database or disk is full (PostgreSQL: {text})")
-    if isinstance(exc, psycopg.OperationalError | pg_errors.AdminShutdown):
-        return sqlite3.OperationalError(f"unable to open the database server: {text}")
+    if isinstance(exc, psycopg.OperationalError):
+        return sqlite3.OperationalError(f"database server error: {text}")
     return sqlite3.OperationalError(text)
 
 
@@ -301,23 +331,39 @@ class PgConnection:
         return PgCursor([], None, 0)
 
 
-def connect_pool(url: str, min_size: int = 1, max_size: int = 4, timeout: float = 10.0) -> ConnectionPool:
-    """A psycopg pool on ``url`` (TLS options such as ``sslmode``/``sslrootcert`` travel in the URL)."""
+def network_options(url: str) -> dict[str, Any]:
+    """The libpq timeouts and keepalives that ``url`` does not set itself."""
+    given = set(psycopg.conninfo.conninfo_to_dict(url))
+    wanted = {"connect_timeout": CONNECT_TIMEOUT_S, **NETWORK_OPTIONS}
+    return {k: v for k, v in wanted.items() if k not in given}
+
+
+def connect_pool(url: str, min_size: int = 1, max_size: int = 4, timeout: float = 10.0,
+                 wait_timeout: float | None = None) -> ConnectionPool:
+    """A psycopg pool on ``url`` (TLS options such as ``sslmode``/``sslrootcert`` travel in the URL).
+
+    Args:
+        timeout: seconds to wait for the first connection.
+        wait_timeout: afterwards, seconds a request waits for a connection before the server is
+            called unreachable (default ``timeout``).
+    """
 
     def configure(conn: psycopg.Connection[Any]) -> None:
         conn.adapters.register_loader("numeric", NumericLoader)
 
+    options = network_options(url)
     pool = ConnectionPool(url, min_size=min_size, max_size=max_size, timeout=timeout, open=False,
-                          kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
+                          kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor, **options},
                           configure=configure, check=ConnectionPool.check_connection,
-                          name="faceapp")
+                          name="faceapp", reconnect_timeout=RECONNECT_TIMEOUT_S)
     try:
         pool.open(wait=True, timeout=timeout)
     except PoolTimeout:
         pool.close()
         # the pool only logs why it could not connect: one direct attempt gives the reason
         # (refused, unknown host, password, TLS certificate...) to the caller's message
-        with psycopg.connect(url, connect_timeout=max(int(timeout), 1)):
+        with psycopg.connect(url, **{**options, "connect_timeout": max(int(timeout), 1)}):
             pass
         raise
+    pool.timeout = timeout if wait_timeout is None else wait_timeout
     return pool

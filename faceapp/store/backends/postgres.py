@@ -5,27 +5,39 @@ comes from the same :data:`~faceapp.store.db.MIGRATIONS` as SQLite's, run throug
 connection of :mod:`.compat`; where SQLite must rebuild a table to change it (it cannot alter a
 CHECK), PostgreSQL gets the equivalent ``ALTER`` from :data:`PG_AFTER`. Migrations take a session
 advisory lock, so desks starting together migrate once.
+
+When the server cannot be reached, requests fail fast with :class:`~faceapp.errors.ServerUnreachableError`
+(a :class:`~faceapp.errors.StorageError`) and :attr:`PostgresDatabase.offline_since` says since when:
+the first request waits at most ``wait_timeout`` for a connection; after that requests fail at once
+until :meth:`PostgresDatabase.probe` (the live service's courier, on its own thread) finds the server
+back, or, where nobody probes, until one request every :data:`RETRY_S` seconds tries again.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from typing import Any
 
 import psycopg
 from psycopg_pool import PoolTimeout
 
-from faceapp.errors import StorageError
+from faceapp.errors import ServerUnreachableError, StorageError
 from faceapp.store import db as sqlite_db
 from faceapp.store.backends import dialect, redact
-from faceapp.store.backends.compat import PgConnection, connect_pool, sqlite_error
+from faceapp.store.backends.compat import PgConnection, ServerGone, connect_pool, sqlite_error
 
 log = logging.getLogger(__name__)
 
 MIGRATE_LOCK = 0x46414346  # advisory lock key held while migrating
+WAIT_TIMEOUT_S = 2.0  # a request waits this long for a connection before the server counts as unreachable
+RETRY_S = 5.0  # offline and nobody probing: one request tries the server again after this many seconds
+NEEDS_SERVER = ("This desk keeps recognising and queues its check-ins until the server is back; enrolment, "
+                "removal, settings and reports need the server: try again when it is reachable.")
 
 #: PostgreSQL statements run after a migration whose SQLite form rebuilds a table (by module name).
 PG_AFTER: dict[str, tuple[str, ...]] = {
@@ -71,17 +83,28 @@ class PostgresDatabase(sqlite_db.Database):
         busy_timeout: seconds a writer waits for another desk's write transaction.
         pool_size: most connections this process opens.
         connect_timeout: seconds to wait for the first connection before giving up.
+        wait_timeout: afterwards, seconds a request waits for a connection before the server is
+            called unreachable.
+
+    Attributes:
+        offline_since: when requests began failing because the server is unreachable (aware UTC),
+            ``None`` while it answers.
     """
 
     def __init__(self, url: str, busy_timeout: float = sqlite_db.DEFAULT_BUSY_TIMEOUT_S,
-                 pool_size: int = 4, connect_timeout: float = 10.0) -> None:
+                 pool_size: int = 4, connect_timeout: float = 10.0, wait_timeout: float = WAIT_TIMEOUT_S) -> None:
         import threading
 
         self.url = url
         self.path = redact(url)  # type: ignore[assignment]  # named in messages like a file
         self._lock = threading.RLock()
+        self.offline_since: datetime | None = None
+        self._reason = ""
+        self._retry_at = 0.0
+        self._probers = 0
+        self.retry_s = RETRY_S
         try:
-            pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout)
+            pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout, wait_timeout=wait_timeout)
         except (psycopg.Error, PoolTimeout) as exc:
             reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
             raise StorageError(f"cannot reach the database server {redact(url)}: {reason}. Check that it runs, "
@@ -109,6 +132,7 @@ class PostgresDatabase(sqlite_db.Database):
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         """All writes inside commit together or not at all; nested blocks become savepoints."""
+        self._gate()
         with self._lock:
             conn = self.pg
             try:
@@ -130,30 +154,91 @@ class PostgresDatabase(sqlite_db.Database):
                         conn.rollback()
                         raise
                     conn.commit()
+                    self._answered()
             except sqlite3.Error as exc:
-                raise sqlite_db.storage_error(exc, self.path) from exc
+                raise self._error(exc) from exc
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        self._gate()
         with self._lock:
             try:
-                return list(self.db.query(sql, params))
+                found = list(self.db.query(sql, params))
             except sqlite3.Error as exc:
-                raise sqlite_db.storage_error(exc, self.path) from exc
+                raise self._error(exc) from exc
+        self._answered()
+        return found
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        self._gate()
         with self._lock:
             try:
-                return self.pg.execute(sql, params).fetchall()
+                found = self.pg.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise sqlite_db.storage_error(exc, self.path) from exc
+                raise self._error(exc) from exc
+        self._answered()
+        return found
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        self._gate()
         with self._lock:
             try:
                 row = self.pg.execute(sql, params).fetchone()
             except sqlite3.Error as exc:
-                raise sqlite_db.storage_error(exc, self.path) from exc
+                raise self._error(exc) from exc
+        self._answered()
         return None if row is None else row[0]
+
+    # -- reachability ------------------------------------------------------------------------------
+    def probe(self, timeout: float | None = None) -> bool:
+        """Ask the server now, also while offline (never waits for this object's lock); True if it answered."""
+        try:
+            with self.pg.pool.connection(timeout=timeout) as conn:
+                conn.execute("SELECT 1")
+        except psycopg.Error as exc:
+            self._error(sqlite_error(exc))
+            return False
+        self._answered()
+        return True
+
+    @contextmanager
+    def probing(self) -> Iterator[None]:
+        """While inside, offline requests always fail at once: the caller probes (see :meth:`probe`)."""
+        with self._lock:
+            self._probers += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._probers -= 1
+
+    def _gate(self) -> None:
+        """Fail at once while the server is known to be unreachable (a request tries again now and then)."""
+        if self.offline_since is None:
+            return
+        now = time.monotonic()
+        if self._probers or now < self._retry_at:
+            raise ServerUnreachableError(self._unreachable_text(), self.offline_since)
+        self._retry_at = now + self.retry_s  # this request tries; the others keep failing fast meanwhile
+
+    def _answered(self) -> None:
+        if self.offline_since is not None:
+            log.info("database server %s reachable again (offline since %s)", self.path,
+                     self.offline_since.isoformat(timespec="seconds"))
+            self.offline_since = None
+
+    def _error(self, exc: sqlite3.Error) -> StorageError:
+        """The StorageError for ``exc``; an unreachable server is remembered (requests then fail fast)."""
+        if not isinstance(exc, ServerGone):
+            return sqlite_db.storage_error(exc, self.path)
+        self._reason = str(exc).removeprefix("unable to open the database server: ")
+        self._retry_at = time.monotonic() + self.retry_s
+        if self.offline_since is None:
+            self.offline_since = datetime.now(timezone.utc)
+            log.warning("database server %s unreachable: %s", self.path, self._reason)
+        return ServerUnreachableError(self._unreachable_text(), self.offline_since)
+
+    def _unreachable_text(self) -> str:
+        return f"the database server {self.path} cannot be reached ({self._reason}). {NEEDS_SERVER}"
 
     # -- erasing -----------------------------------------------------------------------------------
     @property
@@ -180,6 +265,7 @@ class PostgresDatabase(sqlite_db.Database):
         return True
 
     def _vacuum(self, statement: str) -> None:
+        self._gate()
         with self._lock:
             try:
                 with self.pg.pool.connection() as pg:
@@ -187,7 +273,7 @@ class PostgresDatabase(sqlite_db.Database):
                     pg.execute(statement)
                     pg.execute("RESET lock_timeout")
             except psycopg.Error as exc:
-                raise sqlite_db.storage_error(sqlite_error(exc), self.path) from exc
+                raise self._error(sqlite_error(exc)) from exc
 
     def check(self) -> list[str]:
         """Problems reaching the server (empty when it answers)."""
