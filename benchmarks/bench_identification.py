@@ -237,25 +237,17 @@ def main() -> None:
 
 def split_half(facesets: dict[str, FaceSet], photos: Photos, draws: int, seed: int) -> dict:
     """Calibrate on half of the people (pairs among them only), measure galleries on the other half."""
-    from faceapp.evaluation.openset import measure_comparisons, pair_scores
+    from faceapp.evaluation.openset import calibration_of
 
     labels, label_of = np.unique(photos.identities, return_inverse=True)
     half = np.random.default_rng(seed + 99).permutation(len(labels))
     calib_people, test_people = half[: len(half) // 2], half[len(half) // 2:]
-    mask = np.isin(label_of, calib_people)
-    sub = Photos(photos.embeddings[mask], photos.flipped[mask], photos.identities[mask], photos.quality[mask],
-                 photos.paths[mask])
-    genuine, impostor, per_template = [], [], []
+    parts = {}
     for name in facesets:
-        mine = np.char.startswith(sub.identities.astype(str), name + "/")
-        part = Photos(sub.embeddings[mine], sub.flipped[mine], sub.identities[mine], sub.quality[mine],
-                      sub.paths[mine])
-        same, other = pair_scores(part)
-        genuine.append(same)
-        impostor.append(other)
-        per_template.append(measure_comparisons(part, Calibration.measure(Settings().embedder, name, same, other)))
-    calibration = Calibration.measure(Settings().embedder, "half of the people", np.concatenate(genuine), impostor,
-                                      max(per_template))
+        mine = np.isin(label_of, calib_people) & np.char.startswith(photos.identities.astype(str), name + "/")
+        parts[name] = Photos(photos.embeddings[mine], photos.flipped[mine], photos.identities[mine],
+                             photos.quality[mine], photos.paths[mine])
+    calibration = calibration_of(Settings().embedder, parts, "half of the people")
     return {"calibration_pairs": calibration.impostor_pairs,
             "comparisons_per_template": calibration.comparisons_per_template,
             "sizes": measure_sizes(photos, calibration, draws, seed, allowed=test_people)}

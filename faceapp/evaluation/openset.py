@@ -90,21 +90,28 @@ def measure_calibration(model: str, facesets: dict[str, FaceSet], flip: bool = F
     """An embedder's calibration from labelled collections (see :class:`Calibration`).
 
     Impostor pairs are taken **within** each collection (a site's photos come from one place;
-    pairs across collections differ in more than identity and score lower), and the calibration
-    keeps the collection with the most false accepts at each threshold. How many comparisons one
-    template counts for is measured in each collection against its own pairs; the largest is kept.
+    pairs across collections differ in more than identity and score lower). See
+    :func:`calibration_of`.
+    """
+    data = ", ".join(f"{name} ({len(fs.photos)} photos)" for name, fs in facesets.items())
+    return calibration_of(model, {name: enrolment_faces({name: fs}) for name, fs in facesets.items()},
+                          data + (", flip" if flip else ""), flip)
+
+
+def calibration_of(model: str, collections: dict[str, Photos], data: str, flip: bool = False) -> Calibration:
+    """The calibration of enrolment faces grouped by collection (impostor pairs within each).
+
+    The calibration keeps the collection with the most false accepts at each threshold, and the
+    largest ``comparisons_per_template`` measured in each collection against its own pairs
+    (:func:`measure_comparisons`).
     """
     genuine, impostor, per_template = [], [], []
-    for name, faceset in facesets.items():
-        photos = enrolment_faces({name: faceset})
+    for name, photos in collections.items():
         same, other = pair_scores(photos, flip)
         genuine.append(same)
         impostor.append(other)
-        own = Calibration.measure(model, name, same, other)
-        per_template.append(measure_comparisons(photos, own, flip=flip))
-    data = ", ".join(f"{name} ({len(fs.photos)} photos)" for name, fs in facesets.items())
-    return Calibration.measure(model, data + (", flip" if flip else ""), np.concatenate(genuine), impostor,
-                               max(per_template))
+        per_template.append(measure_comparisons(photos, Calibration.measure(model, name, same, other), flip=flip))
+    return Calibration.measure(model, data, np.concatenate(genuine), impostor, max(per_template))
 
 
 def best_scores(vectors: np.ndarray, queries: np.ndarray, templates: np.ndarray, owners: np.ndarray,

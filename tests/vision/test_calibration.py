@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from faceapp.errors import ModelError
-from faceapp.vision.calibration import Calibration
+from faceapp.vision.calibration import GRID_START, GRID_STEP, Calibration, score_grid
 
 RNG = np.random.default_rng(7)
 SIGMA = 0.1
@@ -70,3 +70,32 @@ def test_a_malformed_calibration_is_refused(broken: dict) -> None:
 def test_too_few_pairs_cannot_calibrate() -> None:
     with pytest.raises(ModelError, match="needs"):
         Calibration.measure("m", "tiny", np.ones(10), np.zeros(10))
+
+
+def _mixture(share: float, shift: float) -> tuple[Calibration, object]:
+    """Strangers of two kinds: most score N(0, 0.1) against anyone, ``share`` of them N(shift, 0.1)
+    (faces that resemble many people). Exact survival tables (no sampling noise), and the exact
+    open-set rate: each stranger's comparisons are independent given their kind."""
+    def tail(x: float) -> float:
+        return 1 - NormalDist().cdf(x)
+
+    grid = score_grid()
+    table = tuple((1 - share) * tail(t / SIGMA) + share * tail((t - shift) / SIGMA) for t in grid)
+    cal = Calibration("m", "exact mixture", 10**12, 5000, GRID_START, GRID_STEP, table,
+                      tuple(tail((t - 0.7) / SIGMA) for t in grid))
+
+    def exact(t: float, n: int) -> float:
+        return ((1 - share) * -math.expm1(n * math.log1p(-tail(t / SIGMA)))
+                + share * -math.expm1(n * math.log1p(-tail((t - shift) / SIGMA))))
+    return cal, exact
+
+
+@pytest.mark.parametrize(("share", "shift", "lowest"), [(0.1, 0.12, 0.95), (0.01, 0.3, 0.6)])
+def test_heterogeneous_strangers_never_exceed_the_target(share: float, shift: float, lowest: float) -> None:
+    # The pooled pair rate with independent comparisons bounds the exact rate from above (Jensen):
+    # strangers who resemble many people saturate. With mild heterogeneity the bound is tight.
+    cal, exact = _mixture(share, shift)
+    for n in (10, 1000, 100_000):
+        for target in (0.001, 0.005, 0.01):
+            ratio = exact(cal.threshold_for(target, n), n) / target
+            assert lowest <= ratio <= 1.0 + 1e-6, (n, target, ratio)
