@@ -296,7 +296,8 @@ class Gallery:
         new = {t: p for t, p in live.items() if t not in self._owner.person}
         if len({*new.values()}) > SYNC_REBUILD_PEOPLE:
             self._index, self._owner = self._open_index(self._model, self._dim)
-            self._drop_unsearchable_names()
+            if self.database.backend != "sqlite":
+                self._remember_names()
             return
         if gone:
             self._index.remove(np.array(gone, np.int64))
@@ -310,11 +311,17 @@ class Gallery:
                 self._index.add(ids_p[keep], vectors[keep])
                 for template_id in ids_p[keep].tolist():
                     self._owner.add(template_id, person_id)
+        self._learn_names({*new.values()})
         self._drop_unsearchable_names()
 
     def _remember_names(self) -> None:
         self._known_names = {int(r[0]): r[1] for r in self.database.rows("SELECT id, name FROM people WHERE active = 1")
                              if int(r[0]) in self._owner.templates}
+
+    def _learn_names(self, person_ids: set[int]) -> None:
+        """Remember the names of people who just became searchable (a shared server's outage may follow)."""
+        if person_ids and self.database.backend != "sqlite":
+            self._names(person_ids)
 
     def _drop_unsearchable_names(self) -> None:
         self._known_names = {p: n for p, n in self._known_names.items() if p in self._owner.templates}
@@ -349,8 +356,6 @@ class Gallery:
         marks = ", ".join("?" * len(person_ids))
         remember = self.database.backend != "sqlite"
         try:
-            if remember and len(self._known_names) < len(self._owner.templates):  # someone new is searchable
-                self._remember_names()
             names = {int(r[0]): r[1] for r in self.database.rows(
                 f"SELECT id, name FROM people WHERE id IN ({marks})", tuple(person_ids))}
         except ServerUnreachableError:  # offline: the names this desk last read
@@ -408,6 +413,7 @@ class Gallery:
             if self.people.get(person_id).active:
                 self._index.add(np.array([template_id]), vector[None])
                 self._owner.add(template_id, person_id)
+                self._learn_names({person_id})
                 self._save()
         return template_id
 
@@ -485,6 +491,7 @@ class Gallery:
                 self._index.add(ids, vectors)
                 for template_id in ids.tolist():
                     self._owner.add(template_id, person_id)
+                self._learn_names({person_id})
             self._save()
 
     def _forget(self, template_ids: list[int]) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceapp import __version__, bundled
+from faceapp.errors import ServerUnreachableError
 from faceapp.ui.dialogs.enrol import EnrolDialog
 from faceapp.ui.pages.live import LivePage
 from faceapp.ui.pages.people import PeoplePage
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.people = PeoplePage(services, self.open_enrol, self)
         self.add_page(self.people.title, self.people)
         self.people.people_changed.connect(self._on_people_changed)
-        self.live.events_shown.connect(lambda _events: self.people.refresh())
+        self.live.events_shown.connect(self._refresh_people_after_events)
 
     @property
     def admin_gate(self) -> AdminGate:
@@ -179,6 +180,13 @@ class MainWindow(QMainWindow):
         self.enrol_dialog = dialog
         dialog.show()
         return dialog
+
+    def _refresh_people_after_events(self, _events: object) -> None:
+        """New check-ins change the people's "last seen"; offline the list stays as it was."""
+        try:
+            self.people.refresh()
+        except ServerUnreachableError:
+            log.debug("people list not refreshed: the database server is unreachable")
 
     def _on_people_changed(self) -> None:
         self.people.refresh()

@@ -11,7 +11,9 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QSize, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QStatusBar, QVBoxLayout, QWidget
 
+from faceapp.attendance import zone_info
 from faceapp.capture.sources import SourceState
+from faceapp.live.offline import OfflineStatus
 from faceapp.records import Event
 from faceapp.ui.qtmodels import THUMB_PX, CheckInModel
 from faceapp.ui.services import Services
@@ -141,7 +143,14 @@ class LivePage(QWidget):
         provider = self.services.pipeline.provider.describe()
         self.provider_label.setText(self.tr("Runs on: {}").format(_shorten(provider, 70)))
         self.provider_label.setToolTip(provider)
-        for label in (self.fps_label, self.latency_label, self.provider_label):
+        self.offline_label = QLabel(self)
+        self.offline_label.setObjectName("offlineNote")
+        self.offline_label.setStyleSheet("color: #b3261e; font-weight: bold;")
+        self.offline_label.setToolTip(self.tr(
+            "The database server cannot be reached. This desk keeps recognising and delivers the queued "
+            "events when the server is back; enrolment, removal and settings need the server."))
+        self.offline_label.hide()
+        for label in (self.offline_label, self.fps_label, self.latency_label, self.provider_label):
             self.status.addPermanentWidget(label)
         return self.status
 
@@ -212,9 +221,27 @@ class LivePage(QWidget):
         log.warning("live: %s", message)
 
     def _show_rates(self) -> None:
+        service = self.session.service
+        self.show_offline(service.offline() if service is not None else None)
         self.fps_label.setText(self.tr("Video {:.1f} fps").format(self.video_rate.rate()))
         self.latency_label.setText(self.tr("Recognition {:.0f} ms · {:.1f} fps").format(
             self.latency_ms, self.recognition_rate.rate()))
+
+
+    def show_offline(self, status: OfflineStatus | None) -> None:
+        """Say in the status bar since when the database server is unreachable and what is queued."""
+        if status is None or (status.offline_since is None and not status.queued):
+            self.offline_label.hide()
+            return
+        if status.offline_since is None:
+            text = self.tr("Server reachable again — delivering {0} queued events").format(status.queued)
+        else:
+            zone = zone_info(self.services.core.zone if self.services.core is not None else "UTC")
+            since = status.offline_since.astimezone(zone).strftime("%H:%M")
+            text = (self.tr("Offline since {0} — 1 event queued").format(since) if status.queued == 1 else
+                    self.tr("Offline since {0} — {1} events queued").format(since, status.queued))
+        self.offline_label.setText(text)
+        self.offline_label.show()
 
 
 def _identify_note(services: Services) -> str:

@@ -1,0 +1,135 @@
+"""Two desks on one PostgreSQL server recognise real lfw-dev photos while the server is stopped, queue, and
+deliver every event exactly once when it is back (one desk from a new process)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faceapp.errors import ServerUnreachableError
+from faceapp.live.service import LiveService
+from faceapp.records import Event, EventKind
+from faceapp.services import Core
+from faceapp.store.backends.postgres import WAIT_TIMEOUT_S, PostgresDatabase
+from faceapp.vision.pipeline import FacePipeline
+from tests.conftest import unavailable
+from tests.live.conftest import MemoPipeline, lfw_photo
+from tests.store.pgserver import PgServer, find_bindir
+
+pytestmark = pytest.mark.realdata
+ROOT = Path(__file__).resolve().parents[2]
+PEOPLE = ("Tom_Ridge", "Jeremy_Greenstock")
+
+
+@pytest.fixture()
+def server() -> Iterator[PgServer]:
+    """A server of this test's own: it is stopped and started again."""
+    bindir = find_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    started = PgServer(bindir).start()
+    yield started
+    started.stop()
+
+
+def _play(service: LiveService, image: np.ndarray, start: float, seconds: float, fps: float = 10.0
+          ) -> tuple[list[Event], list[str | None], float]:
+    """Frames of one photo: the events, the names shown on the last frame, the slowest frame's seconds."""
+    events: list[Event] = []
+    slowest = 0.0
+    names: list[str | None] = []
+    for i in range(int(seconds * fps)):
+        began = time.monotonic()
+        result = service.process(image, start + i / fps, int((start + i / fps) * 100))
+        slowest = max(slowest, time.monotonic() - began)
+        events += result.events
+        names = [f.name for f in result.frame.faces]
+    return events, names, slowest
+
+
+def _deliver_in_a_new_process(home: Path, url: str) -> str:
+    script = textwrap.dedent("""
+        import os, sys
+        os.environ["FACEAPP_DATABASE_URL"] = sys.argv[2]
+        from faceapp.attendance import Desk
+        from faceapp.live.checkins import CheckIns
+        from faceapp.services import Core
+        gallery = Core.open_gallery(sys.argv[1])
+        checkins = CheckIns(gallery, Desk(), "door-a", "UTC")  # finds the queue and delivers it
+        checkins.courier.wait_idle(30)
+        print(checkins.courier.delivered, checkins.courier.queued, checkins.courier.deliver_now().stored)
+        gallery.close()
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(home), url], cwd=ROOT, text=True, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
+        server: PgServer, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    url = server.create_database("desks")
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", url)
+    memo = MemoPipeline(pipeline)
+    a = Core.open(tmp_path / "a", pipeline=pipeline)
+    ids = {}
+    for name in PEOPLE:
+        ids[name] = a.gallery.add_person(name.replace("_", " ")).id
+        for number in (1, 2):
+            a.enroller().enrol_photo(ids[name], lfw_photo(lfw_dir, name, number))
+    b = Core.open(tmp_path / "b", pipeline=pipeline)
+    desk_a, desk_b = a.live_service("door-a", pipeline=memo), b.live_service("door-b", pipeline=memo)
+    tom, jeremy = (pipeline.load(lfw_photo(lfw_dir, name, 5)) for name in PEOPLE)
+    t0 = time.time()
+    online, _, _ = _play(desk_a, tom, t0, 2.0)
+    assert [(e.kind, e.person_id) for e in online] == [(EventKind.CHECK_IN, ids["Tom_Ridge"])] and online[0].id
+
+    server.halt()
+    try:
+        queued_a, names_a, noticed_a = _play(desk_a, jeremy, t0 + 10, 2.0)
+        queued_b, names_b, noticed_b = _play(desk_b, jeremy, t0 + 15, 2.0)  # the same person at the other door
+        desk_a.reset()  # a new track: Jeremy still at door A, within the cooldown
+        again, _, slowest = _play(desk_a, jeremy, t0 + 20, 2.0)
+        began = time.monotonic()
+        with pytest.raises(ServerUnreachableError, match="need the server"):
+            a.gallery.add_person("Nobody")  # admin changes need the server, and say so at once
+        refused_s = time.monotonic() - began
+        status_a, status_b = desk_a.offline(), desk_b.offline()
+        desk_a.checkins.courier.close()  # desk A is switched off with its queue
+        a.close()
+    finally:
+        server.resume()
+    assert "Jeremy Greenstock" in names_a and "Jeremy Greenstock" in names_b  # the local copy, names included
+    assert max(noticed_a, noticed_b) < WAIT_TIMEOUT_S + 1.5 and slowest < 1.0 and refused_s < 0.5
+    for queued in (queued_a, queued_b):
+        check_ins = [e for e in queued if e.kind is EventKind.CHECK_IN]
+        assert [e.person_id for e in check_ins] == [ids["Jeremy_Greenstock"]] and check_ins[0].id is None
+    assert not [e for e in again if e.kind is EventKind.CHECK_IN]  # not queued twice at one desk
+    assert status_a.offline_since is not None and status_a.queued == len(queued_a)
+    assert status_b.offline_since is not None and status_b.queued == len(queued_b)
+
+    deadline = time.monotonic() + 30
+    while desk_b.offline().queued or desk_b.offline_since is not None:  # desk B delivers by itself
+        assert time.monotonic() < deadline, desk_b.offline()
+        time.sleep(0.1)
+    assert desk_b.offline().delivered == len(queued_b)
+    assert _deliver_in_a_new_process(tmp_path / "a", url).split() == [str(len(queued_a)), "0", "0"]
+    assert desk_b.checkins.courier.deliver_now().stored == 0  # delivering again adds nothing
+
+    with PostgresDatabase(url) as db:
+        counts = dict(db.rows("SELECT uid, COUNT(*) FROM events GROUP BY uid"))
+        assert counts == {e.uid: 1 for e in online + queued_a + queued_b}
+        jeremy_rows = db.rows("SELECT kind, desk, note FROM events WHERE person_id = ? ORDER BY time",
+                              (ids["Jeremy_Greenstock"],))
+    # desk A saw him first but delivered last: its check-in is kept as a refused event, with the reason
+    assert [r[0] for r in jeremy_rows] == ["rejected", "check_in"]
+    assert "another desk recorded this person within the cooldown" in jeremy_rows[0][2]
+    b.close()
