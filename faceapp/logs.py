@@ -70,6 +70,14 @@ def redact(text: str) -> str:
     return _PHOTO.sub("<photo>", text)
 
 
+class QuietPoolRetries(logging.Filter):
+    """Keeps the connection pool's retry warnings (one every few seconds while a database server is
+    unreachable) off the console; the log file keeps them, and the front ends say it once themselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("psycopg.pool") and record.levelno < logging.ERROR)
+
+
 def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: bool = False, console: bool = True,
           console_format: str = "faceapp: %(levelname)s: %(message)s") -> Path | None:
     """Configure logging for an entry point; returns the log file (``None`` when it cannot be written).
@@ -85,6 +93,7 @@ def setup(basedir: str | os.PathLike[str] | Paths | None = None, *, verbose: boo
         stream = logging.StreamHandler(sys.stderr)
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         stream.setFormatter(logging.Formatter(console_format))
+        stream.addFilter(QuietPoolRetries())
         _own(root, stream)
     install_excepthooks()
     try:

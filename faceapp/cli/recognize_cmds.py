@@ -3,6 +3,10 @@
 Videos and cameras run the same live service as the GUI (:mod:`faceapp.live`): the same tracker,
 re-embedding policy, evidence crops, reconnection and per-track stages. Results go to stdout
 (``--json``: one object per line); errors and how the source ended go to stderr.
+
+On a shared PostgreSQL server, a run with ``--checkin`` goes on when the server becomes unreachable:
+it says so once on stderr, queues its events in the desk's outbox, and says how many it delivered
+when the server is back (or how many stay queued for the next run).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from faceapp.cli.common import add_common, emit_json
 from faceapp.cli.inputs import collect_images
 from faceapp.errors import ConfigError, ImageError
 from faceapp.live.checkins import CheckIns, crop
+from faceapp.live.offline import OfflineStatus
 from faceapp.live.runner import RunReport, run_source
 from faceapp.live.service import LiveOptions, LiveResult
 from faceapp.live.stages import TrackStage
@@ -85,6 +91,7 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
         checkins = core.check_ins(rules=rules)
     failures, track = 0, 0
     model = core.pipeline.info.embedder
+    notes = ServerNotes(checkins.offline_status if checkins else lambda: OfflineStatus(None, 0, 0))
     for path in photos:
         try:
             image = core.pipeline.load(path)
@@ -100,6 +107,9 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
             track += 1
             events = checkins.observe_one(_observation(track, ident, box, image, checkins)) if checkins else []
             _emit(args, _line(str(path), ident, box, events))
+        notes.check()
+    if checkins is not None and checkins.courier is not None:
+        notes.finish(checkins.courier.wait_idle, str(checkins.courier.outbox.path))
     if failures:
         _error(f"{failures} of {len(photos)} photos could not be read")
     return 1 if failures else 0
@@ -121,8 +131,10 @@ def _source(args: argparse.Namespace) -> FrameSource:
 def _stream(core: Core, args: argparse.Namespace) -> int:
     source = _source(args)
     service = core.live_service(checkin=args.checkin, stages=build_stages(core, args))
+    notes = ServerNotes(service.offline)
 
     def on_result(result: LiveResult, frame: Frame) -> None:
+        notes.check()
         faces = {f.track_id: f for f in result.frame.faces}
         per_track = service.checkins.track_events if service.checkins is not None else {}
         for s in result.sightings:
@@ -135,6 +147,9 @@ def _stream(core: Core, args: argparse.Namespace) -> int:
     try:
         report = run_source(service, source, on_result, max_frames=args.max_frames,
                             backoff=LiveOptions().reconnect)  # the GUI's reconnection delays
+        courier = service.checkins.courier if service.checkins is not None else None
+        if courier is not None:
+            notes.finish(lambda timeout: service.flush(timeout).queued == 0, str(courier.outbox.path))
     finally:
         service.close()
         for stage in service.stages:  # e.g. the door stage delivers its queued pulses
@@ -154,6 +169,43 @@ def _ending(source: FrameSource, report: RunReport) -> int:
         _error(f"{source.name}: the video ended after {report.frames} of the {report.expected} frames it "
                "announces; the file is truncated or damaged")
     return 0
+
+
+class ServerNotes:
+    """Says once on stderr that the database server is unreachable, and how many queued events went out."""
+
+    FLUSH_S = 5.0  # at the end, how long to wait for the queue to go out while the server answers
+
+    def __init__(self, status: Callable[[], OfflineStatus]) -> None:
+        self.status = status
+        self.offline = False
+        self.delivered = 0
+
+    def check(self) -> None:
+        """Say what changed since the last call (cheap: no database access)."""
+        now = self.status()
+        if now.offline_since is not None and not self.offline:
+            self.offline = True
+            _error(f"the database server is unreachable (since {now.offline_since.astimezone():%H:%M:%S}); "
+                   "recognition goes on and events are queued on this desk until it is back")
+        elif self.offline and now.offline_since is None and not now.queued:
+            self.offline = False
+            self._delivered(now)
+
+    def finish(self, flush: Callable[[float], bool], outbox: str) -> None:
+        """Give the queue a few seconds to go out, then say what was delivered and what stays queued."""
+        if self.status().queued:
+            flush(self.FLUSH_S)
+        now = self.status()
+        if now.delivered > self.delivered:
+            self._delivered(now)
+        if now.queued:
+            _error(f"{now.queued} events stay queued on this desk ({outbox}); they are delivered when faceapp "
+                   "runs here again and the server answers")
+
+    def _delivered(self, now: OfflineStatus) -> None:
+        _error(f"the database server is reachable again: {now.delivered - self.delivered} queued events delivered")
+        self.delivered = now.delivered
 
 
 def _error(message: str) -> None:

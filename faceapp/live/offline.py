@@ -96,12 +96,13 @@ class Courier:
 
     def tend(self) -> None:
         """Start the delivery thread when there is work (cheap; called on every processed frame)."""
-        if not self.must_queue or self._stop.is_set():
+        if not self.must_queue or getattr(self.database, "closed", False):
             return
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 self._wake.set()
                 return
+            self._stop.clear()  # after close(): a service that goes on using this desk may start it again
             self._idle.clear()
             self._thread = threading.Thread(target=self._run, name="faceapp-courier", daemon=True)
             self._thread.start()
@@ -141,7 +142,7 @@ class Courier:
 
     def _loop(self) -> None:
         attempt = 0
-        while not self._stop.is_set() and self.must_queue:
+        while not self._stop.is_set() and self.must_queue and not getattr(self.database, "closed", False):
             if self.offline_since is not None and not self.database.probe():
                 attempt += 1
                 self._announce()

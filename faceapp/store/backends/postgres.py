@@ -103,6 +103,7 @@ class PostgresDatabase(sqlite_db.Database):
         self._retry_at = 0.0
         self._probers = 0
         self.retry_s = RETRY_S
+        self.closed = False
         try:
             pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout, wait_timeout=wait_timeout)
         except (psycopg.Error, PoolTimeout) as exc:
@@ -126,6 +127,7 @@ class PostgresDatabase(sqlite_db.Database):
         return "postgresql"
 
     def close(self) -> None:
+        self.closed = True  # a courier thread stops probing
         with self._lock:
             self.pg.close()
 
@@ -234,7 +236,7 @@ class PostgresDatabase(sqlite_db.Database):
         self._retry_at = time.monotonic() + self.retry_s
         if self.offline_since is None:
             self.offline_since = datetime.now(timezone.utc)
-            log.warning("database server %s unreachable: %s", self.path, self._reason)
+            log.info("database server %s unreachable: %s", self.path, self._reason)  # front ends say so
         return ServerUnreachableError(self._unreachable_text(), self.offline_since)
 
     def _unreachable_text(self) -> str:
