@@ -1327,52 +1327,72 @@ Enrol these faces anyway?</source>
   <context>
     <name>LivePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="83" />
+      <location filename="../../faceapp/ui/pages/live.py" line="85" />
       <source>Live</source>
       <translation>实时</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="119" />
+      <location filename="../../faceapp/ui/pages/live.py" line="121" />
       <source>Latest check-ins</source>
       <translation>最近签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="142" />
+      <location filename="../../faceapp/ui/pages/live.py" line="144" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="202" />
+      <location filename="../../faceapp/ui/pages/live.py" line="149" />
+      <source>The database server cannot be reached. This desk keeps recognising and delivers the queued events when the server is back; enrolment, removal and settings need the server.</source>
+      <translation>无法连接数据库服务器。本终端继续识别，服务器恢复后会发送排队的事件；录入、删除人员和更改设置需要连接服务器。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="211" />
       <source>Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source.</source>
       <translation>请使用“文件 ▸ 打开视频文件…”、“打开图片文件夹…”或“打开网址…”选择其他来源。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="205" />
+      <location filename="../../faceapp/ui/pages/live.py" line="214" />
       <source>playing</source>
       <translation>正在播放</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="215" />
+      <location filename="../../faceapp/ui/pages/live.py" line="226" />
       <source>Video {:.1f} fps</source>
       <translation>视频 {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="216" />
+      <location filename="../../faceapp/ui/pages/live.py" line="227" />
       <source>Recognition {:.0f} ms · {:.1f} fps</source>
       <translation>识别 {:.0f} 毫秒 · {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="222" />
+      <location filename="../../faceapp/ui/pages/live.py" line="237" />
+      <source>Server reachable again — delivering {0} queued events</source>
+      <translation>服务器已恢复 — 正在发送 {0} 条排队事件</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="241" />
+      <source>Offline since {0} — 1 event queued</source>
+      <translation>自 {0} 起离线 — 1 条事件排队中</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="242" />
+      <source>Offline since {0} — {1} events queued</source>
+      <translation>自 {0} 起离线 — {1} 条事件排队中</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="249" />
       <source>Identification is off: no gallery is connected, so faces are shown without names.</source>
       <translation>身份识别已关闭：未连接人脸库，因此人脸不显示姓名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="224" />
+      <location filename="../../faceapp/ui/pages/live.py" line="251" />
       <source>Check-ins are off: no attendance desk is connected.</source>
       <translation>签到已关闭：未连接考勤台。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="226" />
+      <location filename="../../faceapp/ui/pages/live.py" line="253" />
       <source>Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.</source>
       <translation>尚未录入任何人员：请使用“人员 ▸ 录入人员…”，以便人脸显示姓名。</translation>
     </message>
@@ -1626,112 +1646,112 @@ Enrol these faces anyway?</source>
       <translation>管理员：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="106" />
+      <location filename="../../faceapp/ui/main_window.py" line="107" />
       <source>&amp;File</source>
       <translation>文件(&amp;F)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="107" />
+      <location filename="../../faceapp/ui/main_window.py" line="108" />
       <source>Open &amp;camera…</source>
       <translation>打开摄像头(&amp;C)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="108" />
+      <location filename="../../faceapp/ui/main_window.py" line="109" />
       <source>Open video &amp;file…</source>
       <translation>打开视频文件(&amp;F)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="109" />
+      <location filename="../../faceapp/ui/main_window.py" line="110" />
       <source>Open image f&amp;older…</source>
       <translation>打开图片文件夹(&amp;O)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="110" />
+      <location filename="../../faceapp/ui/main_window.py" line="111" />
       <source>Open &amp;URL…</source>
       <translation>打开网址(&amp;U)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="112" />
+      <location filename="../../faceapp/ui/main_window.py" line="113" />
       <source>&amp;Quit</source>
       <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="113" />
+      <location filename="../../faceapp/ui/main_window.py" line="114" />
       <source>&amp;People</source>
       <translation>人员(&amp;P)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="114" />
+      <location filename="../../faceapp/ui/main_window.py" line="115" />
       <source>&amp;Enrol person…</source>
       <translation>录入人员(&amp;E)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="117" />
+      <location filename="../../faceapp/ui/main_window.py" line="118" />
       <source>&amp;View</source>
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="119" />
+      <location filename="../../faceapp/ui/main_window.py" line="120" />
       <source>&amp;Trainer (administrators)…</source>
       <translation>训练器（管理员）(&amp;T)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="120" />
+      <location filename="../../faceapp/ui/main_window.py" line="121" />
       <source>&amp;Help</source>
       <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="121" />
+      <location filename="../../faceapp/ui/main_window.py" line="122" />
       <source>&amp;About {}</source>
       <translation>关于 {}(&amp;A)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="194" />
+      <location filename="../../faceapp/ui/main_window.py" line="202" />
       <source>Open camera</source>
       <translation>打开摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="195" />
+      <location filename="../../faceapp/ui/main_window.py" line="203" />
       <source>Camera number (0 is the default camera):</source>
       <translation>摄像头编号（0 为默认摄像头）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="201" />
+      <location filename="../../faceapp/ui/main_window.py" line="209" />
       <source>Open video file</source>
       <translation>打开视频文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="202" />
+      <location filename="../../faceapp/ui/main_window.py" line="210" />
       <source>Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)</source>
       <translation>视频 (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;所有文件 (*)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="208" />
+      <location filename="../../faceapp/ui/main_window.py" line="216" />
       <source>Open image folder</source>
       <translation>打开图片文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="214" />
+      <location filename="../../faceapp/ui/main_window.py" line="222" />
       <source>Open URL</source>
       <translation>打开网址</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="214" />
+      <location filename="../../faceapp/ui/main_window.py" line="222" />
       <source>Stream address (rtsp://… or http://…):</source>
       <translation>视频流地址（rtsp://… 或 http://…）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="222" />
+      <location filename="../../faceapp/ui/main_window.py" line="230" />
       <source>About {}</source>
       <translation>关于 {}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="223" />
+      <location filename="../../faceapp/ui/main_window.py" line="231" />
       <source>Face-recognition attendance and access control.</source>
       <translation>人脸识别考勤与门禁。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="224" />
+      <location filename="../../faceapp/ui/main_window.py" line="232" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
