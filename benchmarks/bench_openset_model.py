@@ -20,7 +20,7 @@ kept here with their measurements):
 * ``bestofn``: the measured share of strangers whose best score reaches ``t`` against each rule's
   prediction, at each gallery size; ``clustering`` is that share divided by the mean number of
   people a stranger reaches (1: comparisons with different people as good as independent).
-* ``split``: the honest check. The people of each collection are split in halves; both models are
+* ``split``: the honest check. The people of each collection are split in halves; the rules are
   calibrated on one half (pairs among them only) and galleries are drawn from the other. For each
   target rate: the measured FPIR at the derived threshold (mean, worst draw, and the 95 % upper
   bound over all stranger trials), the DIR there, and (``oracle``) the DIR of plain best-cosine
@@ -55,8 +55,6 @@ ROOT = Path(__file__).resolve().parents[1]
 POOLS = ("lfw-dev", "celeba-dev", "lfw-dev+celeba", "mixed")
 SIZES = (10, 30, 100, 300, 0)  # 0: all of the pool but a 30 % stranger reserve
 GRID = (0.35, 0.375, 0.40, 0.42, 0.45, 0.475, 0.50, 0.525, 0.55)
-
-
 RULES = ("product", "per_collection", "margin90")
 
 
