@@ -2,9 +2,10 @@
 
 The outbox is an SQLite file, ``outbox.db`` in the desk's data folder (private: 0600 in a 0700
 folder; WAL, ``synchronous=FULL``, so a queued event survives a power cut once :meth:`Outbox.put`
-returned). Each queued event keeps its ``uid`` (the events table's unique, idempotent id), this
-desk's site and desk, and its evidence snapshot's path relative to the data folder: snapshots stay
-on the desk that took them, online or not; only the path reaches the server.
+returned; delivered rows are checkpointed out of the WAL). Each queued event keeps its ``uid`` (the
+events table's unique, idempotent id), this desk's site and desk, and its evidence snapshot's path
+relative to the data folder: snapshots stay on the desk that took them, online or not; only the path
+reaches the server. People's names are not written there (the server has them).
 
 :meth:`Outbox.deliver` stores the queue on the server oldest first, one write transaction per event
 (the same writers' lock as every check-in), then removes it from the outbox. An event whose ``uid``
@@ -94,9 +95,9 @@ class Delivery:
 
 
 def _encode(event: Event) -> str:
+    """The columns the queue table does not hold (never the person's name: the server has it)."""
     return json.dumps({"tz": event.tz, "score": event.score, "margin": event.margin, "operator": event.operator,
-                       "snapshot": event.snapshot, "note": event.note, "site": event.site, "desk": event.desk,
-                       "name": event.name})
+                       "snapshot": event.snapshot, "note": event.note, "site": event.site, "desk": event.desk})
 
 
 class Outbox:
@@ -182,6 +183,13 @@ class Outbox:
         with self._lock:
             self._conn.execute("DELETE FROM queued WHERE uid = ?", (uid,))
 
+    def _checkpoint(self) -> None:
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # a reader elsewhere: the next delivery tries again
+            log.debug("outbox checkpoint not done: %s", exc)
+
     # -- delivery ----------------------------------------------------------------------------------
     def deliver(self, events: Events, resolve: Resolver, actor: str = "desk",
                 after_commit: Callable[[Queued], None] | None = None) -> Delivery:
@@ -210,6 +218,8 @@ class Outbox:
             if outcome in ("refused", "corrected", "orphaned"):
                 setattr(report, outcome, getattr(report, outcome) + 1)
         report.left = len(self)
+        if not report.left and (report.stored or report.already):
+            self._checkpoint()  # delivered rows leave the WAL too
         if report.stored or report.already:
             log.info("outbox: %d queued events delivered (%d already stored, %d refused as duplicates, "
                      "%d corrected), %d left", report.stored, report.already, report.refused, report.corrected,
@@ -262,7 +272,7 @@ def _join(note: str, more: str) -> str:
 def _queued(row: tuple) -> Queued:
     seq, uid, when, kind, person_id, camera, resolve, blob, queued_at = row
     extra = json.loads(blob)
-    event = Event(None, datetime.fromisoformat(when), extra["tz"], EventKind(kind), person_id, extra.get("name"),
+    event = Event(None, datetime.fromisoformat(when), extra["tz"], EventKind(kind), person_id, None,
                   None, None, extra.get("score"), extra.get("margin"), camera, extra.get("operator"),
                   extra.get("snapshot"), extra.get("note", ""), uid, extra.get("site", ""), extra.get("desk", ""))
     return Queued(int(seq), event, bool(resolve), datetime.fromisoformat(queued_at))

@@ -126,6 +126,9 @@ def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
     assert desk_b.offline().delivered == len(queued_b)
     assert _deliver_in_a_new_process(tmp_path / "a", url).split() == [str(len(queued_a)), "0", "0"]
     assert desk_b.checkins.courier.deliver_now().stored == 0  # delivering again adds nothing
+    for home in ("a", "b"):  # delivered: no name is left in the outbox files
+        outbox = next((tmp_path / home).rglob("outbox.db"))
+        assert all(b"Jeremy" not in p.read_bytes() for p in outbox.parent.glob("outbox.db*"))
 
     with PostgresDatabase(url) as db:
         counts = dict(db.rows("SELECT uid, COUNT(*) FROM events GROUP BY uid"))
