@@ -26,7 +26,7 @@ from typing import Any
 import sqlite_utils
 
 from faceapp.config import Paths
-from faceapp.errors import StorageError
+from faceapp.errors import ServerUnreachableError, StorageError
 from faceapp.private import make_dirs
 from faceapp.store.migrations import (
     v3_reliability,
@@ -153,6 +153,10 @@ def utc_now() -> str:
 def storage_error(exc: sqlite3.Error, path: Path) -> StorageError:
     """Turn an SQLite failure into a :class:`StorageError` whose message says what to do."""
     text = str(exc)
+    server = "unable to open the database server: "
+    if text.startswith(server):  # the PostgreSQL back end's unreachable server (compat.ServerGone)
+        return ServerUnreachableError(f"the database server {path} cannot be reached ({text[len(server):]}). "
+                                      "Try again when it is reachable.")
     if "locked" in text or "busy" in text:
         message = (f"the database {path} is busy: another faceapp window or command is writing to it. "
                    "Close the other program (or wait for it to finish) and try again.")

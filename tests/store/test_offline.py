@@ -252,3 +252,12 @@ def test_two_desks_offline_at_once_deliver_by_the_rules(tmp_path: Path, db: Post
     assert attendance == [(bo, "check_in"), (ann, "check_in"), (bo, "check_out")]  # one check-in each, no twin
     a.close()
     b.close()
+
+
+def test_code_outside_the_back_end_also_gets_a_server_error_not_a_folder_permission_hint() -> None:
+    from faceapp.store.backends.compat import ServerGone
+    from faceapp.store.db import storage_error
+
+    error = storage_error(ServerGone("unable to open the database server: connection refused"), Path("pg://desk"))
+    assert isinstance(error, ServerUnreachableError) and "permissions" not in str(error)
+    assert "connection refused" in str(error)
