@@ -122,6 +122,10 @@ class Settings:
     data_dir: str = ""
     #: The shared store of several desks (``postgresql://user@host/db``); empty: SQLite in the data folder.
     database_url: str = ""
+    #: Where this desk is (``site_name``, e.g. "Berlin office") and which desk it is (``desk_name``, e.g.
+    #: "Front door"; "" = the computer's name): stamped on every event and audit entry it writes.
+    site_name: str = ""
+    desk_name: str = ""
     language: str = "en"
     admin_lock_minutes: int = 5
     #: Liveness (anti-spoofing): mode of every camera (off / log / block), per-camera exceptions, the

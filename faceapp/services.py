@@ -20,7 +20,7 @@ from faceapp.live.changes import Changes
 from faceapp.live.checkins import CheckIns, crop
 from faceapp.live.service import LiveOptions, LiveService
 from faceapp.live.stages import TrackStage
-from faceapp.store import Gallery
+from faceapp.store import Gallery, origin
 from faceapp.store.decision import operating_point
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
@@ -66,6 +66,7 @@ class Core:
         """Keep the core's own copies current (thresholds are the gallery's)."""
         del old
         self.settings = new
+        origin.configure(new.site_name, new.desk_name)  # the events and audit rows written from now on
         self.gallery.operating = operating_point(new, self.pipeline.embedder.spec.calibration)
 
     @classmethod
@@ -74,6 +75,7 @@ class Core:
         """Open settings, models and the gallery below ``basedir`` (see :class:`Paths`)."""
         paths = Paths.resolve(basedir)
         settings = settings or Settings.load(paths.settings_file)
+        origin.configure(settings.site_name, settings.desk_name)  # this process is this desk
         paths = paths.with_data_dir(settings.data_dir).ensure()
         pipeline = pipeline or FacePipeline.from_settings(settings, paths)
         operating = operating_point(settings, pipeline.embedder.spec.calibration)
@@ -87,6 +89,7 @@ class Core:
 
         paths = Paths.resolve(basedir)
         settings = Settings.load(paths.settings_file)
+        origin.configure(settings.site_name, settings.desk_name)  # this process is this desk
         paths = paths.with_data_dir(settings.data_dir).ensure()
         spec = ModelRegistry(user_dir=paths.user_models).spec(settings.embedder)
         return Gallery.open(paths, spec.name, int(spec.embedding_size or 512),

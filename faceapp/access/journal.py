@@ -27,7 +27,7 @@ from faceapp.access.store import AccessStore
 from faceapp.errors import StorageError
 from faceapp.store import audit
 from faceapp.store.db import storage_error, utc_now
-from faceapp.store.events import write_snapshot
+from faceapp.store.events import insert_row, write_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -213,11 +213,10 @@ class Journal:
         if not (door.records_attendance and decision.granted and decision.person_id is not None):
             return None
         kind = "check_out" if door.direction is Direction.OUT else "check_in"
-        return int(db.execute(
-            "INSERT INTO events (time, tz, kind, person_id, score, margin, camera, operator, snapshot, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_iso(request.at), self.store.zone.key, kind, decision.person_id, decision.score, decision.margin,
-             camera or door.name, None, snapshot, f"door {door.name}")).lastrowid)
+        return insert_row(db, {"time": _iso(request.at), "tz": self.store.zone.key, "kind": kind,
+                               "person_id": decision.person_id, "score": decision.score, "margin": decision.margin,
+                               "camera": camera or door.name, "operator": None, "snapshot": snapshot,
+                               "note": f"door {door.name}"})
 
     def _add(self, door: Door, kind: str, reason: str, note: str, operator: str | None = None,
              at: datetime | None = None) -> AccessEvent:

@@ -275,11 +275,11 @@ class AttendanceStore:
         with self.database.transaction() as db:
             event_id = None
             if approve:
-                event_id = db.execute(
-                    "INSERT INTO events (time, tz, kind, person_id, camera, operator, note) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (moment, request.tz, request.kind, request.person_id, MANUAL_CAMERA, actor,
-                     f"missing punch: {request.reason}")).lastrowid
+                from faceapp.store.events import insert_row  # here: the store imports are heavy (OpenCV)
+
+                event_id = insert_row(db, {"time": moment, "tz": request.tz, "kind": request.kind,
+                                           "person_id": request.person_id, "camera": MANUAL_CAMERA,
+                                           "operator": actor, "note": f"missing punch: {request.reason}"})
                 _record(db, actor, "event.add", "event", event_id, request.person_id, kind=request.kind,
                         camera=MANUAL_CAMERA, has_snapshot=False)
                 _record(db, actor, "event.correct", "event", event_id, request.person_id, change="missing punch",
@@ -302,13 +302,19 @@ class AttendanceStore:
         return [_request(r) for r in self.database.query(sql, (status,) if status else ())]
 
     # -- punches -------------------------------------------------------------------------------
-    def punches(self, lo: datetime, hi: datetime) -> dict[int, list[Punch]]:
-        """Check-in and check-out events in ``[lo, hi)`` as punches, by person."""
+    def punches(self, lo: datetime, hi: datetime, site: str | None = None,
+                desk: str | None = None) -> dict[int, list[Punch]]:
+        """Check-in and check-out events in ``[lo, hi)`` as punches, by person.
+
+        ``site`` / ``desk`` keep only the punches recorded there (exact names); None keeps all.
+        """
+        where = "".join(f" AND {column} = ?" for column, value in (("site", site), ("desk", desk)) if value is not None)
         rows = self.database.rows(
             "SELECT id, time, kind, person_id, camera, note FROM events WHERE time >= ? AND time < ? "
-            "AND kind IN ('check_in', 'check_out') AND person_id IS NOT NULL ORDER BY time, id",
+            f"AND kind IN ('check_in', 'check_out') AND person_id IS NOT NULL{where} ORDER BY time, id",
             (lo.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
-             hi.astimezone(timezone.utc).isoformat(timespec="milliseconds")))
+             hi.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
+             *(value for value in (site, desk) if value is not None)))
         result: dict[int, list[Punch]] = {}
         for event_id, moment, kind, person_id, camera, note in rows:
             punch_kind = "auto" if camera == IMPORT_CAMERA and note == AUTO_NOTE else _KIND[kind]

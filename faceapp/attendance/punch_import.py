@@ -79,12 +79,12 @@ def import_punches(database: Database, text: str, zone: str, actor: str = "syste
             continue
         stored.add(key)
         fresh.append((row, kind))
+    from faceapp.store.events import insert_row  # here: the store imports are heavy (OpenCV)
+
     with database.transaction() as db:
-        for row, kind in fresh:
-            db.execute("INSERT INTO events (time, tz, kind, person_id, camera, operator, note) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (_iso(row.time), zone, kind, row.person_id, IMPORT_CAMERA, actor,
-                        AUTO_NOTE if row.kind is None else ""))
+        for row, kind in fresh:  # stamped with the desk that imported them (the file names no desk)
+            insert_row(db, {"time": _iso(row.time), "tz": zone, "kind": kind, "person_id": row.person_id,
+                            "camera": IMPORT_CAMERA, "operator": actor, "note": AUTO_NOTE if row.kind is None else ""})
         _record(db, actor, "events.import", "event", None, added=len(fresh), existing=existing, rejected=len(rejected))
     return ImportReport(len(fresh), existing, tuple(rejected))
 

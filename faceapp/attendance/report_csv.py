@@ -72,6 +72,8 @@ EVENT_COLUMNS = (
     "operator",
     "note",
     "snapshot",
+    "site",
+    "desk",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,6 +86,9 @@ def write_csv(report: Report, path: Path) -> None:
         writer.writerow(["zone", report.zone])
         writer.writerow(["period", report.period])
         writer.writerow(["generated", report.generated.isoformat(timespec="seconds")])
+        for name, value in (("site", report.query.site), ("desk", report.query.desk)):
+            if value is not None:  # the report is filtered to one site or desk: say so
+                writer.writerow([name, _text(value)])
         for name, columns, rows in (
             ("days", DAY_COLUMNS, _day_rows(report)),
             ("summary", SUMMARY_COLUMNS, _summary_rows(report)),
@@ -176,4 +181,6 @@ def _event_rows(report: Report) -> Iterator[Sequence[object]]:
             _text(e.operator),
             _text(e.note),
             _text(e.snapshot),
+            _text(e.site),
+            _text(e.desk),
         )

@@ -22,7 +22,7 @@ FONT = "cjk"
 _HEADINGS = FontFace(emphasis="", fill_color=(225, 229, 235))
 _DAY_WIDTHS = (22, 16, 24, 40, 36, 22, 22, 20, 14, 30)
 _SUMMARY_WIDTHS = (16, 24, 44, 40, 22, 24, 24, 24, 24)
-_EVENT_WIDTHS = (36, 22, 14, 22, 36, 32, 14, 14, 30, 30)
+_EVENT_WIDTHS = (32, 18, 10, 20, 32, 26, 13, 13, 24, 26, 26, 36)
 
 
 class _ReportPDF(FPDF):
@@ -64,6 +64,10 @@ def _title(pdf: FPDF, report: Report) -> None:
         lines.append("People: " + ", ".join(report.query.persons))
     if report.query.departments:
         lines.append("Departments: " + ", ".join(report.query.departments))
+    if report.query.site is not None:
+        lines.append(f"Site: {report.query.site or '(none)'}")
+    if report.query.desk is not None:
+        lines.append(f"Desk: {report.query.desk or '(none)'}")
     for line in lines:
         pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
 
@@ -136,7 +140,8 @@ def _summary_rows(report: Report) -> list[list[str]]:
     ]
 
 
-_EVENT_HEADER = ["Time", "Kind", "Id", "Employee no", "Name", "Department", "Score", "Margin", "Camera", "Note"]
+_EVENT_HEADER = ["Time", "Kind", "Id", "Employee no", "Name", "Department", "Score", "Margin", "Camera", "Site",
+                 "Desk", "Note"]
 
 
 def _event_rows(report: Report) -> list[list[str]]:
@@ -151,6 +156,8 @@ def _event_rows(report: Report) -> list[list[str]]:
             "" if e.score is None else f"{e.score:.3f}",
             "" if e.margin is None else f"{e.margin:.3f}",
             e.camera,
+            e.site,
+            e.desk,
             e.note,
         ]
         for e in report.events

@@ -41,7 +41,8 @@ def write_xlsx(report: Report, path: Path) -> None:
     _fill(days, _day_columns(zone), [_day_values(report, i) for i in range(len(report.days))])
     _fill(book.create_sheet("Summary"), _SUMMARY_COLUMNS, [_summary_values(p) for p in report.people])
     _fill(book.create_sheet("Events"), _event_columns(zone), [_event_values(report, e) for e in report.events])
-    book.properties.title = f"Attendance {report.period} ({zone})"
+    where = " ".join(f"{n} {v}" for n, v in (("site", report.query.site), ("desk", report.query.desk)) if v is not None)
+    book.properties.title = f"Attendance {report.period} ({zone}{', ' + where if where else ''})"
     book.properties.creator = "faceapp"
     book.save(path)
 
@@ -89,6 +90,8 @@ def _event_columns(zone: str) -> list[Column]:
         ("Operator", None),
         ("Note", None),
         ("Snapshot", None),
+        ("Site", None),
+        ("Desk", None),
     ]
 
 
@@ -141,6 +144,8 @@ def _event_values(report: Report, e: Event) -> list[Any]:
         e.operator or None,
         e.note or None,
         e.snapshot or None,
+        e.site or None,
+        e.desk or None,
     ]
 
 

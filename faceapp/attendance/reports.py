@@ -48,12 +48,16 @@ class ReportQuery:
         persons: keep only these people, each matched against the person id, the employee
             number or the name (case-insensitive, exact). Empty keeps everyone.
         departments: keep only these departments (case-insensitive, exact). Empty keeps all.
+        site: keep only events written at this site (the exact name stamped on them); None keeps all.
+        desk: keep only events written by this desk (exact name); None keeps all.
     """
 
     start: date | None = None
     end: date | None = None
     persons: tuple[str, ...] = ()
     departments: tuple[str, ...] = ()
+    site: str | None = None
+    desk: str | None = None
 
     def __post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.start > self.end:
@@ -73,6 +77,8 @@ class ReportQuery:
         if self.start is not None and local_day < self.start:
             return False
         if self.end is not None and local_day > self.end:
+            return False
+        if (self.site is not None and event.site != self.site) or (self.desk is not None and event.desk != self.desk):
             return False
         if self.persons:
             keys = {str(event.person_id) if event.person_id is not None else None, event.employee_no, event.name}

@@ -83,8 +83,11 @@ def select_people(people: Iterable[Person], persons: Sequence[str] = (),
 
 
 def compute_days(store: AttendanceStore, people: Sequence[Person], start: date, end: date, zone: str,
-                 now: datetime | None = None) -> list[PersonDay]:
-    """Every selected person's day results from ``start`` to ``end`` (inclusive), by person then day."""
+                 now: datetime | None = None, site: str | None = None, desk: str | None = None) -> list[PersonDay]:
+    """Every selected person's day results from ``start`` to ``end`` (inclusive), by person then day.
+
+    ``site`` / ``desk`` count only the punches recorded there (None: every desk's).
+    """
     if start > end:
         raise ConfigError(f"the period starts ({start}) after it ends ({end})")
     if (end - start).days > 400:
@@ -95,7 +98,7 @@ def compute_days(store: AttendanceStore, people: Sequence[Person], start: date, 
     leave = store.approved_leave(start, end)
     lo = local_moment(start - timedelta(days=2), datetime.min.time(), tz)
     hi = local_moment(end + timedelta(days=3), datetime.min.time(), tz)
-    punches = store.punches(lo, hi)
+    punches = store.punches(lo, hi, site=site, desk=desk)
     days: list[PersonDay] = []
     for person in people:
         results = person_days(person.id, person.department, start, end, rules, punches.get(person.id, []), tz,

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                      "summary or punches (default: the event report)")
     rep.add_argument("--person", action="append", default=[], help="id, employee number or name (repeatable)")
     rep.add_argument("--department", action="append", default=[], help="department (repeatable)")
+    rep.add_argument("--site", help="only events recorded at this site (its name as set on the desks)")
+    rep.add_argument("--desk", help="only events recorded by this desk (its name; see faceapp events origins)")
     rep.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
     rep.add_argument("--out", type=Path, help="the report file")
     rep.add_argument("--zone", help="IANA time zone of the report (default: the desk's)")
@@ -59,6 +61,13 @@ def _day(text: str | None, what: str) -> date:
         raise ConfigError(f"{what} must be a date like 2026-11-29, not {text!r}") from exc
 
 
+def _name(text: str | None) -> str | None:
+    """A --site or --desk value as stored (one line, trimmed); None when not given."""
+    from faceapp.store.origin import clean
+
+    return None if text is None else clean(text)
+
+
 def _check_out(args: argparse.Namespace) -> None:
     """Refuse an unusable --out path before asking for a password or doing any work."""
     if args.out is None:
@@ -80,7 +89,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.out is None:
         raise ConfigError("--out FILE is required (or choose a --kind and --json)")
     query = ReportQuery(_day(args.start, "--from"), _day(args.end, "--to"), tuple(args.person),
-                        tuple(args.department))
+                        tuple(args.department), site=_name(args.site), desk=_name(args.desk))
     gallery = Core.open_gallery(args.basedir)
     from faceapp.cli.shift_cmds import admin_actor
     from faceapp.config import Settings
@@ -89,11 +98,11 @@ def run_report(args: argparse.Namespace) -> int:
 
     zone = args.zone or Settings.load(gallery.paths.settings_file).timezone or system_zone()
     start, end = query.utc_bounds(zone)
-    report = build_report(gallery.events.list(start=start, end=end), zone, query)
+    report = build_report(gallery.events.list(start=start, end=end, site=query.site, desk=query.desk), zone, query)
     path = write_report(report, args.out, args.format)
     if args.json:
         emit_json({"out": str(path), "days": len(report.days), "people": len(report.people),
-                   "events": len(report.events), "zone": zone})
+                   "events": len(report.events), "zone": zone, "site": query.site, "desk": query.desk})
     else:
         print(f"{path}: {len(report.people)} people, {len(report.days)} person-days, {len(report.events)} events "
               f"({args.start} to {args.end}, {zone})")
@@ -112,7 +121,7 @@ def run_hr_report(args: argparse.Namespace) -> int:
     gallery, store, desk_zone = open_store(args)
     zone = args.zone or desk_zone
     people = select_people(gallery.people.list(), args.person, args.department)
-    days = compute_days(store, people, start, end, zone)
+    days = compute_days(store, people, start, end, zone, site=_name(args.site), desk=_name(args.desk))
     if args.kind == "exceptions":
         days = [d for d in days if d.result.is_exception]
     if args.out is not None:

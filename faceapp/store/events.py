@@ -144,15 +144,21 @@ class Events:
         return _event(rows[0])
 
     def list(self, start: datetime | None = None, end: datetime | None = None, person_id: int | None = None,
-             kinds: tuple[EventKind, ...] = (), camera: str | None = None, limit: int = 100_000) -> list[Event]:
-        """Events in ``[start, end)`` (aware datetimes), oldest first, optionally filtered."""
+             kinds: tuple[EventKind, ...] = (), camera: str | None = None, limit: int = 100_000,
+             site: str | None = None, desk: str | None = None) -> list[Event]:
+        """Events in ``[start, end)`` (aware datetimes), oldest first, optionally filtered.
+
+        ``site`` and ``desk`` keep the events written there (exact names; ``""`` matches rows written
+        before desks named themselves); ``None`` keeps all.
+        """
         where: list[str] = []
         params: list[Any] = []
         for clause, value in (("e.time >= ?", start), ("e.time < ?", end)):
             if value is not None:
                 where.append(clause)
                 params.append(value.astimezone(timezone.utc).isoformat(timespec="milliseconds"))
-        for clause, equal in (("e.person_id = ?", person_id), ("e.camera = ?", camera)):
+        for clause, equal in (("e.person_id = ?", person_id), ("e.camera = ?", camera), ("e.site = ?", site),
+                              ("e.desk = ?", desk)):
             if equal is not None:
                 where.append(clause)
                 params.append(equal)
@@ -194,6 +200,43 @@ class Events:
 
     def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
         return write_snapshot(self.data, SNAPSHOT_DIR, snapshot)
+
+
+#: Columns a writer outside :class:`Events` may give :func:`insert_row`.
+_COLUMNS = frozenset({"time", "tz", "kind", "person_id", "score", "margin", "camera", "operator", "snapshot", "note",
+                      "uid", "site", "desk"})
+
+
+def stamp(uid: str | None = None, site: str = "", desk: str = "") -> dict[str, str]:
+    """The ``uid``, ``site`` and ``desk`` of a new events row: those given, else a new UUID and this desk's."""
+    here = origin.current()
+    return {"uid": uid or str(uuid.uuid4()), "site": origin.clean(site) or here.site,
+            "desk": origin.clean(desk) or here.desk}
+
+
+def distinct_origins(database: Database) -> tuple[builtins.list[str], builtins.list[str]]:
+    """The site names and the desk names found in the stored events, sorted (for filter choices)."""
+    sites = [r[0] for r in database.rows("SELECT DISTINCT site FROM events WHERE site <> '' ORDER BY site")]
+    desks = [r[0] for r in database.rows("SELECT DISTINCT desk FROM events WHERE desk <> '' ORDER BY desk")]
+    return sites, desks
+
+
+def insert_row(db: Any, columns: dict[str, Any]) -> int:
+    """Insert one ``events`` row inside the caller's transaction, stamped like every event; returns its id.
+
+    For writers that build their own rows (access journal, approved punches, punch imports): the
+    row gets a new ``uid`` and this desk's ``site`` and ``desk`` (:func:`stamp`) unless ``columns``
+    name them. Writes no audit entry (the caller records its own).
+    """
+    unknown = set(columns) - _COLUMNS
+    if unknown:
+        raise ValueError(f"not columns of events: {sorted(unknown)}")
+    row = {**columns, **stamp(columns.get("uid"), columns.get("site", ""), columns.get("desk", ""))}
+    cursor = db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                        tuple(row.values()))
+    if cursor.lastrowid is None:
+        raise StorageError("the database gave no id for the new event")
+    return int(cursor.lastrowid)
 
 
 def write_snapshot(data: Path, folder: str, snapshot: np.ndarray | bytes) -> str:

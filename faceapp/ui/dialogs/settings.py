@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import socket
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 from faceapp.attendance.rules import DeskRules
 from faceapp.config import LANGUAGES, MAX_CAMERA_SIDE, MAX_LOCK_MINUTES, Paths, Settings
 from faceapp.errors import ConfigError, FaceAppError
-from faceapp.store import Gallery
+from faceapp.store import Gallery, origin
 from faceapp.store.backup import backup, stage_restore
 from faceapp.store.gallery import ChipEmbedder
 from faceapp.ui.dialogs.operating_point import OperatingPointBox, embedder_calibration
@@ -166,7 +167,7 @@ class SettingsDialog(QDialog):
         left, right = QVBoxLayout(), QVBoxLayout()
         for group in (self._camera_group(), self._recognition_group()):
             left.addWidget(group)
-        for group in (self._desk_group(), self._system_group(), self._data_group()):
+        for group in (self._origin_group(), self._desk_group(), self._system_group(), self._data_group()):
             right.addWidget(group)
         self.liveness_box = LivenessSettingsBox(settings.camera_name, self)
         right.addWidget(self.liveness_box)
@@ -275,6 +276,22 @@ class SettingsDialog(QDialog):
             combo.addItem(name, name)
         return combo
 
+    def _origin_group(self) -> QGroupBox:
+        """Which site and desk this is: stamped on what it writes, and what reports filter on."""
+        box, form = self._group(self.tr("Site and desk"))
+        self.site_edit, self.desk_edit = QLineEdit(self), QLineEdit(self)
+        for edit in (self.site_edit, self.desk_edit):
+            edit.setMaxLength(origin.MAX_LENGTH)
+        self.site_edit.setPlaceholderText(self.tr("e.g. Berlin office"))
+        self.desk_edit.setPlaceholderText(socket.gethostname())  # the desk's name when left empty
+        hint = QLabel(self.tr("Shown on every event and audit entry this desk writes."), self)
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #5f6b73;")
+        form.addRow(self.tr("Site:"), self.site_edit)
+        form.addRow(self.tr("This desk:"), self.desk_edit)
+        form.addRow(hint)
+        return box
+
     def _desk_group(self) -> QGroupBox:
         box, form = self._group(self.tr("Front desk"))
         self.consensus_spin = self._spin(1, 30, self.tr(" frames"))
@@ -341,6 +358,8 @@ class SettingsDialog(QDialog):
         _select(self.language_box, settings.language)
         self.lock_spin.setValue(settings.admin_lock_minutes)
         self.data_edit.setText(settings.data_dir)
+        self.site_edit.setText(settings.site_name)
+        self.desk_edit.setText(settings.desk_name)
         self.liveness_box.load(settings)
 
     def values(self) -> Settings:
@@ -360,7 +379,8 @@ class SettingsDialog(QDialog):
             embedder=self.embedder_box.currentData() or self.settings.embedder,
             provider=self.provider_box.currentData(), desk_rules=desk_rules,
             language=self.language_box.currentData(), admin_lock_minutes=self.lock_spin.value(),
-            data_dir=self.data_edit.text().strip(),
+            data_dir=self.data_edit.text().strip(), site_name=origin.clean(self.site_edit.text()),
+            desk_name=origin.clean(self.desk_edit.text()),
         )
         return self.liveness_box.apply(edited)
 
@@ -373,6 +393,7 @@ class SettingsDialog(QDialog):
             self._warn(self.tr("The settings were not saved"), str(exc))
             return False
         old, self.saved = self.settings, new
+        origin.configure(new.site_name, new.desk_name)  # what this desk writes from now on says so
         log.info("settings saved to %s", self.paths.settings_file)
         self.settings_saved.emit(new)
         if new.embedder != old.embedder and self.gallery is not None and self.gallery.model != new.embedder:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,11 @@ from faceapp.config import Settings
 from faceapp.errors import FaceAppError
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery, audit
+from faceapp.store.events import distinct_origins
 from faceapp.store.liveness import SPOOF_KIND, spoof_event_ids
 from faceapp.ui.dialogs.correction import Correction, EventDialog
 from faceapp.ui.jobs import JobRunner
+from faceapp.ui.pages.attendance_filters import Filters, chosen, fill_choices
 from faceapp.ui.pages.attendance_model import EventTableModel, kind_label
 
 log = logging.getLogger(__name__)
@@ -57,25 +59,6 @@ _FILTERS = {"csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)"
 
 #: Asked before a correction or an export; ``parent`` is the widget to show a login over.
 AdminGate = Callable[[QWidget], bool]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The page's filters, as plain values."""
-
-    start: date
-    end: date
-    person: str = ""
-    department: str = ""
-    kind: EventKind | None = None
-    spoof: bool = False  # only events the liveness stage judged spoofed
-
-    def keeps(self, event: Event) -> bool:
-        """Whether ``event`` passes the person and department filters (dates and kind are queried)."""
-        needle = self.person.strip().casefold()
-        if needle and not any(needle in (v or "").casefold() for v in (event.name, event.employee_no)):
-            return False
-        return not self.department or (event.department or "") == self.department
 
 
 class AttendancePage(QWidget):
@@ -160,11 +143,17 @@ class AttendancePage(QWidget):
             self.kind_box.addItem(kind_label(kind), kind.value)
         self.kind_box.addItem(self.tr("Spoof suspected"), SPOOF_KIND)
         self.kind_box.currentIndexChanged.connect(self.refresh)
+        self.site_box, self.desk_box = QComboBox(self), QComboBox(self)  # which site's / desk's events
+        for box in (self.site_box, self.desk_box):
+            box.setObjectName("siteFilter" if box is self.site_box else "deskFilter")
+            box.currentIndexChanged.connect(self.refresh)
         self._fill_departments()
+        self._fill_origins()
         row = QHBoxLayout()
         for label, widget in ((self.tr("From:"), self.from_edit), (self.tr("To:"), self.to_edit),
                               (self.tr("Person:"), self.person_edit),
-                              (self.tr("Department:"), self.department_box), (self.tr("Kind:"), self.kind_box)):
+                              (self.tr("Department:"), self.department_box), (self.tr("Kind:"), self.kind_box),
+                              (self.tr("Site:"), self.site_box), (self.tr("Desk:"), self.desk_box)):
             row.addWidget(QLabel(label, self))
             row.addWidget(widget)
         row.addStretch(1)
@@ -197,15 +186,18 @@ class AttendancePage(QWidget):
         return button
 
     def _fill_departments(self) -> None:
-        current = self.department_box.currentData()
         departments = sorted({p.department for p in self.gallery.people.list() if p.department}, key=str.casefold)
-        self.department_box.blockSignals(True)
-        self.department_box.clear()
-        self.department_box.addItem(self.tr("All departments"), "")
-        for name in departments:
-            self.department_box.addItem(name, name)
-        self.department_box.setCurrentIndex(max(self.department_box.findData(current or ""), 0))
-        self.department_box.blockSignals(False)
+        fill_choices(self.department_box, self.tr("All departments"), departments)
+
+    def _fill_origins(self) -> None:
+        """The sites and desks that recorded events (other desks add some while the page is open)."""
+        try:
+            sites, desks = distinct_origins(self.gallery.database)
+        except FaceAppError as exc:
+            log.warning("cannot read the sites and desks: %s", exc)
+            return
+        fill_choices(self.site_box, self.tr("All sites"), sites)
+        fill_choices(self.desk_box, self.tr("All desks"), desks)
 
     # -- reading -------------------------------------------------------------------------------
     def filters(self) -> Filters:
@@ -215,13 +207,14 @@ class AttendancePage(QWidget):
         return Filters(min(start, end), max(start, end), self.person_edit.text(),
                        self.department_box.currentData() or "",
                        EventKind.REJECTED if kind == SPOOF_KIND else EventKind(kind) if kind else None,
-                       spoof=kind == SPOOF_KIND)
+                       spoof=kind == SPOOF_KIND, site=chosen(self.site_box), desk=chosen(self.desk_box))
 
     def query_events(self, filters: Filters) -> list[Event]:
         """Stored events that pass ``filters``, oldest first."""
         lo, hi = ReportQuery(filters.start, filters.end).utc_bounds(self.zone)
         kinds = (filters.kind,) if filters.kind else ()
-        events = [e for e in self.gallery.events.list(start=lo, end=hi, kinds=kinds) if filters.keeps(e)]
+        events = [e for e in self.gallery.events.list(start=lo, end=hi, kinds=kinds, site=filters.site,
+                                                      desk=filters.desk) if filters.keeps(e)]
         if filters.spoof:
             spoofed = spoof_event_ids(self.gallery.events, [e.id for e in events if e.id is not None])
             events = [e for e in events if e.id in spoofed]
@@ -234,6 +227,7 @@ class AttendancePage(QWidget):
 
     def refresh(self) -> None:
         """Reload the events that pass the filters (keeps the selected event selected)."""
+        self._fill_origins()
         selected = self.selected_event()
         try:
             events = self.query_events(self.filters())
@@ -323,7 +317,8 @@ class AttendancePage(QWidget):
         """The store has no kind update: record the corrected event (same time, evidence) and drop the old."""
         path = self.gallery.events.snapshot_path(event)
         snapshot = path.read_bytes() if path is not None and path.is_file() else None
-        fixed = replace(event, kind=correction.kind, note=correction.note)
+        # a new row (a new uid) that keeps where it was recorded (site, desk)
+        fixed = replace(event, kind=correction.kind, note=correction.note, uid=None)
         added = self.gallery.events.add(fixed, snapshot=snapshot, actor=self.actor())
         self.gallery.events.delete(_stored_id(event), actor=self.actor())
         return added
@@ -371,7 +366,7 @@ class AttendancePage(QWidget):
         except FaceAppError as exc:
             self._error(self.tr("Cannot read the events"), str(exc))
             return False
-        query, zone = ReportQuery(filters.start, filters.end), self.zone
+        query, zone = ReportQuery(filters.start, filters.end, site=filters.site, desk=filters.desk), self.zone
         return self.exporter.start(lambda: str(write_report(build_report(events, zone, query), path)),
                                    self._export_done, self._export_failed)
 

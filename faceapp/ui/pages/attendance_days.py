@@ -49,7 +49,9 @@ from faceapp.attendance.hrstore import AttendanceStore
 from faceapp.attendance.timecard import PersonDay, compute_days, hours, select_people
 from faceapp.errors import FaceAppError
 from faceapp.store import Gallery
+from faceapp.store.events import distinct_origins
 from faceapp.ui.jobs import JobRunner
+from faceapp.ui.pages.attendance_filters import chosen, fill_choices
 
 if TYPE_CHECKING:
     from faceapp.ui.dialogs.attendance_rules import RulesDialog
@@ -191,10 +193,15 @@ class DayStatusPanel(QWidget):
         self.status_box.currentIndexChanged.connect(self.apply_filters)
         self.fill_departments()
         self.department_box.currentIndexChanged.connect(self.refresh)
+        self.site_box, self.desk_box = QComboBox(self), QComboBox(self)  # count only punches recorded there
+        self.fill_origins()
+        for box in (self.site_box, self.desk_box):
+            box.currentIndexChanged.connect(self.refresh)
         filters = QHBoxLayout()
         for label, widget in ((self.tr("From:"), self.from_edit), (self.tr("To:"), self.to_edit),
                               (self.tr("Person:"), self.person_edit), (self.tr("Department:"), self.department_box),
-                              (self.tr("Status:"), self.status_box)):
+                              (self.tr("Status:"), self.status_box), (self.tr("Site:"), self.site_box),
+                              (self.tr("Desk:"), self.desk_box)):
             filters.addWidget(QLabel(label, self))
             filters.addWidget(widget)
         filters.addStretch(1)
@@ -241,6 +248,16 @@ class DayStatusPanel(QWidget):
         self.department_box.setCurrentIndex(max(self.department_box.findData(current or ""), 0))
         self.department_box.blockSignals(False)
 
+    def fill_origins(self) -> None:
+        """The sites and desks that recorded events, as filter choices."""
+        try:
+            sites, desks = distinct_origins(self.gallery.database)
+        except FaceAppError as exc:
+            log.warning("cannot read the sites and desks: %s", exc)
+            return
+        fill_choices(self.site_box, self.tr("All sites"), sites)
+        fill_choices(self.desk_box, self.tr("All desks"), desks)
+
     def period(self) -> tuple[date, date]:
         a, b = (date(e.date().year(), e.date().month(), e.date().day()) for e in (self.from_edit, self.to_edit))
         return min(a, b), max(a, b)
@@ -254,7 +271,8 @@ class DayStatusPanel(QWidget):
         start, end = self.period()
         department = self.department_box.currentData() or ""
         people = select_people(self.gallery.people.list(active=True), (), [department] if department else ())
-        return compute_days(self.store, people, start, end, self.zone, now=self.clock())
+        return compute_days(self.store, people, start, end, self.zone, now=self.clock(), site=chosen(self.site_box),
+                            desk=chosen(self.desk_box))
 
     def _filtered(self, days: list[PersonDay], by_status: bool = True) -> list[PersonDay]:
         needle = self.person_edit.text().strip().casefold()
@@ -265,7 +283,8 @@ class DayStatusPanel(QWidget):
                                     else d.result.status.value == wanted))]
 
     def refresh(self) -> None:
-        """Recompute the period (dates, department or the rules changed) and show it filtered."""
+        """Recompute the period (dates, department, site, desk or the rules changed) and show it filtered."""
+        self.fill_origins()
         try:
             self._all = self._compute_all()
         except FaceAppError as exc:

@@ -33,14 +33,14 @@ def kind_label(kind: EventKind) -> str:
 
 class EventTableModel(QAbstractTableModel):
     """Rows are events (oldest first); columns are time, person, number, department, kind, camera,
-    score and note. Times are shown in the page's zone.
+    the site and desk that recorded it, score and note. Times are shown in the page's zone.
 
     Args:
         zone: IANA zone the times are shown in.
         parent: the owning QObject.
     """
 
-    COLUMNS = ("time", "name", "employee_no", "department", "kind", "camera", "score", "note")
+    COLUMNS = ("time", "name", "employee_no", "department", "kind", "camera", "site", "desk", "score", "note")
 
     def __init__(self, zone: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +53,8 @@ class EventTableModel(QAbstractTableModel):
             QCoreApplication.translate("EventTableModel", "Department"),
             QCoreApplication.translate("EventTableModel", "Kind"),
             QCoreApplication.translate("EventTableModel", "Camera"),
+            QCoreApplication.translate("EventTableModel", "Site"),
+            QCoreApplication.translate("EventTableModel", "Desk"),
             QCoreApplication.translate("EventTableModel", "Score"),
             QCoreApplication.translate("EventTableModel", "Note"),
         )

@@ -1,0 +1,56 @@
+"""The Attendance page's filters as plain values, and the choice boxes they are read from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtWidgets import QComboBox
+
+from faceapp.records import Event, EventKind
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The page's filters, as plain values.
+
+    ``site`` and ``desk`` keep only the events recorded there (exact names, as stamped on the
+    events); None keeps every site's and desk's.
+    """
+
+    start: date
+    end: date
+    person: str = ""
+    department: str = ""
+    kind: EventKind | None = None
+    spoof: bool = False  # only events the liveness stage judged spoofed
+    site: str | None = None
+    desk: str | None = None
+
+    def keeps(self, event: Event) -> bool:
+        """Whether ``event`` passes the person and department filters (dates, kind, site and desk are queried)."""
+        needle = self.person.strip().casefold()
+        if needle and not any(needle in (v or "").casefold() for v in (event.name, event.employee_no)):
+            return False
+        return not self.department or (event.department or "") == self.department
+
+
+def fill_choices(box: QComboBox, everything: str, values: Iterable[str]) -> None:
+    """``everything`` (data ``""``) then ``values``; keeps the current choice when it is still there.
+
+    Signals are blocked while refilling, so a refill never looks like a new choice.
+    """
+    current = box.currentData() or ""
+    box.blockSignals(True)
+    box.clear()
+    box.addItem(everything, "")
+    for value in values:
+        box.addItem(value, value)
+    box.setCurrentIndex(max(box.findData(current), 0))
+    box.blockSignals(False)
+
+
+def chosen(box: QComboBox) -> str | None:
+    """The chosen value, or None for the "all" entry."""
+    return box.currentData() or None
