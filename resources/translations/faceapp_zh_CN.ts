@@ -152,37 +152,37 @@
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="238" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="239" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="264" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="265" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="276" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="277" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="310" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="311" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="335" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="337" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="346" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="348" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="377" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="379" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -1186,57 +1186,62 @@ Enrol these faces anyway?</source>
       <translation>已拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="50" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="51" />
       <source>Time</source>
       <translation>时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="51" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="52" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="52" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="53" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="53" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="54" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="54" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="55" />
       <source>Kind</source>
       <translation>类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="55" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="56" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="56" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
       <source>Site</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="58" />
       <source>Desk</source>
       <translation type="unfinished" />
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="58" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="59" />
       <source>Score</source>
       <translation>相似度</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="59" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="60" />
       <source>Note</source>
       <translation>备注</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_model.py" line="116" />
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="113" />
+      <source>spoof suspected (logged)</source>
+      <translation>疑似伪造（仅记录）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/attendance_model.py" line="119" />
       <source>(unknown)</source>
       <translation>（未知）</translation>
     </message>

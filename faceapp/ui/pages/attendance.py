@@ -206,7 +206,7 @@ class AttendancePage(QWidget):
         kind = self.kind_box.currentData()
         return Filters(min(start, end), max(start, end), self.person_edit.text(),
                        self.department_box.currentData() or "",
-                       EventKind.REJECTED if kind == SPOOF_KIND else EventKind(kind) if kind else None,
+                       None if kind == SPOOF_KIND else EventKind(kind) if kind else None,  # spoofs: refused or logged
                        spoof=kind == SPOOF_KIND, site=chosen(self.site_box), desk=chosen(self.desk_box))
 
     def query_events(self, filters: Filters) -> list[Event]:
@@ -234,6 +234,7 @@ class AttendancePage(QWidget):
         except FaceAppError as exc:
             self._error(self.tr("Cannot read the events"), str(exc))
             return
+        self.model.spoofed = spoof_event_ids(self.gallery.events, [e.id for e in events if e.id is not None])
         self.model.set_events(events)
         self.count_label.setText(self.tr("{0} events").format(len(events)))
         if selected is not None:

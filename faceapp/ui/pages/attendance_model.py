@@ -46,6 +46,7 @@ class EventTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.zone = ZoneInfo(zone)
         self._events: list[Event] = []
+        self.spoofed: set[int] = set()  # ids of events with liveness evidence judged spoofed
         self._headers = (
             QCoreApplication.translate("EventTableModel", "Time"),
             QCoreApplication.translate("EventTableModel", "Person"),
@@ -108,6 +109,8 @@ class EventTableModel(QAbstractTableModel):
     def _text(self, event: Event, column: str) -> str:
         if column == "time":
             return self._local(event.time).strftime("%Y-%m-%d %H:%M:%S")
+        if column == "kind" and event.id in self.spoofed and event.kind is not EventKind.REJECTED:
+            return kind_label(event.kind) + " · " + _tr("spoof suspected (logged)")  # let through in log mode
         if column == "kind":
             return kind_label(event.kind)
         if column == "score":
