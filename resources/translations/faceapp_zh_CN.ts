@@ -104,12 +104,12 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
       <source>Desk:</source>
-      <translation type="unfinished" />
+      <translation>考勤台：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
       <source>Site:</source>
-      <translation type="unfinished" />
+      <translation>站点：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
@@ -139,12 +139,12 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="199" />
       <source>All sites</source>
-      <translation type="unfinished" />
+      <translation>全部站点</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="200" />
       <source>All desks</source>
-      <translation type="unfinished" />
+      <translation>全部考勤台</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance.py" line="235" />
@@ -370,7 +370,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Site:</source>
-      <translation type="unfinished" />
+      <translation>站点：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
@@ -380,7 +380,7 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="204" />
       <source>Desk:</source>
-      <translation type="unfinished" />
+      <translation>考勤台：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="214" />
@@ -400,12 +400,12 @@
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
       <source>All sites</source>
-      <translation type="unfinished" />
+      <translation>全部站点</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="259" />
       <source>All desks</source>
-      <translation type="unfinished" />
+      <translation>全部考勤台</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_days.py" line="291" />
@@ -1218,12 +1218,12 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_model.py" line="57" />
       <source>Site</source>
-      <translation type="unfinished" />
+      <translation>站点</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_model.py" line="58" />
       <source>Desk</source>
-      <translation type="unfinished" />
+      <translation>考勤台</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/pages/attendance_model.py" line="59" />
@@ -2517,27 +2517,27 @@ Enrol these faces anyway?</source>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="281" />
       <source>Site and desk</source>
-      <translation type="unfinished" />
+      <translation>站点与考勤台</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
       <source>e.g. Berlin office</source>
-      <translation type="unfinished" />
+      <translation>例如：北京办公室</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
       <source>Shown on every event and audit entry this desk writes.</source>
-      <translation type="unfinished" />
+      <translation>显示在本考勤台写入的每条事件和审计记录上。</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="290" />
       <source>Site:</source>
-      <translation type="unfinished" />
+      <translation>站点：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
       <source>This desk:</source>
-      <translation type="unfinished" />
+      <translation>本考勤台：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
