@@ -361,9 +361,10 @@ class SpoofCheck:
     """An enrolment refusal hook (:data:`faceapp.store.enrol.FaceCheck`): refuse a photographed print or screen."""
 
     def __init__(self, model: LivenessModel | Callable[[], LivenessModel],
-                 threshold: float = ENROL_PHOTO_THRESHOLD) -> None:
+                 threshold: float = ENROL_PHOTO_THRESHOLD, capture_threshold: float = DEFAULT_THRESHOLD) -> None:
         self._model = model
         self.threshold = threshold
+        self.capture_threshold = capture_threshold  # a camera capture is judged as a track (named in refusals)
 
     def __call__(self, image: np.ndarray, faces: Any, index: int) -> None:
         from faceapp.errors import SpoofSuspectedError
@@ -384,7 +385,7 @@ class SpoofCheck:
 
         if evidence is None or len(evidence) != count or any(e is None for e in evidence):
             raise SpoofSuspectedError("the captured faces were not checked for liveness, which is in use; "
-                                      "capture them again from the live view", float("nan"), self.threshold)
+                                      "capture them again from the live view", float("nan"), self.capture_threshold)
         for item in evidence:
             if item is None or item.mode == "off" or item.verdict == "live":
                 continue
@@ -413,7 +414,7 @@ def enrolment_checks(core: Any) -> list[SpoofCheck]:
 
         return LivenessModel.open(ModelRegistry(user_dir=user), provider, threads)
 
-    return [SpoofCheck(load)]
+    return [SpoofCheck(load, capture_threshold=LivenessConfig.from_settings(core.settings).policy.threshold)]
 
 
 def _used(settings: Settings) -> bool:
