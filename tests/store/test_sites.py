@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -121,3 +122,25 @@ def test_insert_row_refuses_unknown_columns_and_keeps_given_stamps(gallery: Gall
                         "desk": "Kiosk"})
     (stored,) = gallery.events.list()
     assert (stored.uid, stored.site, stored.desk, stored.kind) == ("u-1", "Berlin", "Kiosk", EventKind.UNKNOWN)
+
+
+def test_the_cli_names_its_desk_from_the_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from faceapp.cli import main
+    from faceapp.config import Settings
+
+    home = tmp_path / "home"
+    paths = Paths.resolve(home).ensure()
+    Settings(site_name="Berlin office", desk_name="Kiosk 3").save(paths.settings_file)
+    punches = tmp_path / "punches.csv"
+    punches.write_text("person,time,kind\nE1,2026-03-02T09:00:00,in\n", encoding="utf-8")
+    gallery = Gallery.open(paths, "synthetic-8", 8)
+    try:
+        gallery.add_person("Ada", employee_no="E1")
+        assert main(["events", "import", str(punches), "--zone", ZONE, "--basedir", str(home)]) == 0
+        (event,) = gallery.events.list()
+        assert (event.site, event.desk) == ("Berlin office", "Kiosk 3")
+        audit = gallery.audit.entries(entity="event")[0]
+        assert (audit.action, audit.site, audit.desk) == ("events.import", "Berlin office", "Kiosk 3")
+    finally:
+        gallery.close()
+    assert "1 punches added" in capsys.readouterr().out
