@@ -39,7 +39,10 @@ _TOTAL_KEYS = ("workdays", "attended", "late_count", "late_minutes", "early_coun
 
 @dataclass(frozen=True)
 class ReportSpec:
-    """What to write: the kind, the period, the zone, the language and when it was made."""
+    """What to write: the kind, the period, the zone, the language and when it was made.
+
+    ``site`` / ``desk``: the report counts only the punches recorded there (named in its heading).
+    """
 
     kind: str
     start: date
@@ -47,6 +50,8 @@ class ReportSpec:
     zone: str
     language: str = "en"
     generated: datetime | None = None
+    site: str | None = None
+    desk: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,6 +60,12 @@ class ReportSpec:
     @property
     def labels(self) -> Labels:
         return Labels(self.language)
+
+    def where(self) -> str:
+        """The site / desk filter in words (``Site: Berlin office    Desk: Front door``), or ""."""
+        words = self.labels
+        return "    ".join(f"{words[key]}: {value}" for key, value in (("site", self.site), ("desk", self.desk))
+                           if value is not None)
 
 
 def write(days: Sequence[PersonDay], spec: ReportSpec, path: str | Path) -> Path:
@@ -195,7 +206,7 @@ def _summary_xlsx(days: Sequence[PersonDay], spec: ReportSpec, path: Path) -> No
     book = Workbook()
     sheet = book.active
     sheet.title = words["summary"][:31]
-    sheet.append([f"{words['summary']}  {words['period']}: {spec.start} - {spec.end}"])
+    sheet.append([f"{words['summary']}  {words['period']}: {spec.start} - {spec.end}  {spec.where()}".rstrip()])
     sheet.append(_summary_header(words))
     for cell in sheet[2]:
         cell.font = Font(bold=True)

@@ -14,6 +14,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "period": ("Period", "期间"),
     "zone": ("Time zone", "时区"),
     "generated": ("Generated", "生成时间"),
+    "site": ("Site", "站点"),
+    "desk": ("Desk", "考勤台"),
     "person": ("Name", "姓名"),
     "employee_no": ("Employee no.", "工号"),
     "department": ("Department", "部门"),

@@ -32,6 +32,8 @@ class _CardPDF(FPDF):
         generated = (spec.generated or datetime.now(timezone.utc)).astimezone(timezone.utc)
         self.cell(0, 4.5, f"{words['period']}: {spec.start} - {spec.end}    {words['zone']}: {spec.zone}    "
                           f"{words['generated']}: {generated:%Y-%m-%d %H:%M} UTC", new_x="LMARGIN", new_y="NEXT")
+        if spec.where():  # counted only one site's or desk's punches
+            self.cell(0, 4.5, spec.where(), new_x="LMARGIN", new_y="NEXT")
 
     def footer(self) -> None:
         self.set_y(-10)

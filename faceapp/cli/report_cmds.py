@@ -126,7 +126,8 @@ def run_hr_report(args: argparse.Namespace) -> int:
         days = [d for d in days if d.result.is_exception]
     if args.out is not None:
         admin_actor(args, gallery, "export a report")
-        write(days, ReportSpec(args.kind, start, end, zone, args.language), args.out)
+        write(days, ReportSpec(args.kind, start, end, zone, args.language, site=_name(args.site),
+                               desk=_name(args.desk)), args.out)
     if args.json:
         for day in days:
             emit_json(day.to_json(ZoneInfo(zone)))

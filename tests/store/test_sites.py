@@ -97,7 +97,7 @@ def test_door_punch_request_and_import_rows_are_stamped(gallery: Gallery, paths:
 
 
 @BOTH
-def test_time_cards_count_only_the_chosen_desks_punches(gallery: Gallery) -> None:
+def test_time_cards_count_only_the_chosen_desks_punches(gallery: Gallery, tmp_path: Path) -> None:
     ada = gallery.add_person("Ada", employee_no="E1")
     origin.configure("Berlin", "Front door")
     _check_in(gallery, ada.id, T0)
@@ -111,6 +111,18 @@ def test_time_cards_count_only_the_chosen_desks_punches(gallery: Gallery) -> Non
     assert both.worked_minutes == 480
     assert front.worked_minutes == 0 and front.first_in is not None and front.last_out is None
     assert elsewhere.first_in is None
+    # the time card says whose punches it counted
+    from pypdf import PdfReader
+
+    from faceapp.attendance.hr_reports import ReportSpec, write
+
+    days = compute_days(store, [ada], day, day, ZONE, desk="Front door")
+    for language, words in (("en", "Desk: Front door"), ("zh_CN", "考勤台: Front door")):
+        card = write(days, ReportSpec("timecard", day, day, ZONE, language, desk="Front door"),
+                     tmp_path / f"card-{language}.pdf")
+        assert words in PdfReader(card).pages[0].extract_text()
+    plain = write(days, ReportSpec("timecard", day, day, ZONE), tmp_path / "card.pdf")
+    assert "Desk" not in PdfReader(plain).pages[0].extract_text()
 
 
 def test_insert_row_refuses_unknown_columns_and_keeps_given_stamps(gallery: Gallery) -> None:

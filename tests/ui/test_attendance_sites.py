@@ -136,7 +136,7 @@ def test_export_follows_the_site_and_desk_filters(qtbot: QtBot, gallery: Gallery
     qtbot.waitUntil(lambda: page.export_button.isEnabled())
 
 
-def test_days_tab_counts_only_the_chosen_desks_punches(qtbot: QtBot, gallery: Gallery) -> None:
+def test_days_tab_counts_only_the_chosen_desks_punches(qtbot: QtBot, gallery: Gallery, tmp_path: Path) -> None:
     tz = ZoneInfo(ZONE)
     AttendanceStore(gallery.database).save_shift(Shift("Office", time(9), time(17)))
     ada = next(p for p in gallery.people.list() if p.name == "Ada Lovelace")
@@ -154,6 +154,12 @@ def test_days_tab_counts_only_the_chosen_desks_punches(qtbot: QtBot, gallery: Ga
     assert ada_on_monday() == (datetime(2026, 3, 2, 9, tzinfo=tz), datetime(2026, 3, 2, 17, tzinfo=tz), 480)
     _choose(panel.desk_box, "Front door")
     assert ada_on_monday() == (datetime(2026, 3, 2, 9, tzinfo=tz), None, 0)
+    panel.ask_path = lambda kind: tmp_path / "cards.pdf"  # type: ignore[method-assign]
+    with qtbot.waitSignal(panel.exporter.finished, timeout=20_000):
+        assert panel.export("timecard", language="en")
+    from pypdf import PdfReader
+
+    assert "Desk: Front door" in PdfReader(tmp_path / "cards.pdf").pages[0].extract_text()
     _choose(panel.desk_box, "")
     _choose(panel.site_box, "Shanghai office")
     assert ada_on_monday()[:2] == (None, None)

@@ -318,7 +318,8 @@ class DayStatusPanel(QWidget):
         start, end = self.period()
         lang = language or (self.language if self.language in ("en", "zh_CN") else "en")
         days = self._filtered(self._compute_all(), by_status=False)  # a time card shows every day
-        spec = ReportSpec(kind, start, end, self.zone, lang, self.clock())
+        spec = ReportSpec(kind, start, end, self.zone, lang, self.clock(), site=chosen(self.site_box),
+                          desk=chosen(self.desk_box))
         return self.exporter.start(lambda: str(write(days, spec, path)), lambda p: log.info("exported %s", p),
                                    lambda message: self._error(self.tr("The report was not written"), message))
 
