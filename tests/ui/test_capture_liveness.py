@@ -33,8 +33,9 @@ GOOD = {"size": 150.0, "eye_dist": 70.0, "blur": 500.0, "yaw": 2.0, "pitch": 3.0
         "brightness": 120.0, "contrast": 70.0, "score": 1.0}
 
 
-def probe(score: float | None, faces: int = 1, mode: str = "block") -> FaceProbe:
-    return FaceProbe(np.full((112, 112, 3), 100, np.uint8), dict(GOOD), faces, LiveLook(score, TrackPolicy(), mode))
+def probe(score: float | None, faces: int = 1, mode: str = "block", yaw: float = 2.0) -> FaceProbe:
+    quality = {**GOOD, "yaw": yaw}
+    return FaceProbe(np.full((112, 112, 3), 100, np.uint8), quality, faces, LiveLook(score, TrackPolicy(), mode))
 
 
 def test_panel_captures_only_a_presentation_judged_live(qtbot) -> None:
@@ -46,6 +47,8 @@ def test_panel_captures_only_a_presentation_judged_live(qtbot) -> None:
     assert panel.captured.rowCount() == 0 and panel.guide.text() == "Checking that this is a live face…"
     panel.on_probe(probe(0.99))  # the third frame: judged live, captured
     assert panel.captured.rowCount() == 1 and panel.captured_liveness()[0].verdict == "live"
+    panel.on_probe(probe(0.01, yaw=15.0))  # a print in the next pose: the presentation is still live, the frame not
+    assert panel.presentation.verdict is LiveVerdict.LIVE and panel.captured.rowCount() == 1
     for _ in range(3):  # the same presentation turns into a print (no frame without a face)
         panel.on_probe(probe(0.0001))
     assert panel.presentation is not None and panel.presentation.verdict is LiveVerdict.SPOOF

@@ -6,7 +6,8 @@ current step. Captured chips are shown as thumbnails and can be removed before t
 
 While the camera checks liveness (its mode is not off), every probed frame carries the face's live
 score and the panel judges each uninterrupted presentation of a face as a track is judged
-(:class:`~faceapp.live.liveness_capture.Presentation`): it captures only once that says live, and a
+(:class:`~faceapp.live.liveness_capture.Presentation`): it captures only once that says live (and
+never a frame that itself scores below the threshold), and a
 presentation judged spoofed is refused - nothing of it is captured, faces already captured from it
 are dropped - and said so. Each captured face keeps its evidence for the enroller's spoof check.
 """
@@ -77,6 +78,13 @@ def guidance(probe: FaceProbe | None, step: CaptureStep, gate: QualityGate) -> t
     if yaw < step.min_yaw or yaw > step.max_yaw or reasons:
         return False, _tr(step.instruction)
     return True, _tr("Hold it… captured")
+
+
+def _doubtful(probe: FaceProbe | None) -> bool:
+    """Whether this very frame scores below the live threshold (a print swapped in mid-presentation
+    takes several frames to pull the presentation's verdict down: none of them is captured)."""
+    live = probe.live if probe is not None else None
+    return live is not None and (live.score is None or live.score < live.policy.threshold)
 
 
 class CapturePanel(QWidget):
@@ -170,7 +178,7 @@ class CapturePanel(QWidget):
         ok, text = guidance(probe, CAPTURE_STEPS[self.step], self.gate)
         if presentation is not None and presentation.verdict is LiveVerdict.SPOOF:
             ok, text = False, self.tr("This looks like a photo or a screen, not a live person: nothing is captured")
-        elif presentation is not None and presentation.verdict is LiveVerdict.PENDING and ok:
+        elif presentation is not None and ok and (presentation.verdict is LiveVerdict.PENDING or _doubtful(probe)):
             ok, text = False, self.tr("Checking that this is a live face…")
         now = time.monotonic()
         if ok and probe is not None and now - self._last_capture >= self.min_capture_interval:
