@@ -40,9 +40,9 @@ class CheckinLiveness:
         self.recorded: list[int] = []  # event ids that got a row (for tests and logs)
 
     def __call__(self, ctx: TrackContext) -> StageOutcome | None:
-        events = [e for e in ctx.events if e.kind in ATTENDANCE and e.id is not None]
+        ids = [e.id for e in ctx.events if e.kind in ATTENDANCE and e.id is not None]
         store = self.stage.events
-        if not events or store is None:
+        if not ids or store is None:
             return None
         mode = self.stage.config.mode_for(ctx.camera)
         if mode == "off":
@@ -52,12 +52,12 @@ class CheckinLiveness:
             return None
         try:
             with store.database.transaction() as db:
-                for event in events:
-                    attach(db, int(event.id), evidence)
+                for event_id in ids:
+                    attach(db, event_id, evidence)
         except Exception:  # storage trouble must not stop recognition
             log.exception("liveness: could not record the evidence of track %d's check-in", ctx.track_id)
             return None
-        self.recorded.extend(int(e.id) for e in events)
+        self.recorded.extend(ids)
         if evidence.verdict == "spoof":
             log.warning("liveness: track %d on %s checked in although judged spoofed (mode %s)",
                         ctx.track_id, ctx.camera, mode)
