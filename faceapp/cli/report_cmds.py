@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from faceapp.attendance import FORMATS, ReportQuery, build_report, write_report
 from faceapp.attendance.hr_reports import KINDS, SUFFIXES
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--person", action="append", default=[], help="id, employee number or name (repeatable)")
     rep.add_argument("--department", action="append", default=[], help="department (repeatable)")
     rep.add_argument("--site", help="only events recorded at this site (its name as set on the desks)")
-    rep.add_argument("--desk", help="only events recorded by this desk (its name; see faceapp events origins)")
+    rep.add_argument("--desk", help="only events recorded by this desk (its name as set on it)")
     rep.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
     rep.add_argument("--out", type=Path, help="the report file")
     rep.add_argument("--zone", help="IANA time zone of the report (default: the desk's)")
@@ -68,6 +69,20 @@ def _name(text: str | None) -> str | None:
     return None if text is None else clean(text)
 
 
+def _check_origin(args: argparse.Namespace, database: Any) -> None:
+    """Refuse a --site or --desk that no stored event names (a typo would give an empty report)."""
+    from faceapp.store.events import distinct_origins
+
+    if args.site is None and args.desk is None:
+        return
+    known = dict(zip(("site", "desk"), distinct_origins(database), strict=True))
+    for what in ("site", "desk"):
+        name = _name(getattr(args, what))
+        if name is not None and name not in known[what]:
+            choices = ", ".join(repr(n) for n in known[what]) or "none yet"
+            raise ConfigError(f"no event was recorded by the {what} {name!r}; the {what}s known are: {choices}")
+
+
 def _check_out(args: argparse.Namespace) -> None:
     """Refuse an unusable --out path before asking for a password or doing any work."""
     if args.out is None:
@@ -94,6 +109,7 @@ def run_report(args: argparse.Namespace) -> int:
     from faceapp.cli.shift_cmds import admin_actor
     from faceapp.config import Settings
 
+    _check_origin(args, gallery.database)
     admin_actor(args, gallery, "export a report")
 
     zone = args.zone or Settings.load(gallery.paths.settings_file).timezone or system_zone()
@@ -119,6 +135,7 @@ def run_hr_report(args: argparse.Namespace) -> int:
 
     start, end = _day(args.start, "--from"), _day(args.end, "--to")
     gallery, store, desk_zone = open_store(args)
+    _check_origin(args, gallery.database)
     zone = args.zone or desk_zone
     people = select_people(gallery.people.list(), args.person, args.department)
     days = compute_days(store, people, start, end, zone, site=_name(args.site), desk=_name(args.desk))

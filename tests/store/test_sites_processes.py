@@ -65,8 +65,9 @@ def test_two_desk_processes_on_one_postgresql_store_and_reports_per_desk_and_sit
         events = read_csv_sections(target)["events"]
         site, desk, person = DESKS[key]
         assert [(e["name"], e["site"], e["desk"]) for e in events] == [(person.replace("_", " "), site, desk)]
-    code, out, err = _cli(capsys, "report", "--desk", "Nowhere", "--out", str(tmp_path / "none.csv"), *period)
-    assert code == 0 and json.loads(out)["events"] == 0
+    code, out, err = _cli(capsys, "report", "--desk", "Front dor", "--out", str(tmp_path / "none.csv"), *period)
+    assert code == 2 and "the desks known are: 'Front door', 'Lobby'" in err  # a typo: said, not an empty report
+    assert not (tmp_path / "none.csv").exists()
     code, out, err = _cli(capsys, "report", "--kind", "daily", "--desk", "Lobby", *period)
     assert code == 0, err
     punched = {d["person"] for d in map(json.loads, out.splitlines()) if d.get("first_in")}
