@@ -174,3 +174,14 @@ def test_a_broken_model_fails_closed_in_block_mode(core_factory, pipeline: FaceP
         checked_in = [e for r in results for e in r.events if e.kind is EventKind.CHECK_IN]
         assert (not checked_in) is vetoed
         assert results[-1].frame.faces[0].extras["live"] == "pending"
+
+
+def test_a_challenge_failed_before_the_passive_verdict_is_reported(core_factory, pipeline: FacePipeline,
+                                                                   lfw_dir: Path) -> None:
+    """A slow camera: time is up on the 2nd frame, before 3 frames gave a passive score."""
+    core = core_factory(liveness_mode="block", liveness_challenge="blink", liveness_challenge_seconds=1.0)
+    _stage, results = play(core, [pipeline.load(photo(lfw_dir, 2))] * 8, fps=0.5)
+    (spoof,) = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
+    assert "challenge not completed in time" in spoof.note
+    assert evidence_for(core.gallery.events, [spoof.id])[spoof.id].frames == 2
+    assert not [e for r in results for e in r.events if e.kind is EventKind.CHECK_IN]
