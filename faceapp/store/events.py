@@ -214,11 +214,22 @@ def stamp(uid: str | None = None, site: str = "", desk: str = "") -> dict[str, s
             "desk": origin.clean(desk) or here.desk}
 
 
-def distinct_origins(database: Database) -> tuple[builtins.list[str], builtins.list[str]]:
-    """The site names and the desk names found in the stored events, sorted (for filter choices)."""
-    sites = [r[0] for r in database.rows("SELECT DISTINCT site FROM events WHERE site <> '' ORDER BY site")]
-    desks = [r[0] for r in database.rows("SELECT DISTINCT desk FROM events WHERE desk <> '' ORDER BY desk")]
-    return sites, desks
+def distinct_origins(database: Database, most: int = 1000) -> tuple[builtins.list[str], builtins.list[str]]:
+    """The site names and the desk names found in the stored events, sorted (for filter choices).
+
+    Walks the ``(site, desk, time)`` index from one name to the next (one indexed ``MIN`` per name)
+    instead of reading every event: at 1M events 0.1 ms against 355 ms for ``SELECT DISTINCT``
+    (``benchmarks/bench_site_filters.py``). At most ``most`` site/desk pairs are read.
+    """
+    pairs: builtins.list[tuple[str, str]] = []
+    site = database.scalar("SELECT MIN(site) FROM events")
+    while site is not None and len(pairs) < most:
+        desk = database.scalar("SELECT MIN(desk) FROM events WHERE site = ?", (site,))
+        while desk is not None and len(pairs) < most:
+            pairs.append((site, desk))
+            desk = database.scalar("SELECT MIN(desk) FROM events WHERE site = ? AND desk > ?", (site, desk))
+        site = database.scalar("SELECT MIN(site) FROM events WHERE site > ?", (site,))
+    return sorted({s for s, _ in pairs if s}), sorted({d for _, d in pairs if d})
 
 
 def insert_row(db: Any, columns: dict[str, Any]) -> int:

@@ -67,6 +67,11 @@ def test_two_desks_writing_one_store_are_told_apart_by_list_and_reports(gallery:
     assert gallery.events.list(site="Berlin", desk="Nowhere") == []
     assert len(gallery.events.list()) == 4
     assert distinct_origins(gallery.database) == (["Berlin", "Paris"], ["Front door", "Side door"])
+    origin.configure("", "Kiosk")  # a desk without a site
+    kiosk = _check_in(gallery, bob, T0 + timedelta(days=2))
+    assert distinct_origins(gallery.database) == (["Berlin", "Paris"], ["Front door", "Kiosk", "Side door"])
+    assert ids(gallery.events.list(site="")) == ids([kiosk])
+    assert distinct_origins(gallery.database, most=2) == (["Berlin"], ["Front door", "Kiosk"])  # ("", "Kiosk") first
     # the report filter keeps exactly that desk's events, also when handed every event
     report = build_report(gallery.events.list(), ZONE, ReportQuery(site="Berlin", desk="Front door"))
     assert ids(report.events) == ids(front) and [r.name for r in report.days] == ["Ada"]
