@@ -57,6 +57,8 @@ class Punch:
     kind: str = "auto"
     id: int | None = None
     source: str = ""
+    site: str = ""  # where it was recorded (the event's site and desk)
+    desk: str = ""
 
     def __post_init__(self) -> None:
         if self.time.tzinfo is None or self.time.utcoffset() is None:
@@ -122,7 +124,8 @@ class DayResult:
             "overtime_minutes": self.overtime_minutes, "overtime_kind": self.overtime_kind,
             "overtime_rate": self.overtime_rate, "leave_kind": self.leave_kind, "leave_days": self.leave_days,
             "absent_days": self.absent_days, "holiday": self.holiday, "first_in": iso(self.first_in),
-            "last_out": iso(self.last_out), "punches": [{"time": iso(p.time), "kind": p.kind} for p in self.punches],
+            "last_out": iso(self.last_out),
+            "punches": [{"time": iso(p.time), "kind": p.kind, "site": p.site, "desk": p.desk} for p in self.punches],
             "duplicates": self.duplicates, "ignored": self.ignored,
         }
 

@@ -241,13 +241,14 @@ def _summary_csv(days: Sequence[PersonDay], spec: ReportSpec, path: Path) -> Non
 def _punches_csv(days: Sequence[PersonDay], spec: ReportSpec, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["person", "employee_no", "department", "day", "time", "time_utc", "kind", "source"])
+        writer.writerow(["person", "employee_no", "department", "day", "time", "time_utc", "kind", "source", "site",
+                         "desk"])
         for day in days:
             for punch in day.result.punches:
                 writer.writerow([day.name, day.employee_no, day.department, day.result.day.isoformat(),
                                  punch.time.astimezone(ZoneInfo(spec.zone)).isoformat(timespec="seconds"),
                                  punch.time.astimezone(timezone.utc).isoformat(timespec="seconds"), punch.kind,
-                                 punch.source])
+                                 punch.source, punch.site, punch.desk])
 
 
 def totals_fields() -> list[str]:

@@ -310,16 +310,16 @@ class AttendanceStore:
         """
         where = "".join(f" AND {column} = ?" for column, value in (("site", site), ("desk", desk)) if value is not None)
         rows = self.database.rows(
-            "SELECT id, time, kind, person_id, camera, note FROM events WHERE time >= ? AND time < ? "
+            "SELECT id, time, kind, person_id, camera, note, site, desk FROM events WHERE time >= ? AND time < ? "
             f"AND kind IN ('check_in', 'check_out') AND person_id IS NOT NULL{where} ORDER BY time, id",
             (lo.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
              hi.astimezone(timezone.utc).isoformat(timespec="milliseconds"),
              *(value for value in (site, desk) if value is not None)))
         result: dict[int, list[Punch]] = {}
-        for event_id, moment, kind, person_id, camera, note in rows:
+        for event_id, moment, kind, person_id, camera, note, site, desk in rows:
             punch_kind = "auto" if camera == IMPORT_CAMERA and note == AUTO_NOTE else _KIND[kind]
             result.setdefault(person_id, []).append(
-                Punch(datetime.fromisoformat(moment), punch_kind, event_id, camera))
+                Punch(datetime.fromisoformat(moment), punch_kind, event_id, camera, site, desk))
         return result
 
     def _id(self, table: str, name: str, what: str) -> int:

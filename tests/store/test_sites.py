@@ -128,6 +128,16 @@ def test_time_cards_count_only_the_chosen_desks_punches(gallery: Gallery, tmp_pa
         assert words in PdfReader(card).pages[0].extract_text()
     plain = write(days, ReportSpec("timecard", day, day, ZONE), tmp_path / "card.pdf")
     assert "Desk" not in PdfReader(plain).pages[0].extract_text()
+    # the raw punches say where each was recorded
+    every = compute_days(store, [ada], day, day, ZONE)
+    punched = [(p["kind"], p["desk"]) for p in every[0].to_json()["punches"]]
+    assert punched == [("in", "Front door"), ("out", "Back door")]
+    import csv
+
+    listed = write(every, ReportSpec("punches", day, day, ZONE), tmp_path / "punches.csv")
+    with listed.open(encoding="utf-8-sig", newline="") as handle:
+        assert [(r["kind"], r["site"], r["desk"]) for r in csv.DictReader(handle)] == [
+            ("in", "Berlin", "Front door"), ("out", "Berlin", "Back door")]
 
 
 def test_insert_row_refuses_unknown_columns_and_keeps_given_stamps(gallery: Gallery) -> None:
