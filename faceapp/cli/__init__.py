@@ -15,6 +15,7 @@ from faceapp import __version__
 from faceapp.cli import (
     access_cmds,
     admin_cmds,
+    audit_cmds,
     db_cmds,
     eval_cmds,
     events_cmds,
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 COMMAND_MODULES = [
     admin_cmds, access_cmds, db_cmds,
-    shift_cmds, events_cmds,
+    shift_cmds, events_cmds, audit_cmds,
     vision_cmds, gallery_cmds, recognize_cmds, report_cmds, models_cmds, eval_cmds, gui_cmds, selftest_cmds, train_cli,
 ]
 

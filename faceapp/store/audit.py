@@ -83,10 +83,14 @@ class AuditLog:
         entity: str | None = None,
         since: str | None = None,
         limit: int = 1000,
+        site: str | None = None,
+        desk: str | None = None,
     ) -> list[AuditEntry]:
-        """Newest first, optionally only about one person, one kind of entity, or since a UTC time."""
+        """Newest first, optionally only about one person, one kind of entity, since a UTC time, or
+        written at one site or by one desk."""
         where, params = ["1 = 1"], []
-        for column, op, value in (("person_id", "=", person_id), ("entity", "=", entity), ("time", ">=", since)):
+        for column, op, value in (("person_id", "=", person_id), ("entity", "=", entity), ("time", ">=", since),
+                                  ("site", "=", site), ("desk", "=", desk)):
             if value is not None:
                 where.append(f"{column} {op} ?")
                 params.append(value)
