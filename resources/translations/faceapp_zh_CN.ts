@@ -207,102 +207,102 @@
       <translation>请稍向右转</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="64" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="65" />
       <source>No face seen: stand in front of the camera</source>
       <translation>未检测到人脸：请站在摄像头前</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="66" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="67" />
       <source>Only one person in front of the camera, please</source>
       <translation>摄像头前请只保留一人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="69" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="70" />
       <source>Come a little closer</source>
       <translation>请再靠近一点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="71" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="72" />
       <source>Hold still</source>
       <translation>请保持不动</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="73" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="74" />
       <source>More light on the face, please</source>
       <translation>请让脸部光线更充足</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="76" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="77" />
       <source>Look straight: keep your chin level</source>
       <translation>请正视：保持下巴水平</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="79" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="80" />
       <source>Hold it… captured</source>
       <translation>保持住…已采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="115" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="123" />
       <source>The face the camera sees now, as it would be enrolled</source>
       <translation>摄像头当前看到的人脸（即将录入的样子）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="120" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="128" />
       <source>Start capture</source>
       <translation>开始采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="122" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="130" />
       <source>Remove selected</source>
       <translation>移除所选</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="123" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="131" />
       <source>Save captured faces</source>
       <translation>保存采集的人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="156" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="164" />
       <source>Stop capture</source>
       <translation>停止采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="172" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="180" />
       <source>This looks like a photo or a screen, not a live person: nothing is captured</source>
       <translation>这看起来是照片或屏幕，而不是真人：不会采集</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="174" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="182" />
       <source>Checking that this is a live face…</source>
       <translation>正在确认这是真人的脸…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="211" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="219" />
       <source>Spoof suspected: live score {0:.3f} &lt; {1:.2f} over {2} frames. Faces shown on a photo or a screen are not enrolled; the person must stand in front of the camera themself.</source>
       <translation>疑似伪造：{2} 帧的活体分数 {0:.3f} &lt; {1:.2f}。照片或屏幕上的人脸不会被登记；本人必须亲自站在摄像头前。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="223" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="231" />
       <source>Not enrolled: the captured faces look like a photo or a screen, not a live person.</source>
       <translation>未登记：采集到的人脸看起来是照片或屏幕，而不是真人。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="229" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="237" />
       <source>no face</source>
       <translation>无人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="235" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="243" />
       <source>Done: remove any poor picture, then save the captured faces</source>
       <translation>完成：请移除效果不佳的图片，然后保存采集的人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="237" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="245" />
       <source>Press Start capture and look at the camera</source>
       <translation>请按“开始采集”并看向摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/capture.py" line="252" />
+      <location filename="../../faceapp/ui/widgets/capture.py" line="260" />
       <source>{} faces enrolled</source>
       <translation>已录入 {} 张人脸</translation>
     </message>
@@ -423,7 +423,7 @@
       <translation>导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="323" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="324" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -2456,8 +2456,8 @@ Enrol these faces anyway?</source>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="220" />
-      <source>Desk name:</source>
-      <translation>考勤台名称：</translation>
+      <source>Camera name:</source>
+      <translation>摄像头名称：</translation>
     </message>
     <message>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
@@ -2688,6 +2688,10 @@ Enrol these faces anyway?</source>
       <location filename="../../faceapp/ui/dialogs/settings.py" line="489" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
+    </message>
+    <message>
+      <source>Desk name:</source>
+      <translation type="vanished">考勤台名称：</translation>
     </message>
   </context>
   <context>

@@ -217,7 +217,7 @@ class SettingsDialog(QDialog):
         size.addWidget(QLabel("×", self))
         size.addWidget(self.height_spin)
         form.addRow(self.tr("Source:"), self.source_edit)
-        form.addRow(self.tr("Desk name:"), self.camera_name_edit)
+        form.addRow(self.tr("Camera name:"), self.camera_name_edit)  # the desk's own name is under Site and desk
         form.addRow(self.tr("Resolution:"), size)
         return box
 
