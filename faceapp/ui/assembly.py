@@ -48,7 +48,14 @@ def attach_admin(window: MainWindow, services: Services, app: QObject) -> AdminP
     exports = ExportScheduler(core.gallery, core.zone, parent=attendance)
     attendance.on_shutdown.append(exports.shutdown)
     exports.start()
-    window.live.events_shown.connect(lambda _events: attendance.refresh())
+    database = core.gallery.database
+
+    def follow_events(_events: object) -> None:
+        # while a shared server is unreachable the events are queued: the page would only fail to read
+        if getattr(database, "offline_since", None) is None:
+            attendance.refresh()
+
+    window.live.events_shown.connect(follow_events)
     window.people.people_changed.connect(attendance.reload)
 
     def on_saved(new: Settings) -> None:

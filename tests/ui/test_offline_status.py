@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from faceapp.records import Event, EventKind
+from faceapp.ui.assembly import attach_admin
 from faceapp.ui.main_window import MainWindow
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
@@ -52,6 +54,7 @@ def test_the_status_bar_shows_offline_since_and_the_queue_then_clears(qtbot, ser
         (folder / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
     window = MainWindow(desk)
     qtbot.addWidget(window)
+    attach_admin(window, desk, QApplication.instance())  # the attendance page follows new events too
     window.resize(1100, 700)
     label = window.live.offline_label
     events: list[Event] = []
