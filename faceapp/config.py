@@ -170,6 +170,10 @@ class Settings:
 
         DeskRules.from_dict(self.desk_rules)
         _check_liveness(self)
+        for name in ("site_name", "desk_name"):  # stamped on every row: one short line (faceapp.store.origin)
+            value = getattr(self, name)
+            if not isinstance(value, str) or len(value.strip()) > 64 or "\n" in value:
+                raise ConfigError(f"{name} must be one line of at most 64 characters")
         if self.database_url.strip() and not self.database_url.strip().lower().startswith(
                 ("postgresql://", "postgres://", "sqlite://")):
             raise ConfigError("database_url must be empty (this computer's data folder), sqlite:///path/faceapp.db "

@@ -171,3 +171,13 @@ def test_the_cli_names_its_desk_from_the_settings(tmp_path: Path, capsys: pytest
     finally:
         gallery.close()
     assert "1 punches added" in capsys.readouterr().out
+
+
+def test_site_and_desk_names_in_the_settings_are_one_short_line() -> None:
+    from faceapp.config import Settings
+    from faceapp.errors import ConfigError
+
+    assert Settings(site_name="Berlin office", desk_name="x" * 64).desk_name == "x" * 64
+    for bad in ({"site_name": "x" * 65}, {"desk_name": "Front\ndoor"}, {"site_name": 7}):
+        with pytest.raises(ConfigError, match="one line of at most 64"):
+            Settings.from_dict(bad)
