@@ -25,7 +25,7 @@ import numpy as np
 from faceapp.attendance import DeskRules
 from faceapp.capture.sources import Backoff
 from faceapp.config import Settings
-from faceapp.errors import ModelMismatchError
+from faceapp.errors import ModelMismatchError, ServerUnreachableError
 from faceapp.live.checkins import CheckIns
 from faceapp.live.offline import OfflineStatus
 from faceapp.live.stages import Phase, StageOutcome, TrackContext, TrackStage
@@ -119,6 +119,7 @@ class LiveService:
         self.unsubscribe: Callable[[], None] = lambda: None  # set by whoever subscribed it to changes
         self._reported: set[tuple[int, str]] = set()
         self._warned = ""
+        self._offline_stages: set[tuple[str, object]] = set()  # (stage, outage) already said
         opts = self.options
         tracker = IoUTracker(opts.track_iou, opts.track_max_misses, opts.smoothing, first_track_id)
         rules = checkins.desk.rules if checkins is not None else None
@@ -286,6 +287,12 @@ class LiveService:
     def _call(self, stage: TrackStage, ctx: TrackContext) -> StageOutcome | None:
         try:
             return stage(ctx)
+        except ServerUnreachableError as exc:  # e.g. a door decision: it needs the server; said once per outage
+            name = str(getattr(stage, "name", stage))
+            if (name, exc.since) not in self._offline_stages:
+                self._offline_stages.add((name, exc.since))
+                log.warning("live stage %s skipped while the database server is unreachable: %s", name, exc)
+            return None
         except Exception:  # a stage's bug must not stop recognition
             log.exception("live stage %s failed on track %d", getattr(stage, "name", stage), ctx.track_id)
             return None

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from faceapp.errors import ServerUnreachableError
+from faceapp.live import Phase, Stage, StageOutcome, TrackContext
 from faceapp.live.service import LiveService
 from faceapp.records import Event, EventKind
 from faceapp.services import Core
@@ -57,6 +58,20 @@ def _play(service: LiveService, image: np.ndarray, start: float, seconds: float,
     return events, names, slowest
 
 
+class ReadsTheServer(Stage):
+    """A decision stage that reads the shared store on every look (as a door decision does)."""
+
+    name, phase = "reads-the-server", Phase.DECISION
+
+    def __init__(self, core: Core) -> None:
+        self.core, self.calls = core, 0
+
+    def __call__(self, ctx: TrackContext) -> StageOutcome | None:
+        self.calls += 1
+        self.core.gallery.people.count_templates()
+        return None
+
+
 def _deliver_in_a_new_process(home: Path, url: str) -> str:
     script = textwrap.dedent("""
         import os, sys
@@ -78,7 +93,7 @@ def _deliver_in_a_new_process(home: Path, url: str) -> str:
 
 def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
         server: PgServer, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     url = server.create_database("desks")
     monkeypatch.setenv("FACEAPP_DATABASE_URL", url)
     memo = MemoPipeline(pipeline)
@@ -90,12 +105,16 @@ def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
             a.enroller().enrol_photo(ids[name], lfw_photo(lfw_dir, name, number))
     b = Core.open(tmp_path / "b", pipeline=pipeline)
     desk_a, desk_b = a.live_service("door-a", pipeline=memo), b.live_service("door-b", pipeline=memo)
+    reader = ReadsTheServer(a)
+    desk_a.add_stage(reader)
     tom, jeremy = (pipeline.load(lfw_photo(lfw_dir, name, 5)) for name in PEOPLE)
     t0 = time.time()
     online, _, _ = _play(desk_a, tom, t0, 2.0)
     assert [(e.kind, e.person_id) for e in online] == [(EventKind.CHECK_IN, ids["Tom_Ridge"])] and online[0].id
 
     server.halt()
+    caplog.set_level("WARNING", logger="faceapp.live.service")
+    calls = reader.calls
     try:
         queued_a, names_a, noticed_a = _play(desk_a, jeremy, t0 + 10, 2.0)
         queued_b, names_b, noticed_b = _play(desk_b, jeremy, t0 + 15, 2.0)  # the same person at the other door
@@ -116,6 +135,8 @@ def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
         check_ins = [e for e in queued if e.kind is EventKind.CHECK_IN]
         assert [e.person_id for e in check_ins] == [ids["Jeremy_Greenstock"]] and check_ins[0].id is None
     assert not [e for e in again if e.kind is EventKind.CHECK_IN]  # not queued twice at one desk
+    skipped = [r for r in caplog.records if "skipped while the database server is unreachable" in r.getMessage()]
+    assert reader.calls - calls >= 20 and len(skipped) == 1  # a stage that needs the server: said once
     assert status_a.offline_since is not None and status_a.queued == len(queued_a)
     assert status_b.offline_since is not None and status_b.queued == len(queued_b)
 
