@@ -135,7 +135,7 @@ def write_xlsx(days: Sequence[PersonDay], spec: ReportSpec, path: Path) -> None:
         first = person_days[0]
         title = _sheet_title(first.employee_no or first.name, used)
         sheet = book.create_sheet(title)
-        sheet.append([words["timecard"], f"{spec.start} - {spec.end}", spec.zone])
+        sheet.append([words["timecard"], f"{spec.start} - {spec.end}", spec.zone, *filter(None, [spec.where()])])
         sheet.append([words["person"], first.name, words["employee_no"], first.employee_no,
                       words["department"], first.department])
         sheet.append([])

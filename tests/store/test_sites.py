@@ -126,6 +126,10 @@ def test_time_cards_count_only_the_chosen_desks_punches(gallery: Gallery, tmp_pa
         card = write(days, ReportSpec("timecard", day, day, ZONE, language, desk="Front door"),
                      tmp_path / f"card-{language}.pdf")
         assert words in PdfReader(card).pages[0].extract_text()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(write(days, ReportSpec("timecard", day, day, ZONE, site="Berlin"), tmp_path / "c.xlsx"))["E1"]
+    assert sheet["D1"].value == "Site: Berlin"
     plain = write(days, ReportSpec("timecard", day, day, ZONE), tmp_path / "card.pdf")
     assert "Desk" not in PdfReader(plain).pages[0].extract_text()
     # the raw punches say where each was recorded
