@@ -26,12 +26,13 @@ from typing import Any
 import numpy as np
 
 from faceapp.attendance import Decision, Desk, DeskRules, Observation
-from faceapp.errors import PersonNotFoundError, ServerUnreachableError
+from faceapp.errors import PersonNotFoundError, ServerUnreachableError, StorageError
 from faceapp.live.offline import Courier, OfflineStatus
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery
 from faceapp.store.events import SNAPSHOT_DIR, write_snapshot
-from faceapp.store.outbox import Outbox
+from faceapp.store.liveness import LivenessEvidence
+from faceapp.store.outbox import Outbox, attach_by_uid
 from faceapp.vision.tracker import Sighting
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,23 @@ class CheckIns:
         """Let the courier deliver or probe when it has work (cheap; once per processed frame)."""
         if self.courier is not None:
             self.courier.tend()
+
+    def queue(self, event: Event, snapshot: Any = None, liveness: LivenessEvidence | None = None) -> Event:
+        """Queue an event a stage could not store because the server is unreachable (e.g. a suspected spoof).
+
+        Raises:
+            StorageError: this desk has no outbox (a local database is never unreachable).
+        """
+        if self.courier is None:
+            raise StorageError("this desk's database is local: there is no outbox to queue events in")
+        return self._put(replace(event, uid=event.uid or str(uuid.uuid4())), snapshot, liveness)
+
+    def attach_liveness(self, event: Event, evidence: LivenessEvidence) -> None:
+        """Liveness evidence for a queued event (no id yet): kept with it, or stored if already delivered."""
+        if self.courier is None or event.uid is None:
+            return
+        if not self.courier.outbox.attach_liveness(event.uid, evidence):
+            attach_by_uid(self.gallery.events, event.uid, evidence)
 
     def observe(self, sightings: Sequence[Sighting], image: np.ndarray | None) -> list[Event]:
         """Record the events that these sightings (of one frame) complete; only fresh looks count."""
@@ -202,11 +220,12 @@ class CheckIns:
                     raise
         return self._put(event, snapshot)
 
-    def _put(self, event: Event, snapshot: Any) -> Event:
+    def _put(self, event: Event, snapshot: Any, liveness: LivenessEvidence | None = None) -> Event:
         assert self.courier is not None
         relative = write_snapshot(self.gallery.paths.data, SNAPSHOT_DIR, snapshot) if snapshot is not None else None
         try:
-            queued = self.courier.outbox.put(replace(event, snapshot=relative), resolve=event.kind in _ATTENDANCE)
+            queued = self.courier.outbox.put(replace(event, snapshot=relative), resolve=event.kind in _ATTENDANCE,
+                                             liveness=liveness)
         except BaseException:
             self.gallery.events.delete_files([relative] if relative else [])
             raise

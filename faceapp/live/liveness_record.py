@@ -8,7 +8,9 @@ for that event, so a manager sees afterwards that a check-in was judged spoofed 
 (the Attendance page marks it "spoof suspected (logged)"). In block mode the row records the LIVE
 verdict the check-in was let through on. Cameras in mode off get no row.
 
-The row is written in its own transaction right after the desk stored the event.
+The row is written in its own transaction right after the desk stored the event. A check-in queued
+while a shared server is unreachable (no id yet) keeps its evidence in the desk's outbox and gets
+its row when it is delivered.
 """
 
 from __future__ import annotations
@@ -41,8 +43,9 @@ class CheckinLiveness:
 
     def __call__(self, ctx: TrackContext) -> StageOutcome | None:
         ids = [e.id for e in ctx.events if e.kind in ATTENDANCE and e.id is not None]
+        queued = [e for e in ctx.events if e.kind in ATTENDANCE and e.id is None and e.uid]
         store = self.stage.events
-        if not ids or store is None:
+        if not (ids or queued) or store is None:
             return None
         mode = self.stage.config.mode_for(ctx.camera)
         if mode == "off":
@@ -50,10 +53,15 @@ class CheckinLiveness:
         evidence = self.stage.evidence_of(ctx.track_id, mode)
         if evidence is None:  # never scored (the model failed): nothing to show
             return None
+        checkins = getattr(getattr(self.stage, "_service", None), "checkins", None)
         try:
-            with store.database.transaction() as db:
-                for event_id in ids:
-                    attach(db, event_id, evidence)
+            if checkins is not None:
+                for event in queued:
+                    checkins.attach_liveness(event, evidence)
+            if ids:
+                with store.database.transaction() as db:
+                    for event_id in ids:
+                        attach(db, event_id, evidence)
         except Exception:  # storage trouble must not stop recognition
             log.exception("liveness: could not record the evidence of track %d's check-in", ctx.track_id)
             return None

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from faceapp.config import Settings
-from faceapp.errors import FaceAppError, ModelError
+from faceapp.errors import FaceAppError, ModelError, ServerUnreachableError
 from faceapp.live.checkins import crop
 from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
 from faceapp.records import Event, EventKind, Verdict
@@ -237,6 +237,13 @@ class LivenessStage(Stage):
         try:
             self.stored.append(record(self.events, event, evidence, crop(ctx.image, ctx.box),
                                       actor=self.operator or "desk"))
+        except ServerUnreachableError:  # a shared server's outage: queued on this desk with its evidence
+            checkins = getattr(self._service, "checkins", None)
+            if checkins is None or checkins.courier is None:
+                log.warning("liveness: the spoof event of track %d was not stored: the server is unreachable",
+                            ctx.track_id)
+                return
+            self.stored.append(checkins.queue(event, crop(ctx.image, ctx.box), evidence))
         except Exception:  # storage trouble must not stop recognition; the veto still holds
             log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
 

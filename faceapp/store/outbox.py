@@ -21,6 +21,9 @@ a no-op. Check-ins/outs get the desk rules applied again against what the server
   stay right (reports count check-ins/outs only) and the sighting keeps its trace and evidence;
 * when the person was removed meanwhile, the event is stored without person and without its
   snapshot (the file is deleted here), as the removal did to that person's other events.
+
+An event may carry its liveness evidence (a "spoof suspected" event, a check-in in log mode): the
+``liveness`` row is written in the same transaction as the event.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from faceapp.private import make_dirs
 from faceapp.records import Event, EventKind
 from faceapp.store import origin
 from faceapp.store.events import Events
+from faceapp.store.liveness import LivenessEvidence, attach
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,8 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS queued (
     camera TEXT NOT NULL,
     resolve INTEGER NOT NULL,
     event TEXT NOT NULL,
-    queued_at TEXT NOT NULL)"""
+    queued_at TEXT NOT NULL,
+    liveness TEXT)"""
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Queued:
     event: Event
     resolve: bool  # a check-in/out: the desk rules are applied again on delivery
     queued_at: datetime
+    liveness: LivenessEvidence | None = None  # stored with the event
 
 
 @dataclass
@@ -136,12 +142,13 @@ class Outbox:
             return int(self._conn.execute("SELECT COUNT(*) FROM queued").fetchone()[0])
 
     # -- queueing ----------------------------------------------------------------------------------
-    def put(self, event: Event, resolve: bool) -> Event:
+    def put(self, event: Event, resolve: bool, liveness: LivenessEvidence | None = None) -> Event:
         """Queue ``event`` durably; returns it as queued (with its uid, site and desk).
 
         Args:
             event: timezone-aware; ``snapshot`` already saved, relative to the data folder.
             resolve: a check-in/out whose rules are applied again on delivery.
+            liveness: its liveness evidence, stored with it.
         """
         if event.time.tzinfo is None:
             raise ValueError("event time must be timezone-aware (UTC)")
@@ -153,10 +160,10 @@ class Outbox:
         try:
             with self._lock:
                 self._conn.execute(
-                    "INSERT INTO queued (uid, time, kind, person_id, camera, resolve, event, queued_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (event.uid, when, EventKind(event.kind).value,
-                                                        event.person_id, event.camera, int(resolve),
-                                                        _encode(event), now))
+                    "INSERT INTO queued (uid, time, kind, person_id, camera, resolve, event, queued_at, liveness) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (event.uid, when, EventKind(event.kind).value,
+                                                           event.person_id, event.camera, int(resolve),
+                                                           _encode(event), now, _evidence_text(liveness)))
         except sqlite3.Error as exc:
             raise StorageError(f"cannot queue the event in this desk's outbox {self.path}: {exc}. "
                                "Free some disk space.") from exc
@@ -166,7 +173,7 @@ class Outbox:
         """Queued events, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT seq, uid, time, kind, person_id, camera, resolve, event, queued_at FROM queued "
+                "SELECT seq, uid, time, kind, person_id, camera, resolve, event, queued_at, liveness FROM queued "
                 "ORDER BY time, seq LIMIT ?", (limit,)).fetchall()
         return [_queued(row) for row in rows]
 
@@ -178,10 +185,19 @@ class Outbox:
                 (person_id, *_ATTENDANCE)).fetchall()
         return [(datetime.fromisoformat(t), EventKind(k), c) for t, k, c in rows]
 
-    def remove(self, uid: str) -> None:
-        """Forget a delivered event."""
+    def attach_liveness(self, uid: str, evidence: LivenessEvidence) -> bool:
+        """Give a queued event its liveness evidence; False when it is no longer queued (delivered)."""
         with self._lock:
+            cursor = self._conn.execute("UPDATE queued SET liveness = ? WHERE uid = ?",
+                                        (_evidence_text(evidence), uid))
+        return cursor.rowcount > 0
+
+    def remove(self, uid: str) -> LivenessEvidence | None:
+        """Forget a delivered event; returns the liveness evidence it had by then (it may have come late)."""
+        with self._lock:
+            row = self._conn.execute("SELECT liveness FROM queued WHERE uid = ?", (uid,)).fetchone()
             self._conn.execute("DELETE FROM queued WHERE uid = ?", (uid,))
+        return _evidence(row[0]) if row else None
 
     def _checkpoint(self) -> None:
         try:
@@ -210,7 +226,12 @@ class Outbox:
                 break
             if after_commit is not None:
                 after_commit(queued)
-            self.remove(str(queued.event.uid))
+            late = self.remove(str(queued.event.uid))
+            if late is not None and queued.liveness is None:  # attached while it was being delivered
+                try:
+                    attach_by_uid(events, str(queued.event.uid), late)
+                except StorageError as exc:
+                    log.warning("outbox: the liveness evidence of event %s was not stored: %s", queued.event.uid, exc)
             if outcome == "already":
                 report.already += 1
                 continue
@@ -259,20 +280,42 @@ def deliver_one(events: Events, queued: Queued, resolve: Resolver, actor: str) -
                 outcome = "corrected"
                 event = replace(event, kind=kind, note=_join(
                     event.note, f"queued offline as {queued_as}; direction corrected on delivery"))
-        events._insert(db, event, event.snapshot, actor)
+        event_id = events._insert(db, event, event.snapshot, actor)
+        if queued.liveness is not None:
+            attach(db, event_id, queued.liveness)
     if orphan_file:
         events.delete_files([orphan_file])
     return outcome
+
+
+def attach_by_uid(events: Events, uid: str, evidence: LivenessEvidence) -> bool:
+    """Store the liveness evidence of an event already on the server; False when it is not there (yet)."""
+    with events.database.transaction() as db:
+        row = db.execute("SELECT id FROM events WHERE uid = ?", (uid,)).fetchone()
+        if row is not None:
+            attach(db, int(row[0]), evidence)
+    return row is not None
 
 
 def _join(note: str, more: str) -> str:
     return f"{note}; {more}" if note else more
 
 
+def _evidence_text(evidence: LivenessEvidence | None) -> str | None:
+    return None if evidence is None else json.dumps(evidence.to_dict())
+
+
 def _queued(row: tuple) -> Queued:
-    seq, uid, when, kind, person_id, camera, resolve, blob, queued_at = row
+    seq, uid, when, kind, person_id, camera, resolve, blob, queued_at, liveness = row
     extra = json.loads(blob)
     event = Event(None, datetime.fromisoformat(when), extra["tz"], EventKind(kind), person_id, None,
                   None, None, extra.get("score"), extra.get("margin"), camera, extra.get("operator"),
                   extra.get("snapshot"), extra.get("note", ""), uid, extra.get("site", ""), extra.get("desk", ""))
-    return Queued(int(seq), event, bool(resolve), datetime.fromisoformat(queued_at))
+    return Queued(int(seq), event, bool(resolve), datetime.fromisoformat(queued_at), _evidence(liveness))
+
+
+def _evidence(text: str | None) -> LivenessEvidence | None:
+    if not text:
+        return None
+    found = json.loads(text)
+    return LivenessEvidence(**{**found, "frame_scores": tuple(found.get("frame_scores", ()))})

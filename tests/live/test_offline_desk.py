@@ -3,6 +3,7 @@ deliver every event exactly once when it is back (one desk from a new process)."
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import subprocess
 import sys
@@ -220,3 +221,51 @@ def test_recognize_says_once_that_the_server_is_gone_and_how_many_events_it_deli
         total, distinct = db.rows("SELECT COUNT(*), COUNT(DISTINCT uid) FROM events")[0]
     assert rows == [(ids["Tom_Ridge"], "check_in"), (ids["Jeremy_Greenstock"], "check_in")]
     assert total == distinct and int(delivered[0].split(": ")[-1].split()[0]) >= 1
+
+
+def test_spoof_suspicions_and_liveness_evidence_are_queued_with_the_events(
+        server: PgServer, pipeline: FacePipeline, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Log mode, server stopped: the printed photo's check-in and its "spoof suspected" event are both
+    queued with their liveness evidence, and both arrive with it."""
+    from faceapp.capture.sources import VideoCaptureSource
+    from faceapp.config import Settings
+    from faceapp.live.liveness_stage import build_liveness_stage
+    from faceapp.live.runner import run_source
+    from faceapp.store.liveness import evidence_for
+    from tests.conftest import DATA, need
+    from tests.live.test_liveness_e2e import frames, make_video
+
+    nuaa = need(DATA / "nuaa-dev")
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", server.create_database("liveness"))
+    core = Core.open(tmp_path / "desk", pipeline=pipeline,
+                     settings=dataclasses.replace(Settings(provider="cpu"), liveness_mode="log"))
+    person = core.gallery.add_person("Subject 0001").id
+    live = frames(nuaa, "live", "01")
+    for path in (live[0], live[len(live) // 2]):
+        core.enroller().enrol_photo(person, path)
+    video = make_video(frames(nuaa, "spoof", "01")[:10], tmp_path / "spoof.avi")
+    stage = build_liveness_stage(core)
+    service = core.live_service(stages=[stage])
+    events: list[Event] = []
+    server.halt()
+    try:
+        report = run_source(service, VideoCaptureSource(str(video)), lambda r, f: events.extend(r.events))
+        offline = service.offline()
+    finally:
+        server.resume()
+    assert report.ok and offline.offline_since is not None
+    queued = [*events, *stage.stored]
+    assert sorted(e.kind.value for e in queued) == ["check_in", "rejected"] and all(e.id is None for e in queued)
+    assert offline.queued == 2
+    deadline = time.monotonic() + 30
+    while service.offline().queued or service.offline_since is not None:
+        assert time.monotonic() < deadline, service.offline()
+        time.sleep(0.1)
+    stored = {e.uid: e for e in core.gallery.events.list()}
+    assert set(stored) == {e.uid for e in queued}
+    evidence = evidence_for(core.gallery.events, [e.id for e in stored.values() if e.id is not None])
+    by_kind = {stored[uid].kind: evidence.get(stored[uid].id) for uid in stored}  # type: ignore[arg-type]
+    assert by_kind[EventKind.REJECTED] is not None and by_kind[EventKind.REJECTED].verdict == "spoof"
+    assert by_kind[EventKind.CHECK_IN] is not None and by_kind[EventKind.CHECK_IN].mode == "log"
+    service.close()
+    core.close()
