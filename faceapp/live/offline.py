@@ -122,8 +122,8 @@ class Courier:
     def deliver_now(self) -> Delivery:
         """One delivery attempt on the calling thread (the thread does this by itself)."""
         report = self.outbox.deliver(self.events, self.resolve, self.actor)
-        with self._lock:
-            self._queued = report.left
+        with self._lock:  # counted again under the lock queued_one() takes: never fewer than are queued
+            self._queued = len(self.outbox)
             self.delivered += report.stored
         self.last = report
         return report
@@ -138,11 +138,23 @@ class Courier:
         except Exception:  # a bug: log it; the queue stays on disk for the next start
             log.exception("outbox delivery failed")
         finally:
-            self._idle.set()
+            with self._lock:
+                if self._thread is None or self._thread is threading.current_thread():
+                    self._thread = None
+                    self._idle.set()
+
+    def _finished(self) -> bool:
+        """Whether to end the thread; decided under the lock so that tend() then starts a new one."""
+        with self._lock:
+            if self._stop.is_set() or not self.must_queue or getattr(self.database, "closed", False):
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                return True
+            return False
 
     def _loop(self) -> None:
         attempt = 0
-        while not self._stop.is_set() and self.must_queue and not getattr(self.database, "closed", False):
+        while not self._finished():
             if self.offline_since is not None and not self.database.probe():
                 attempt += 1
                 self._announce()

@@ -261,3 +261,25 @@ def test_code_outside_the_back_end_also_gets_a_server_error_not_a_folder_permiss
     error = storage_error(ServerGone("unable to open the database server: connection refused"), Path("pg://desk"))
     assert isinstance(error, ServerUnreachableError) and "permissions" not in str(error)
     assert "connection refused" in str(error)
+
+
+def test_events_queued_while_the_courier_delivers_all_arrive(tmp_path: Path, db: PostgresDatabase) -> None:
+    """The live thread queues while the courier's thread delivers: none may be left behind uncounted."""
+    from faceapp.live.offline import Courier
+
+    paths = Paths.resolve(tmp_path / "desk").ensure()
+    outbox = Outbox.open(paths.data)
+    courier = Courier(outbox, Events(db, paths), _resolver(Desk(DeskRules())))
+    uids = []
+    for i in range(150):
+        uids.append(outbox.put(_event(EventKind.UNKNOWN, None, i / 60), resolve=False).uid)
+        courier.queued_one()
+    deadline = time.monotonic() + 30
+    while len(outbox) or courier.queued:
+        courier.tend()  # as the live service does on every frame
+        assert time.monotonic() < deadline, (len(outbox), courier.queued)
+        time.sleep(0.05)
+    assert courier.wait_idle(5) and courier.delivered == 150
+    assert _uid_counts(db) == dict.fromkeys(uids, 1)
+    courier.close()
+    outbox.close()
