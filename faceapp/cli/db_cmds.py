@@ -55,14 +55,34 @@ def run_status(args: argparse.Namespace) -> int:
         counts = {t: int(database.scalar(f"SELECT COUNT(*) FROM {t}")) for t in COUNTED}
         info: dict[str, Any] = {"backend": database.backend, "database": _name(database),
                                 "schema": database.schema_version, "schema_of_this_faceapp": SCHEMA_VERSION,
-                                "tables": len(tables(database)), "rows": counts}
+                                "tables": len(tables(database)), "rows": counts,
+                                "queued_on_this_desk": _queued_here(args)}
     if args.json:
         emit_json(info)
     else:
         print(f"{info['backend']} database {info['database']}: schema {info['schema']} "
               f"(this faceapp: {SCHEMA_VERSION}), {info['tables']} tables")
         print("  " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if info["queued_on_this_desk"]:
+            print(f"  {info['queued_on_this_desk']} events queued on this desk while the server was unreachable "
+                  "(delivered by the next live session or recognize --checkin)")
     return 0
+
+
+def _queued_here(args: argparse.Namespace) -> int:
+    """Events waiting in this desk's outbox (0 when it has none)."""
+    from faceapp.config import Settings
+    from faceapp.store.outbox import OUTBOX_NAME, Outbox
+
+    paths = Paths.resolve(getattr(args, "basedir", None))
+    data = paths.with_data_dir(Settings.load(paths.settings_file).data_dir).data
+    if not (data / OUTBOX_NAME).exists():
+        return 0
+    outbox = Outbox.open(data)
+    try:
+        return len(outbox)
+    finally:
+        outbox.close()
 
 
 def run_migrate(args: argparse.Namespace) -> int:

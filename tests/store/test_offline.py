@@ -283,3 +283,20 @@ def test_events_queued_while_the_courier_delivers_all_arrive(tmp_path: Path, db:
     assert _uid_counts(db) == dict.fromkeys(uids, 1)
     courier.close()
     outbox.close()
+
+
+def test_db_status_says_how_many_events_wait_on_this_desk(tmp_path: Path, db: PostgresDatabase,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from faceapp.cli import main
+
+    home = tmp_path / "home"
+    outbox = Outbox.open(Paths.resolve(home).ensure().data)
+    for hours in (8, 9):
+        outbox.put(_event(EventKind.UNKNOWN, None, hours), resolve=False)
+    outbox.close()
+    assert main(["db", "status", "--url", db.url, "--basedir", str(home), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["queued_on_this_desk"] == 2
+    assert main(["db", "status", "--url", db.url, "--basedir", str(tmp_path / "other")]) == 0
+    assert "queued" not in capsys.readouterr().out
