@@ -5,6 +5,7 @@ These tests stop and start a real server of their own (tests/store/pgserver.py),
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -300,3 +301,92 @@ def test_db_status_says_how_many_events_wait_on_this_desk(tmp_path: Path, db: Po
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["queued_on_this_desk"] == 2
     assert main(["db", "status", "--url", db.url, "--basedir", str(tmp_path / "other")]) == 0
     assert "queued" not in capsys.readouterr().out
+
+
+class CuttingProxy:
+    """A loopback TCP relay to the server that can lose the answer to the next COMMIT (the server commits).
+
+    Like a network that fails at the worst moment: the desk cannot know whether its write arrived.
+    """
+
+    def __init__(self, port: int) -> None:
+        import socket
+
+        self.target = ("127.0.0.1", port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.armed = threading.Event()
+        self.cut = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, database: str) -> str:
+        return f"postgresql://faceapp@127.0.0.1:{self.port}/{database}"
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            held = threading.Event()
+            threading.Thread(target=self._pump, args=(client, server, held, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client, held, False), daemon=True).start()
+
+    def _pump(self, source: Any, sink: Any, held: threading.Event, upstream: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if upstream and self.armed.is_set() and b"COMMIT" in data:
+                    self.armed.clear()
+                    held.set()  # the server's answer will not reach the desk
+                    sink.sendall(data)
+                    time.sleep(0.3)  # the server commits meanwhile
+                    self.cut.set()
+                    break
+                if not held.is_set():
+                    sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_check_in_whose_commit_answer_was_lost_is_stored_once(server: PgServer, url: str, tmp_path: Path) -> None:
+    """The server committed but the desk never heard: it queues the event under the same uid, and the
+    delivery finds it stored already."""
+    from faceapp.attendance import Observation
+    from faceapp.live.checkins import CheckIns
+    from faceapp.records import Identification, Verdict
+    from faceapp.store.gallery import Gallery
+
+    proxy = CuttingProxy(server.port)
+    paths = Paths.resolve(tmp_path / "desk").ensure()
+    database = PostgresDatabase(proxy.url(url.rsplit("/", 1)[1]), busy_timeout=2.0)
+    try:
+        gallery = Gallery(database, paths, "m", 8)
+        person = gallery.add_person("Ann").id
+        rules = DeskRules(consensus_frames=1, consensus_window=1, unknown_frames=1)
+        checkins = CheckIns(gallery, Desk(rules), "door", "UTC")
+        assert checkins.courier is not None
+        proxy.armed.set()
+        look = Observation(1, Identification(person, "Ann", 0.9, 0.4, Verdict.ACCEPT), datetime.now(timezone.utc),
+                           "door")
+        (event,) = checkins.observe_one(look)
+        assert proxy.cut.is_set() and event.id is None and event.uid  # the desk did not know: it queued
+        deadline = time.monotonic() + 30
+        while checkins.courier.queued or database.offline_since is not None:
+            checkins.tend()
+            assert time.monotonic() < deadline, checkins.offline_status()
+            time.sleep(0.1)
+        assert checkins.courier.last is not None and checkins.courier.last.already == 1
+        with PostgresDatabase(url) as direct:
+            assert direct.rows("SELECT uid, kind FROM events") == [(event.uid, "check_in")]
+    finally:
+        database.close()
+        proxy.close()
