@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,7 +56,6 @@ class Courier:
         self.backoff = backoff
         self.delivered = 0
         self.last: Delivery | None = None
-        self.listeners: list[Callable[[OfflineStatus], None]] = []
         self._queued = len(outbox)
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -157,11 +155,9 @@ class Courier:
         while not self._finished():
             if self.offline_since is not None and not self.database.probe():
                 attempt += 1
-                self._announce()
                 self._wake.wait(self.backoff.delay(attempt))
                 self._wake.clear()
                 continue
-            before = self.delivered
             report = self.deliver_now()
             if report.error is not None:
                 attempt += 1
@@ -169,13 +165,3 @@ class Courier:
                 self._wake.clear()
             else:
                 attempt = 0
-            if self.delivered != before or report.error is None:
-                self._announce()
-
-    def _announce(self) -> None:
-        status = self.status()
-        for listener in list(self.listeners):
-            try:
-                listener(status)
-            except Exception:  # a listener's bug must not stop delivery
-                log.exception("outbox status listener failed")
