@@ -43,11 +43,10 @@ from faceapp.config import Settings
 from faceapp.errors import FaceAppError
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery, audit
-from faceapp.store.events import distinct_origins
 from faceapp.store.liveness import SPOOF_KIND, spoof_event_ids
 from faceapp.ui.dialogs.correction import Correction, EventDialog
 from faceapp.ui.jobs import JobRunner
-from faceapp.ui.pages.attendance_filters import Filters, chosen, fill_choices
+from faceapp.ui.pages.attendance_filters import Filters, chosen, fill_choices, fill_origin_choices
 from faceapp.ui.pages.attendance_model import EventTableModel, kind_label
 
 log = logging.getLogger(__name__)
@@ -191,13 +190,8 @@ class AttendancePage(QWidget):
 
     def _fill_origins(self) -> None:
         """The sites and desks that recorded events (other desks add some while the page is open)."""
-        try:
-            sites, desks = distinct_origins(self.gallery.database)
-        except FaceAppError as exc:
-            log.warning("cannot read the sites and desks: %s", exc)
-            return
-        fill_choices(self.site_box, self.tr("All sites"), sites)
-        fill_choices(self.desk_box, self.tr("All desks"), desks)
+        fill_origin_choices(self.gallery.database, self.site_box, self.desk_box, self.tr("All sites"),
+                            self.tr("All desks"))
 
     # -- reading -------------------------------------------------------------------------------
     def filters(self) -> Filters:

@@ -49,9 +49,8 @@ from faceapp.attendance.hrstore import AttendanceStore
 from faceapp.attendance.timecard import PersonDay, compute_days, hours, select_people
 from faceapp.errors import FaceAppError
 from faceapp.store import Gallery
-from faceapp.store.events import distinct_origins
 from faceapp.ui.jobs import JobRunner
-from faceapp.ui.pages.attendance_filters import chosen, fill_choices
+from faceapp.ui.pages.attendance_filters import chosen, fill_choices, fill_origin_choices
 
 if TYPE_CHECKING:
     from faceapp.ui.dialogs.attendance_rules import RulesDialog
@@ -239,24 +238,13 @@ class DayStatusPanel(QWidget):
         return edit
 
     def fill_departments(self) -> None:
-        current = self.department_box.currentData()
-        self.department_box.blockSignals(True)
-        self.department_box.clear()
-        self.department_box.addItem(self.tr("All departments"), "")
-        for name in sorted({p.department for p in self.gallery.people.list() if p.department}, key=str.casefold):
-            self.department_box.addItem(name, name)
-        self.department_box.setCurrentIndex(max(self.department_box.findData(current or ""), 0))
-        self.department_box.blockSignals(False)
+        departments = sorted({p.department for p in self.gallery.people.list() if p.department}, key=str.casefold)
+        fill_choices(self.department_box, self.tr("All departments"), departments)
 
     def fill_origins(self) -> None:
         """The sites and desks that recorded events, as filter choices."""
-        try:
-            sites, desks = distinct_origins(self.gallery.database)
-        except FaceAppError as exc:
-            log.warning("cannot read the sites and desks: %s", exc)
-            return
-        fill_choices(self.site_box, self.tr("All sites"), sites)
-        fill_choices(self.desk_box, self.tr("All desks"), desks)
+        fill_origin_choices(self.gallery.database, self.site_box, self.desk_box, self.tr("All sites"),
+                            self.tr("All desks"))
 
     def period(self) -> tuple[date, date]:
         a, b = (date(e.date().year(), e.date().month(), e.date().day()) for e in (self.from_edit, self.to_edit))

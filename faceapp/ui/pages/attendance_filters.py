@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtWidgets import QComboBox
 
+from faceapp.errors import FaceAppError
 from faceapp.records import Event, EventKind
+from faceapp.store.db import Database
+from faceapp.store.events import distinct_origins
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,18 @@ def fill_choices(box: QComboBox, everything: str, values: Iterable[str]) -> None
         box.addItem(value, value)
     box.setCurrentIndex(max(box.findData(current), 0))
     box.blockSignals(False)
+
+
+def fill_origin_choices(database: Database, site_box: QComboBox, desk_box: QComboBox,
+                        all_sites: str, all_desks: str) -> None:
+    """The sites and desks that recorded events as choices (other desks add some while a page is open)."""
+    try:
+        sites, desks = distinct_origins(database)
+    except FaceAppError as exc:
+        log.warning("cannot read the sites and desks: %s", exc)
+        return
+    fill_choices(site_box, all_sites, sites)
+    fill_choices(desk_box, all_desks, desks)
 
 
 def chosen(box: QComboBox) -> str | None:
