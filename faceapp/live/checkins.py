@@ -12,13 +12,20 @@ the cooldown and in/out rules are applied against what this desk queued plus the
 last read from the server; on delivery they are applied again against the server's events (see
 :mod:`faceapp.store.outbox` for what happens to a duplicate). Every event gets its uid before the
 first attempt, so an event whose commit was cut off is delivered once, not twice.
+
+A check-in/out carries the liveness evidence of its track (:attr:`CheckIns.liveness`, installed
+by :class:`~faceapp.live.liveness_record.CheckinLiveness`): its ``liveness`` row is written in the
+same transaction as the event, or queued in the same outbox row, so a stored check-in on a camera
+in log or block mode always has its row. When that row cannot be written, the check-in is not
+stored either (the storage error is raised as for any failed check-in): a check-in without its
+evidence would make a spoof let through in log mode look clean.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -31,7 +38,7 @@ from faceapp.live.offline import Courier, OfflineStatus
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery
 from faceapp.store.events import SNAPSHOT_DIR, write_snapshot
-from faceapp.store.liveness import LivenessEvidence
+from faceapp.store.liveness import LivenessEvidence, attach
 from faceapp.store.outbox import Outbox, attach_by_uid
 from faceapp.vision.tracker import Sighting
 
@@ -40,6 +47,8 @@ log = logging.getLogger(__name__)
 EVIDENCE_MARGIN = 0.4  # the crop around a face kept as evidence, in face widths/heights
 _ATTENDANCE = (EventKind.CHECK_IN, EventKind.CHECK_OUT)
 History = list[tuple[datetime, EventKind, str]]
+#: ``(camera, track id)`` -> the track's liveness evidence to store with its check-in (None: none).
+LivenessHook = Callable[[str, int], "LivenessEvidence | None"]
 
 
 @dataclass
@@ -50,6 +59,7 @@ class CheckIns:
         recorded: every event stored (or queued) so far, in order; queued ones have no ``id``.
         track_events: the events of the latest :meth:`observe` call, by track id.
         courier: on a shared server, delivers the outbox (None on a local SQLite database).
+        liveness: the liveness evidence of a track, stored atomically with its check-ins/outs.
     """
 
     gallery: Gallery
@@ -60,6 +70,7 @@ class CheckIns:
     recorded: list[Event] = field(default_factory=list)
     track_events: dict[int, list[Event]] = field(default_factory=dict)
     courier: Courier | None = None
+    liveness: LivenessHook | None = None
     _known: dict[int, History] = field(default_factory=dict, repr=False)  # the server's check-ins, as last read
 
     def __post_init__(self) -> None:
@@ -183,7 +194,10 @@ class CheckIns:
             decided["kind"], decided["history"] = self.desk.resolve(decision, history), history
             return decided["kind"]
 
-        stored = self.gallery.events.add_resolved(event, resolve, snapshot=decision.snapshot, actor=actor)
+        evidence = self._evidence(decision)
+        with_event = None if evidence is None else (lambda db, event_id: attach(db, event_id, evidence))
+        stored = self.gallery.events.add_resolved(event, resolve, snapshot=decision.snapshot, actor=actor,
+                                                  with_event=with_event)
         self.desk.note_recorded(decision.person_id, decided.get("kind"), decision.time, decision.kind)
         if self.courier is not None and "history" in decided:  # what the server holds, for offline rules
             known = list(decided["history"])
@@ -207,7 +221,14 @@ class CheckIns:
                 log.info("desk: person %s was recorded moments ago; not queued again", decision.person_id)
                 return None
             event = replace(event, kind=kind)
+            return self._put(event, decision.snapshot, self._evidence(decision))
         return self._put(event, decision.snapshot)
+
+    def _evidence(self, decision: Decision) -> LivenessEvidence | None:
+        """The liveness evidence that goes with this check-in/out (None: liveness off on its camera)."""
+        if self.liveness is None or decision.kind not in _ATTENDANCE:
+            return None
+        return self.liveness(decision.camera, decision.track_id)
 
     def _add(self, event: Event, snapshot: Any) -> Event:
         """Store an event that no desk rule governs (unknown face, stage report), or queue it."""

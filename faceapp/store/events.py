@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: ``(time, kind, camera)`` of a person's stored check-ins/outs -> the kind to store, or None to skip.
 Resolver = Callable[[list[tuple[datetime, EventKind, str]]], "EventKind | None"]
+#: ``(open transaction, new event id)``: writes rows belonging to a new event in its transaction.
+WithEvent = Callable[[Any, int], None]
 _ATTENDANCE = (EventKind.CHECK_IN.value, EventKind.CHECK_OUT.value)
 
 SNAPSHOT_DIR = "snapshots"
@@ -84,12 +86,15 @@ class Events:
         return self.get(event_id)
 
     def add_resolved(self, event: Event, resolve: Resolver, snapshot: np.ndarray | bytes | None = None,
-                     actor: str = "system", window: timedelta = timedelta(days=2)) -> Event | None:
+                     actor: str = "system", window: timedelta = timedelta(days=2),
+                     with_event: WithEvent | None = None) -> Event | None:
         """Store a check-in/out only if ``resolve`` allows it, deciding on what is stored *now*.
 
         The person's CHECK_IN/CHECK_OUT events within ``window`` of the event's time are read and
         the new event written in one ``BEGIN IMMEDIATE`` transaction, so two desks (processes) on
-        one database cannot both record the same person within a cooldown.
+        one database cannot both record the same person within a cooldown. ``with_event(db,
+        event_id)`` writes rows that belong to the new event (its liveness evidence) inside that
+        same transaction: when it raises, nothing is stored (neither the event nor its snapshot).
 
         Returns:
             The stored event (its kind as ``resolve`` returned it), or ``None`` when ``resolve``
@@ -114,6 +119,8 @@ class Events:
                 kind = resolve([(datetime.fromisoformat(t), EventKind(k), c) for t, k, c in rows])
                 if kind is not None:
                     event_id = self._insert(db, replace(event, kind=kind), relative, actor)
+                    if with_event is not None:
+                        with_event(db, event_id)
         except BaseException:
             self.delete_files([relative] if relative else [])
             raise

@@ -42,10 +42,19 @@ class LivenessEvidence:
 
 def record(events: Events, event: Event, evidence: LivenessEvidence, snapshot: np.ndarray | bytes | None = None,
            actor: str = "desk") -> Event:
-    """Store ``event`` (with its snapshot) and its liveness evidence together."""
-    with events.database.transaction() as db:
-        stored = events.add(event, snapshot=snapshot, actor=actor)
-        attach(db, stored.id, evidence)  # type: ignore[arg-type]
+    """Store ``event`` (with its snapshot) and its liveness evidence together: both or neither.
+
+    When the evidence row cannot be written, the event is rolled back and its snapshot file removed.
+    """
+    stored: Event | None = None
+    try:
+        with events.database.transaction() as db:
+            stored = events.add(event, snapshot=snapshot, actor=actor)
+            attach(db, stored.id, evidence)  # type: ignore[arg-type]
+    except BaseException:
+        if stored is not None and stored.snapshot:
+            events.delete_files([stored.snapshot])
+        raise
     return stored
 
 
