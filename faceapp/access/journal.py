@@ -5,7 +5,8 @@ writes the event inside one ``BEGIN IMMEDIATE`` transaction, so two processes (t
 doors of one area) can never both let the same person in: the second waits for the first's commit
 and then sees its presence row. When the door records attendance, the granted pass is also stored
 as an attendance event (check-in through an ``in`` door, check-out through an ``out`` door) and the
-two are linked.
+two are linked. Every row is stamped with the site and desk that wrote it (:mod:`faceapp.store.origin`,
+schema step 10), as events and audit rows are.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from faceapp.access.decide import Request, decide, passage
 from faceapp.access.model import Decision, Direction, Door
 from faceapp.access.store import AccessStore
 from faceapp.errors import StorageError
-from faceapp.store import audit
+from faceapp.store import audit, origin
 from faceapp.store.db import storage_error, utc_now
 from faceapp.store.events import insert_row, write_snapshot
 
@@ -56,6 +57,8 @@ class AccessEvent:
     attendance_event_id: int | None
     operator: str | None
     note: str
+    site: str = ""  # where it was written (empty: before desks named themselves)
+    desk: str = ""
 
 
 def _event(row: dict[str, Any]) -> AccessEvent:
@@ -64,8 +67,8 @@ def _event(row: dict[str, Any]) -> AccessEvent:
 
 _SELECT = "SELECT a.*, p.name AS name FROM access_events a LEFT JOIN people p ON p.id = a.person_id"
 _INSERT = ("INSERT INTO access_events (time, tz, kind, door_id, door, person_id, decision, reason, score, margin, "
-           "liveness, camera, snapshot, attendance_event_id, operator, note) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+           "liveness, camera, snapshot, attendance_event_id, operator, note, site, desk) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 class Journal:
@@ -101,7 +104,7 @@ class Journal:
                 event_id = int(db.execute(_INSERT, (
                     _iso(request.at), self.store.zone.key, "decision", door.id, door.name, decision.person_id,
                     decision.decision, decision.reason.value, decision.score, decision.margin, decision.liveness,
-                    camera, relative, attendance, operator, decision.detail)).lastrowid)
+                    camera, relative, attendance, operator, decision.detail, *here())).lastrowid)
                 way = passage(door)
                 if decision.granted and way and decision.person_id is not None:
                     db.execute("INSERT INTO access_presence (person_id, area, direction, time) VALUES (?, ?, ?, ?) "
@@ -132,11 +135,17 @@ class Journal:
 
     def events(self, *, door: int | None = None, person_id: int | None = None, decision: str | None = None,
                kinds: tuple[str, ...] = (), start: datetime | None = None, end: datetime | None = None,
-               limit: int = 100_000, newest_first: bool = False) -> list[AccessEvent]:
-        """Access events in ``[start, end)``, filtered by door id, person, decision and kind."""
+               limit: int = 100_000, newest_first: bool = False, site: str | None = None,
+               desk: str | None = None) -> list[AccessEvent]:
+        """Access events in ``[start, end)``, filtered by door id, person, decision, kind, site and desk.
+
+        ``site`` and ``desk`` are exact names (``""`` matches rows written before desks named
+        themselves); ``None`` keeps all.
+        """
         where, params = ["1 = 1"], []
         for clause, value in (("a.door_id = ?", door), ("a.person_id = ?", person_id), ("a.decision = ?", decision),
-                              ("a.time >= ?", start and _iso(start)), ("a.time < ?", end and _iso(end))):
+                              ("a.time >= ?", start and _iso(start)), ("a.time < ?", end and _iso(end)),
+                              ("a.site = ?", site), ("a.desk = ?", desk)):
             if value is not None:
                 where.append(clause)
                 params.append(value)
@@ -147,6 +156,11 @@ class Journal:
         rows = self.database.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY a.time {order}, a.id {order} "
                                    "LIMIT ?", (*params, limit))
         return [_event(r) for r in rows]
+
+    def origins(self) -> list[tuple[str, str]]:
+        """The ``(site, desk)`` pairs that wrote access events, sorted (for filter choices)."""
+        rows = self.database.query("SELECT DISTINCT site, desk FROM access_events ORDER BY site, desk")
+        return [(r["site"], r["desk"]) for r in rows]
 
     def snapshot_path(self, event: AccessEvent) -> Path | None:
         return None if event.snapshot is None else self.data / event.snapshot
@@ -223,7 +237,7 @@ class Journal:
         with self.database.transaction() as db:
             event_id = _new_id(db.execute(_INSERT, (
                 _iso(at or datetime.now(timezone.utc)), self.store.zone.key, kind, door.id, door.name, None, None,
-                reason, None, None, None, "", None, None, operator, note)).lastrowid, "access_events")
+                reason, None, None, None, "", None, None, operator, note, *here())).lastrowid, "access_events")
         return self.event(event_id)
 
     def _write_snapshot(self, snapshot: np.ndarray | bytes) -> str:
@@ -241,6 +255,12 @@ def _new_id(lastrowid: int | None, table: str) -> int:
     if lastrowid is None:
         raise StorageError(f"the database gave no id for the new row in {table}")
     return int(lastrowid)
+
+
+def here() -> tuple[str, str]:
+    """This desk's ``(site, desk)``, stamped on every access event it writes."""
+    found = origin.current()
+    return found.site, found.desk
 
 
 def _iso(moment: datetime) -> str:

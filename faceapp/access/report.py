@@ -1,4 +1,4 @@
-"""Access-event reports: CSV, XLSX and PDF, filtered by the caller (door, person, decision, period).
+"""Access-event reports: CSV, XLSX and PDF, filtered by the caller (door, person, decision, period, site, desk).
 
 The table layout helpers of the attendance reports are reused (Excel sheet filling with typed
 columns and widths, the PDF table with the embedded CJK font, the CSV formula guard).
@@ -17,7 +17,7 @@ from faceapp.access.journal import AccessEvent
 from faceapp.errors import ConfigError
 
 COLUMNS = ("time", "door", "kind", "person_id", "name", "decision", "reason", "score", "liveness", "camera",
-           "operator", "note", "attendance_event_id", "snapshot")
+           "operator", "note", "attendance_event_id", "snapshot", "site", "desk")
 FORMATS = ("csv", "xlsx", "pdf")
 
 
@@ -27,7 +27,8 @@ def event_row(event: AccessEvent, zone: ZoneInfo) -> dict[str, Any]:
             "kind": event.kind, "person_id": event.person_id, "name": event.name, "decision": event.decision,
             "reason": event.reason, "score": None if event.score is None else round(event.score, 4),
             "liveness": event.liveness, "camera": event.camera, "operator": event.operator, "note": event.note,
-            "attendance_event_id": event.attendance_event_id, "snapshot": event.snapshot}
+            "attendance_event_id": event.attendance_event_id, "snapshot": event.snapshot, "site": event.site,
+            "desk": event.desk}
 
 
 def write_access_report(events: Sequence[AccessEvent], path: str | Path, zone: ZoneInfo,
@@ -77,8 +78,8 @@ def _xlsx(rows: list[dict[str, Any]], path: Path, zone: ZoneInfo, title: str) ->
     book.save(path)
 
 
-_PDF_COLUMNS = ("time", "door", "name", "decision", "reason", "score", "camera", "note")
-_PDF_WIDTHS = (42, 30, 44, 20, 36, 16, 30, 59)
+_PDF_COLUMNS = ("time", "door", "name", "decision", "reason", "score", "camera", "site", "desk", "note")
+_PDF_WIDTHS = (36, 28, 38, 18, 32, 14, 26, 26, 26, 33)
 
 
 def _pdf(rows: list[dict[str, Any]], path: Path, zone: ZoneInfo, title: str) -> None:

@@ -17,7 +17,7 @@ from faceapp.access.decide import Site
 from faceapp.access.model import AntiPassback, Area, Direction, Door, DoorState, Grant, Level, Subject
 from faceapp.access.schedule import Schedule
 from faceapp.errors import AccessNotFoundError, ConfigError, PersonNotFoundError
-from faceapp.store import audit
+from faceapp.store import audit, origin
 from faceapp.store.db import Database, utc_now
 
 RETENTION_KEY = "access_visitor_retention_days"
@@ -108,9 +108,11 @@ class AccessStore:
             db.execute("UPDATE access_doors SET state = ?, updated = ? WHERE id = ?",
                        (DoorState(state).value, utc_now(), found.id))
             audit.record(db, actor, f"door.{DoorState(state).value}", "door", found.id, name=found.name, reason=reason)
-            db.execute("INSERT INTO access_events (time, tz, kind, door_id, door, reason, operator, note) "
-                       "VALUES (?, ?, 'state', ?, ?, ?, ?, ?)",
-                       (utc_now(), self.zone.key, found.id, found.name, DoorState(state).value, actor, reason))
+            here = origin.current()
+            db.execute("INSERT INTO access_events (time, tz, kind, door_id, door, reason, operator, note, site, desk) "
+                       "VALUES (?, ?, 'state', ?, ?, ?, ?, ?, ?, ?)",
+                       (utc_now(), self.zone.key, found.id, found.name, DoorState(state).value, actor, reason,
+                        here.site, here.desk))
         return self.door(found.id)
 
     def _door_values(self, door: Door) -> tuple[Any, ...]:

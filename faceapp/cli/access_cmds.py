@@ -122,6 +122,8 @@ def _event_filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--decision", choices=["grant", "deny"])
     p.add_argument("--from", dest="start", help="first day (YYYY-MM-DD)")
     p.add_argument("--to", dest="end", help="last day (YYYY-MM-DD)")
+    p.add_argument("--site", help="only events written at this site (exact name)")
+    p.add_argument("--desk", help="only events written by this desk (exact name)")
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -367,7 +369,7 @@ def _events(args: argparse.Namespace) -> tuple[Journal, list[Any]]:
            if args.end else None)
     events = journal.events(door=store.door(args.door).id if args.door else None,
                             person_id=person(gallery, args.person).id if args.person else None,
-                            decision=args.decision, start=start, end=end)
+                            decision=args.decision, start=start, end=end, site=args.site, desk=args.desk)
     return journal, events
 
 
@@ -375,7 +377,8 @@ def run_events(args: argparse.Namespace) -> int:
     journal, events = _events(args)
     from faceapp.access.report import event_row
 
-    _print(args, [event_row(e, journal.store.zone) for e in events], ("time", "door", "name", "decision", "reason"))
+    _print(args, [event_row(e, journal.store.zone) for e in events],
+           ("time", "door", "name", "decision", "reason", "site", "desk"))
     return 0
 
 

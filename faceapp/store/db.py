@@ -36,6 +36,7 @@ from faceapp.store.migrations import (
     v7_attendance,
     v8_models,
     v9_sites,
+    v10_access_sites,
 )
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     v7_attendance.migrate,
     v8_models.migrate,
     v9_sites.migrate,
+    v10_access_sites.migrate,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

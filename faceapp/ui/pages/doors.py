@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +60,12 @@ def reason_text(reason: str) -> str:
     return texts.get(reason, reason)
 
 
+def origin_text(site: str, desk: str) -> str:
+    """Where an access event was written, as people read it ("Site: Berlin · Desk: Front door")."""
+    parts = ([_tr("Site: {}").format(site)] if site else []) + [_tr("Desk: {}").format(desk or _tr("(unnamed)"))]
+    return " · ".join(parts)
+
+
 class DoorsPage(QWidget):
     """Doors and their recent decisions. ``changed`` is emitted after any change to doors or levels."""
 
@@ -84,6 +91,9 @@ class DoorsPage(QWidget):
         self.recent.setSpacing(2)
         self.heading = QLabel(self)
         self.heading.setObjectName("panelHeading")
+        self.where = QComboBox(self)  # which site and desk wrote the decisions shown (and exported)
+        self.where.setToolTip(self.tr("Show the decisions written at one site and desk"))
+        self.where.currentIndexChanged.connect(lambda *_: self.show_events())
         self.buttons: dict[str, QPushButton] = {}
         self._build()
         self.refresh()
@@ -114,7 +124,10 @@ class DoorsPage(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.table, 1)
         right = QVBoxLayout()
-        right.addWidget(self.heading)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.where)
+        right.addLayout(top)
         right.addWidget(self.recent, 1)
         body = QHBoxLayout()
         body.addLayout(left, 3)
@@ -153,7 +166,26 @@ class DoorsPage(QWidget):
         index = next((i for i, d in enumerate(doors) if keep and d.id == keep.id), 0 if doors else -1)
         if index >= 0:
             self.table.selectRow(index)
+        self._fill_origins()
         self.show_events()
+
+    def _fill_origins(self) -> None:
+        """The filter's choices: every site and desk that wrote access events (the choice is kept)."""
+        keep = self.where.currentData()
+        pairs = self.access.journal.origins() if self.access is not None else []
+        self.where.blockSignals(True)
+        self.where.clear()
+        self.where.addItem(self.tr("All desks"), None)
+        for site, desk in pairs:
+            self.where.addItem(origin_text(site, desk), (site, desk))
+        found = [i for i in range(self.where.count()) if self.where.itemData(i) == keep]
+        self.where.setCurrentIndex(found[0] if found else 0)
+        self.where.blockSignals(False)
+
+    def origin_filter(self) -> dict[str, str]:
+        """``site``/``desk`` keyword arguments of the journal for the chosen desk ({} for all)."""
+        chosen = self.where.currentData()
+        return {} if chosen is None else {"site": chosen[0], "desk": chosen[1]}
 
     def show_events(self) -> None:
         """The latest events of the selected door (all doors when none is selected)."""
@@ -163,7 +195,8 @@ class DoorsPage(QWidget):
             return
         door = self.selected()
         self.heading.setText(self.tr("Last decisions at {}").format(door.name) if door else self.tr("Last decisions"))
-        for event in self.access.journal.events(door=door.id if door else None, limit=RECENT, newest_first=True):
+        for event in self.access.journal.events(door=door.id if door else None, limit=RECENT, newest_first=True,
+                                                **self.origin_filter()):
             self.recent.addItem(self._item(event))
 
     def _item(self, event: AccessEvent) -> QListWidgetItem:
@@ -175,6 +208,8 @@ class DoorsPage(QWidget):
             text = f"{when}  {who}\n{verdict}: {reason_text(event.reason)}"
         else:
             text = f"{when}  {who or ''}\n{reason_text(event.reason)}" + (f": {event.note}" if event.note else "")
+        if event.site or event.desk:
+            text += "\n" + origin_text(event.site, event.desk)
         item = QListWidgetItem(text)
         path = self.access.journal.snapshot_path(event) if self.access else None
         if path is not None and path.is_file():
@@ -322,10 +357,11 @@ class DoorsPage(QWidget):
             if not path:
                 return None
         door = self.selected()
-        events = access.journal.events(door=door.id if door else None)
+        events = access.journal.events(door=door.id if door else None, **self.origin_filter())
         try:
             return write_access_report(events, path, access.store.zone,
-                                       title=self.tr("Access events") + (f": {door.name}" if door else ""))
+                                       title=self.tr("Access events") + (f": {door.name}" if door else "")
+                                       + (f" ({self.where.currentText()})" if self.origin_filter() else ""))
         except FaceAppError as exc:
             self._fail(exc)
             return None
