@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
         self.view_menu = bar.addMenu(self.tr("&View"))
         self.trainer_page: TrainerPage | None = None
         self.trainer_action = self._action(self.view_menu, self.tr("&Trainer (administrators)…"), self.open_trainer)
+        self.audit_action = self._action(self.view_menu, self.tr("&Audit log (administrators)…"), self.open_audit)
+        self.audit_action.setEnabled(self.services.core is not None)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&About {}").format(APP_NAME), self.show_about)
 
@@ -154,6 +157,18 @@ class MainWindow(QMainWindow):
             self.add_page(page.title, page)
         self.show_page(self.stack.indexOf(self.trainer_page))
         return self.trainer_page
+
+    def open_audit(self) -> QDialog | None:
+        """Show the audit log (read-only) if an administrator allows."""
+        core = self.services.core
+        if core is None or not self.services.require_admin(self):
+            return None
+        from faceapp.ui.dialogs.audit import AuditDialog
+
+        dialog = AuditDialog(core.gallery.database, core.zone, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def show_page(self, index: int) -> None:
         """Bring page ``index`` to the front."""

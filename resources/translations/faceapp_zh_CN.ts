@@ -47,142 +47,142 @@
   <context>
     <name>AttendancePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="90" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="89" />
       <source>Attendance</source>
       <translation>考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="109" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="108" />
       <source>Select an event to see its evidence photo.</source>
       <translation>选择一条记录以查看其证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="123" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="122" />
       <source>Events</source>
       <translation>事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="135" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="134" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="141" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
       <source>All kinds</source>
       <translation>全部类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="144" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="143" />
       <source>Spoof suspected</source>
       <translation>疑似伪造</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
       <source>Kind:</source>
       <translation>类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="170" />
       <source>Add event…</source>
       <translation>添加记录…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
       <source>Correct…</source>
       <translation>更正…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="173" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="174" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="173" />
       <source>Export report…</source>
       <translation>导出报表…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="190" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="189" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="199" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="193" />
       <source>All sites</source>
       <translation>全部站点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="200" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="194" />
       <source>All desks</source>
       <translation>全部考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="235" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="229" />
       <source>Cannot read the events</source>
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="239" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="233" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="265" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="259" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="277" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="271" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="311" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="305" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="337" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="331" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="348" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="342" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="379" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="373" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -190,6 +190,112 @@
       <location filename="../../faceapp/ui/pages/attendance_hr.py" line="37" />
       <source>Days</source>
       <translation>每日考勤</translation>
+    </message>
+  </context>
+  <context>
+    <name>AuditDialog</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="110" />
+      <source>Audit log</source>
+      <translation>审计日志</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="120" />
+      <source>Since</source>
+      <translation>起始日期</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="127" />
+      <source>Anyone</source>
+      <translation>任何人</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="142" />
+      <source>All</source>
+      <translation>全部</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="151" />
+      <source>Time:</source>
+      <translation>时间：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="152" />
+      <source>Entity:</source>
+      <translation>对象类型：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="153" />
+      <source>Person id:</source>
+      <translation>人员 ID：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="155" />
+      <source>Site:</source>
+      <translation>站点：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="156" />
+      <source>Desk:</source>
+      <translation>考勤台：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="157" />
+      <source>At most:</source>
+      <translation>最多：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="161" />
+      <source>Show</source>
+      <translation>显示</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="197" />
+      <source>Entries: {} (newest first)</source>
+      <translation>条目：{}（最新在前）</translation>
+    </message>
+  </context>
+  <context>
+    <name>AuditModel</name>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Action</source>
+      <translation>操作</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Actor</source>
+      <translation>操作者</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Desk</source>
+      <translation>考勤台</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Entity</source>
+      <translation>对象</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Person</source>
+      <translation>人员</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Site</source>
+      <translation>站点</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <source>Time</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="69" />
+      <source>Details</source>
+      <translation>详情</translation>
     </message>
   </context>
   <context>
@@ -333,97 +439,97 @@
   <context>
     <name>DayStatusPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="185" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="184" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="189" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="188" />
       <source>All days</source>
       <translation>全部日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="190" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="189" />
       <source>Exceptions only</source>
       <translation>仅异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="200" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="200" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Status:</source>
       <translation>状态：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="204" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="214" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="213" />
       <source>Export time cards…</source>
       <translation>导出考勤卡…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="216" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="215" />
       <source>Export summary…</source>
       <translation>导出汇总…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="245" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="242" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="258" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="246" />
       <source>All sites</source>
       <translation>全部站点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="259" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="247" />
       <source>All desks</source>
       <translation>全部考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="291" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="279" />
       <source>Cannot compute the attendance</source>
       <translation>无法计算考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="300" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="288" />
       <source>{0} person-days, {1} exceptions</source>
       <translation>{0} 人天，{1} 项异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="305" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="293" />
       <source>Export</source>
       <translation>导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="324" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="312" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -436,107 +542,107 @@
   <context>
     <name>DayTableModel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
       <source>Late</source>
       <translation>迟到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
       <source>Present</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Early leave</source>
       <translation>早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
       <source>Late and early leave</source>
       <translation>迟到且早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
       <source>Absent</source>
       <translation>旷工</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
       <source>Half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>On leave</source>
       <translation>请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>Missing punch</source>
       <translation>缺卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>Rest day</source>
       <translation>休息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="88" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
       <source>Not over yet</source>
       <translation>未结束</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
       <source>Date</source>
       <translation>日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
       <source>Shift</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>In</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Overtime</source>
       <translation>加班</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Worked</source>
       <translation>工作时长</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="105" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Status</source>
       <translation>状态</translation>
     </message>
@@ -719,207 +825,232 @@
   <context>
     <name>DoorsPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="51" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
       <source>access granted</source>
       <translation>允许通行</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="51" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
       <source>emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>spoof suspected</source>
       <translation>疑似伪造人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>uncertain match</source>
       <translation>匹配不确定</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>unknown face</source>
       <translation>陌生人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>no access level for this door</source>
       <translation>无此门的门禁权限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>outside schedule</source>
       <translation>不在通行时段</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>expired</source>
       <translation>已过期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>not yet valid</source>
       <translation>尚未生效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>anti-passback</source>
       <translation>防潜回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>door in lockdown</source>
       <translation>门已封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>door fault</source>
       <translation>门故障</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>opened by hand</source>
       <translation>手动开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="70" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <source>(unnamed)</source>
+      <translation>（未命名）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <source>Desk: {}</source>
+      <translation>考勤台：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <source>Site: {}</source>
+      <translation>站点：{}</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="77" />
       <source>Doors</source>
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <source>Show the decisions written at one site and desk</source>
+      <translation>只显示某个站点和考勤台记录的决定</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="93" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
       <source>Change door…</source>
       <translation>修改门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="94" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
       <source>Open door…</source>
       <translation>开门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="94" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
       <source>Remove door</source>
       <translation>删除门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="96" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
       <source>Emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="97" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
       <source>Back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="98" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
       <source>Test output</source>
       <translation>测试输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="99" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="109" />
       <source>Levels and schedules…</source>
       <translation>权限组与时段…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="100" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="110" />
       <source>Register visitor…</source>
       <translation>访客登记…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
       <source>Export…</source>
       <translation>导出…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="101" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
       <source>Visitors…</source>
       <translation>访客…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="162" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
+      <source>All desks</source>
+      <translation>全部考勤台</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/doors.py" line="194" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="197" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="165" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="197" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="172" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="205" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="207" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="174" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="207" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="260" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="295" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="261" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="296" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="281" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="316" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="319" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="354" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="321" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="356" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="328" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="363" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="343" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="379" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>
@@ -1621,142 +1752,147 @@ Enrol these faces anyway?</source>
   <context>
     <name>MainWindow</name>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="63" />
+      <location filename="../../faceapp/ui/assembly.py" line="70" />
       <source>Saved. Takes effect after a restart: {0}</source>
       <translation>已保存。以下设置在重启后生效：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="81" />
+      <location filename="../../faceapp/ui/assembly.py" line="88" />
       <source>&amp;Settings…</source>
       <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="82" />
+      <location filename="../../faceapp/ui/assembly.py" line="89" />
       <source>&amp;Lock administration</source>
       <translation>锁定管理(&amp;L)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="84" />
+      <location filename="../../faceapp/ui/assembly.py" line="91" />
       <source>Front desk mode</source>
       <translation>前台模式</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="84" />
+      <location filename="../../faceapp/ui/assembly.py" line="91" />
       <source>Manager: {0}</source>
       <translation>经理：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/assembly.py" line="86" />
+      <location filename="../../faceapp/ui/assembly.py" line="93" />
       <source>Administrator: {0}</source>
       <translation>管理员：{0}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="107" />
+      <location filename="../../faceapp/ui/main_window.py" line="108" />
       <source>&amp;File</source>
       <translation>文件(&amp;F)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="108" />
+      <location filename="../../faceapp/ui/main_window.py" line="109" />
       <source>Open &amp;camera…</source>
       <translation>打开摄像头(&amp;C)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="109" />
+      <location filename="../../faceapp/ui/main_window.py" line="110" />
       <source>Open video &amp;file…</source>
       <translation>打开视频文件(&amp;F)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="110" />
+      <location filename="../../faceapp/ui/main_window.py" line="111" />
       <source>Open image f&amp;older…</source>
       <translation>打开图片文件夹(&amp;O)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="111" />
+      <location filename="../../faceapp/ui/main_window.py" line="112" />
       <source>Open &amp;URL…</source>
       <translation>打开网址(&amp;U)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="113" />
+      <location filename="../../faceapp/ui/main_window.py" line="114" />
       <source>&amp;Quit</source>
       <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="114" />
+      <location filename="../../faceapp/ui/main_window.py" line="115" />
       <source>&amp;People</source>
       <translation>人员(&amp;P)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="115" />
+      <location filename="../../faceapp/ui/main_window.py" line="116" />
       <source>&amp;Enrol person…</source>
       <translation>录入人员(&amp;E)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="118" />
+      <location filename="../../faceapp/ui/main_window.py" line="119" />
       <source>&amp;View</source>
       <translation>视图(&amp;V)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="120" />
+      <location filename="../../faceapp/ui/main_window.py" line="121" />
       <source>&amp;Trainer (administrators)…</source>
       <translation>训练器（管理员）(&amp;T)…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="121" />
+      <location filename="../../faceapp/ui/main_window.py" line="122" />
+      <source>&amp;Audit log (administrators)…</source>
+      <translation>审计日志（管理员）(&amp;A)…</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/main_window.py" line="124" />
       <source>&amp;Help</source>
       <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="122" />
+      <location filename="../../faceapp/ui/main_window.py" line="125" />
       <source>&amp;About {}</source>
       <translation>关于 {}(&amp;A)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="202" />
+      <location filename="../../faceapp/ui/main_window.py" line="217" />
       <source>Open camera</source>
       <translation>打开摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="203" />
+      <location filename="../../faceapp/ui/main_window.py" line="218" />
       <source>Camera number (0 is the default camera):</source>
       <translation>摄像头编号（0 为默认摄像头）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="209" />
+      <location filename="../../faceapp/ui/main_window.py" line="224" />
       <source>Open video file</source>
       <translation>打开视频文件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="210" />
+      <location filename="../../faceapp/ui/main_window.py" line="225" />
       <source>Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;All files (*)</source>
       <translation>视频 (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.wmv);;所有文件 (*)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="216" />
+      <location filename="../../faceapp/ui/main_window.py" line="231" />
       <source>Open image folder</source>
       <translation>打开图片文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="222" />
+      <location filename="../../faceapp/ui/main_window.py" line="237" />
       <source>Open URL</source>
       <translation>打开网址</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="222" />
+      <location filename="../../faceapp/ui/main_window.py" line="237" />
       <source>Stream address (rtsp://… or http://…):</source>
       <translation>视频流地址（rtsp://… 或 http://…）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="230" />
+      <location filename="../../faceapp/ui/main_window.py" line="245" />
       <source>About {}</source>
       <translation>关于 {}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="231" />
+      <location filename="../../faceapp/ui/main_window.py" line="246" />
       <source>Face-recognition attendance and access control.</source>
       <translation>人脸识别考勤与门禁。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/main_window.py" line="232" />
+      <location filename="../../faceapp/ui/main_window.py" line="247" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
