@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psycopg
@@ -180,3 +181,26 @@ def test_a_check_in_queued_offline_carries_its_evidence(log_core: Core, spoof_fr
     assert stored.uid == checkin.uid
     evidence = evidence_for(core.gallery.events, [stored.id])[stored.id]
     assert (evidence.verdict, evidence.mode) == ("spoof", "log")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_check_in_never_judged_gets_a_pending_row(log_core: Core, spoof_frames: list[np.ndarray]) -> None:
+    """Log mode with the liveness model unusable: the check-in goes through and says it was not judged."""
+    from faceapp.errors import ModelError
+    from faceapp.live.liveness_stage import LivenessConfig, LivenessStage
+
+    def broken() -> Any:
+        raise ModelError("the liveness model file is missing")
+
+    core = log_core
+    stage = LivenessStage(None, LivenessConfig.from_settings(core.settings), core.gallery.events, loader=broken)
+    service = core.live_service(stages=[stage])
+    try:
+        events, errors = _feed(service, spoof_frames)
+    finally:
+        service.close()
+    assert errors == []
+    (checkin,) = [e for e in events if e.kind in _ATTENDANCE]
+    evidence = evidence_for(core.gallery.events, [checkin.id])[checkin.id]
+    assert (evidence.verdict, evidence.mode, evidence.score, evidence.frames) == ("pending", "log", None, 0)
+    assert evidence.threshold == stage.config.policy.threshold
