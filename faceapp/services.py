@@ -4,6 +4,10 @@ The CLI uses it directly; the GUI wraps it. :meth:`Core.live_service` builds the
 service (:mod:`faceapp.live`) both front ends run; ``CheckIns`` (from :mod:`faceapp.live.checkins`)
 turns tracked sightings into stored attendance events. ``Core.changes`` announces settings edits:
 the gallery's thresholds and every live service follow them.
+
+A desk on a shared PostgreSQL server may start while the server is unreachable
+(``Core.open(offline_ok=True)``: ``faceapp recognize`` and the GUI): it then runs on the copy of the
+server's gallery and check-ins kept in its data folder (:mod:`faceapp.store.local_copy`).
 """
 
 from __future__ import annotations
@@ -16,17 +20,21 @@ from datetime import datetime, timedelta, timezone
 
 from faceapp.attendance import Desk, DeskRules, zone_info
 from faceapp.config import Paths, Settings
+from faceapp.errors import ServerUnreachableError
 from faceapp.live.changes import Changes
 from faceapp.live.checkins import CheckIns, crop
 from faceapp.live.service import LiveOptions, LiveService
 from faceapp.live.stages import TrackStage
-from faceapp.store import Gallery, origin
+from faceapp.records import Event, EventKind
+from faceapp.store import Gallery, backends, origin
+from faceapp.store.db import Database
 from faceapp.store.decision import operating_point
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
 
-__all__ = ["CheckIns", "Core", "system_zone"]
+__all__ = ["CheckIns", "Core", "open_database", "system_zone"]
 _crop = crop  # the evidence crop, shared by every front end
+_ATTENDANCE = (EventKind.CHECK_IN, EventKind.CHECK_OUT)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,16 @@ def system_zone() -> str:
     except Exception:  # noqa: BLE001 - any odd value means we cannot trust it
         return "UTC"
     return name or "UTC"
+
+
+def open_database(paths: Paths, offline_ok: bool = False) -> Database:
+    """The configured database; ``offline_ok``: a shared server that cannot be reached starts unconnected."""
+    url = backends.configured_url(paths)
+    if offline_ok and url and backends.is_postgres(url):
+        from faceapp.store.backends.postgres import OFFLINE_CONNECT_TIMEOUT_S, PostgresDatabase
+
+        return PostgresDatabase(url, connect_timeout=OFFLINE_CONNECT_TIMEOUT_S, offline_ok=True)
+    return Database.open(paths)
 
 
 @dataclass
@@ -71,15 +89,26 @@ class Core:
 
     @classmethod
     def open(cls, basedir: str | os.PathLike[str] | None = None, pipeline: FacePipeline | None = None,
-             settings: Settings | None = None) -> Core:
-        """Open settings, models and the gallery below ``basedir`` (see :class:`Paths`)."""
+             settings: Settings | None = None, offline_ok: bool = False) -> Core:
+        """Open settings, models and the gallery below ``basedir`` (see :class:`Paths`).
+
+        Args:
+            offline_ok: a desk on a shared server that cannot be reached starts from its local copy
+                (recognising and queueing its check-ins) instead of failing.
+        """
         paths = Paths.resolve(basedir)
         settings = settings or Settings.load(paths.settings_file)
         origin.configure(settings.site_name, settings.desk_name)  # this process is this desk
         paths = paths.with_data_dir(settings.data_dir).ensure()
         pipeline = pipeline or FacePipeline.from_settings(settings, paths)
         operating = operating_point(settings, pipeline.embedder.spec.calibration)
-        gallery = Gallery.open(paths, pipeline.info.embedder, pipeline.info.embedding_size, operating=operating)
+        database = open_database(paths, offline_ok)
+        try:
+            gallery = Gallery(database, paths, pipeline.info.embedder, pipeline.info.embedding_size,
+                              operating=operating)
+        except BaseException:
+            database.close()
+            raise
         return cls(paths, settings, pipeline, gallery, settings.timezone or system_zone())
 
     @staticmethod
@@ -104,11 +133,45 @@ class Core:
         return DeskRules.from_dict(self.settings.desk_rules)
 
     def check_ins(self, camera: str | None = None, rules: DeskRules | None = None) -> CheckIns:
-        """A check-in recorder for one camera, its desk restored from today's stored events."""
+        """A check-in recorder for one camera, its desk restored from today's stored events.
+
+        On a shared server, what was read is also kept in the local copy (and refreshed by the
+        courier while the server answers); a desk started offline restores its desk from there.
+        """
         desk = Desk(rules or self.desk_rules(), self.zone)
+        fresh = True
+        try:
+            events = self.remember_attendance()
+        except ServerUnreachableError:
+            fresh = False
+            events = [Event(None, t, self.zone, k, p, None, None, None, None, None, c)
+                      for p, t, k, c in self.gallery.remembered_attendance()]
+            log.info("desk: %d check-ins/outs restored from the local copy (server unreachable)", len(events))
+        desk.restore(events)
+        known: dict[int, list[tuple[datetime, EventKind, str]]] = {}
+        for event in events:
+            if event.person_id is not None and event.kind in _ATTENDANCE:
+                known.setdefault(event.person_id, []).append((event.time, event.kind, event.camera))
+        checkins = CheckIns(self.gallery, desk, camera or self.settings.camera_name, self.zone, _known=known)
+        if checkins.courier is not None:
+            checkins.courier.before_delivery = self.gallery.refresh_if_changed  # removals first, then the queue
+            checkins.courier.refresh = self.remember_attendance
+            checkins.courier.changes = lambda: len(checkins.recorded)  # after this desk records, too
+            if fresh:
+                checkins.courier.mark_refreshed()
+        return checkins
+
+    def remember_attendance(self) -> list[Event]:
+        """The last day's events from the server; its check-ins/outs are kept in the local copy.
+
+        Raises:
+            ServerUnreachableError: the shared server cannot be reached.
+        """
         since = datetime.now(timezone.utc) - timedelta(days=1)
-        desk.restore(self.gallery.events.list(start=since))
-        return CheckIns(self.gallery, desk, camera or self.settings.camera_name, self.zone)
+        events = self.gallery.events.list(start=since)
+        self.gallery.remember_attendance([(e.person_id, e.time, e.kind, e.camera) for e in events
+                                          if e.person_id is not None and e.kind in _ATTENDANCE])
+        return events
 
     def live_service(self, camera: str | None = None, *, checkin: bool = True, stages: Iterable[TrackStage] = (),
                      options: LiveOptions | None = None, first_track_id: int = 1,

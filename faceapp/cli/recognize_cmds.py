@@ -6,7 +6,9 @@ re-embedding policy, evidence crops, reconnection and per-track stages. Results 
 
 On a shared PostgreSQL server, a run with ``--checkin`` goes on when the server becomes unreachable:
 it says so once on stderr, queues its events in the desk's outbox, and says how many it delivered
-when the server is back (or how many stay queued for the next run).
+when the server is back (or how many stay queued for the next run). It also *starts* while the
+server is unreachable, from the copy of the server's gallery and check-ins that the desk keeps in
+its data folder (a desk that was never online says so and stops).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def run_recognize(args: argparse.Namespace) -> int:
         raise ConfigError("give photos/folders, or --video FILE, or --camera N|URL (exactly one)")
     if getattr(args, "door", None) and args.paths:
         raise ConfigError("--door decides from a video or camera (--video or --camera), not from photos")
-    core = Core.open(args.basedir)
+    core = Core.open(args.basedir, offline_ok=True)  # a desk starts from its local copy while the server is away
     try:
         if args.paths:
             return _photos(core, args)
@@ -91,7 +93,8 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
         checkins = core.check_ins(rules=rules)
     failures, track = 0, 0
     model = core.pipeline.info.embedder
-    notes = ServerNotes(checkins.offline_status if checkins else lambda: OfflineStatus(None, 0, 0))
+    notes = ServerNotes(checkins.offline_status if checkins else lambda: OfflineStatus(
+        getattr(core.gallery.database, "offline_since", None), 0, 0))
     for path in photos:
         try:
             image = core.pipeline.load(path)
@@ -108,6 +111,8 @@ def _photos(core: Core, args: argparse.Namespace) -> int:
             events = checkins.observe_one(_observation(track, ident, box, image, checkins)) if checkins else []
             _emit(args, _line(str(path), ident, box, events))
         notes.check()
+        if checkins is not None:
+            checkins.tend()  # the courier delivers, probes, or refreshes the desk's local copy
     if checkins is not None and checkins.courier is not None:
         notes.finish(checkins.courier.wait_idle, str(checkins.courier.outbox.path))
     if failures:

@@ -26,7 +26,7 @@ from typing import Any, Protocol, cast
 import numpy as np
 
 from faceapp.config import Paths
-from faceapp.errors import ModelMismatchError, ServerUnreachableError
+from faceapp.errors import ModelMismatchError, ServerUnreachableError, StorageError
 from faceapp.records import Identification, Person, Verdict
 from faceapp.store import audit
 from faceapp.store.audit import AuditLog
@@ -36,6 +36,7 @@ from faceapp.store.decision import DEFAULT_UNKNOWN as DEFAULT_UNKNOWN  # re-expo
 from faceapp.store.decision import OperatingPoint, Thresholds
 from faceapp.store.events import Events
 from faceapp.store.index import IndexParams, TemplateIndex, index_files, open_index
+from faceapp.store.local_copy import Attendance, LocalCopy, Snapshot
 from faceapp.store.people import People, put_embedding
 
 log = logging.getLogger(__name__)
@@ -138,17 +139,62 @@ class Gallery:
         self._lock = threading.RLock()
         self._deferred = 0
         self._model, self._dim = model, dim
-        self._index, self._owner = self._open_index(model, dim)
-        self._data_version = database.scalar("PRAGMA data_version")
-        self._fingerprint = self._searchable_fingerprint()
         self._known_names: dict[int, str] = {}  # searchable people's names, for a shared server's outages
+        self._known_numbers: dict[int, str | None] = {}  # and their employee numbers
+        #: on a shared server: what this desk last read from it, on disk (it may have to start offline)
+        self.local = LocalCopy.open(paths.data) if database.backend != "sqlite" else None
+        self.started_offline: Snapshot | None = None
+        try:
+            self._schema_version = database.schema_version
+            self._index, self._owner = self._open_index(model, dim)
+            self._data_version = database.scalar("PRAGMA data_version")
+            self._fingerprint: tuple[Any, ...] | None = self._searchable_fingerprint()
+        except ServerUnreachableError as exc:
+            if self.local is None:
+                raise
+            self._open_offline(exc)
+            return
         if database.backend != "sqlite":
             self._remember_names()
+            self._keep_copy()
         if database.get_meta(ACTIVE_MODEL_KEY) != model:
             database.set_meta(ACTIVE_MODEL_KEY, model)
         missing = self.missing_embeddings()
         if missing:
             log.warning("%d templates have no %s embedding; run reembed to include them", missing, model)
+
+    def _open_offline(self, unreachable: ServerUnreachableError) -> None:
+        """Start from the local copy: the server is unreachable (see :mod:`faceapp.store.local_copy`)."""
+        assert self.local is not None
+        snapshot = self.local.load()
+        server = f"the database server {self.database.path} cannot be reached"
+        why = getattr(self.database, "reason", "")
+        server += f" ({why})" if why else ""
+        if snapshot is None:
+            raise StorageError(f"{server}, and this desk has no copy of the server's gallery yet (it has never "
+                               "been online with this data folder), so it cannot start offline: start it once "
+                               "while the server is reachable.") from unreachable
+        if (snapshot.model, snapshot.dim) != (self._model, self._dim):
+            raise StorageError(f"{server}, and this desk's copy of the server's gallery is of model "
+                               f"{snapshot.model}, not {self._model}: it cannot start offline with another "
+                               "model (switch back, or start it while the server is reachable).") from unreachable
+        index = TemplateIndex(self._model, self._dim, self.params)
+        if snapshot.vectors is not None:
+            index.build(snapshot.template_ids, snapshot.vectors)
+        elif not index.load(self.paths.data / INDEX_DIR, snapshot.template_ids, snapshot.schema_version):
+            raise StorageError(f"{server}, and this desk's index files do not match its copy of the server's "
+                               "gallery, so it cannot start offline.") from unreachable
+        self._index = index
+        self._owner = _Owners(snapshot.template_ids.tolist(), snapshot.person_ids.tolist())
+        self._schema_version = snapshot.schema_version
+        self._data_version, self._fingerprint = None, None  # the first answer from the server syncs
+        self._known_names = {p: n for p, (n, _) in snapshot.people.items()}
+        self._known_numbers = {p: e for p, (_, e) in snapshot.people.items()}
+        self.started_offline = snapshot
+        log.warning("the database server cannot be reached: this desk starts from its copy of the server's "
+                    "gallery, saved %s (%d people, %d templates)",
+                    snapshot.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"), len(self._owner.templates),
+                    len(self._owner.person))
 
     @classmethod
     def open(cls, paths: Paths, model: str, dim: int, **kwargs: Any) -> Gallery:
@@ -156,8 +202,10 @@ class Gallery:
         return cls(Database.open(paths), paths, model, dim, **kwargs)
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and the local copy)."""
         self.database.close()
+        if self.local is not None:
+            self.local.close()
 
     @property
     def model(self) -> str:
@@ -298,6 +346,7 @@ class Gallery:
             self._index, self._owner = self._open_index(self._model, self._dim)
             if self.database.backend != "sqlite":
                 self._remember_names()
+            self._keep_copy()
             return
         if gone:
             self._index.remove(np.array(gone, np.int64))
@@ -313,10 +362,13 @@ class Gallery:
                     self._owner.add(template_id, person_id)
         self._learn_names({*new.values()})
         self._drop_unsearchable_names()
+        self._keep_copy()
 
     def _remember_names(self) -> None:
-        self._known_names = {int(r[0]): r[1] for r in self.database.rows("SELECT id, name FROM people WHERE active = 1")
-                             if int(r[0]) in self._owner.templates}
+        rows = [r for r in self.database.rows("SELECT id, name, employee_no FROM people WHERE active = 1")
+                if int(r[0]) in self._owner.templates]
+        self._known_names = {int(r[0]): r[1] for r in rows}
+        self._known_numbers = {int(r[0]): r[2] for r in rows}
 
     def _learn_names(self, person_ids: set[int]) -> None:
         """Remember the names of people who just became searchable (a shared server's outage may follow)."""
@@ -325,6 +377,25 @@ class Gallery:
 
     def _drop_unsearchable_names(self) -> None:
         self._known_names = {p: n for p, n in self._known_names.items() if p in self._owner.templates}
+        self._known_numbers = {p: n for p, n in self._known_numbers.items() if p in self._owner.templates}
+
+    def _keep_copy(self) -> None:
+        """Write what changed to the local copy (a shared server's desk; not inside :meth:`bulk`)."""
+        if self.local is None or self._deferred:
+            return
+        people = {p: (n, self._known_numbers.get(p)) for p, n in self._known_names.items()}
+        index = self._index
+        self.local.save(self._model, self._dim, self._schema_version, dict(self._owner.person), people,
+                        (lambda ids: index.vectors(ids)) if index.exact else None)
+
+    def remember_attendance(self, rows: list[Attendance]) -> None:
+        """Keep the check-ins/outs the desk rules use (as just read from the server) for an offline start."""
+        if self.local is not None:
+            self.local.save_attendance(rows)
+
+    def remembered_attendance(self) -> list[Attendance]:
+        """The check-ins/outs last read from the server (empty on a local database)."""
+        return self.local.attendance() if self.local is not None else []
 
     def _searchable_fingerprint(self) -> tuple[Any, ...]:
         row = self.database.rows(
@@ -356,12 +427,17 @@ class Gallery:
         marks = ", ".join("?" * len(person_ids))
         remember = self.database.backend != "sqlite"
         try:
-            names = {int(r[0]): r[1] for r in self.database.rows(
-                f"SELECT id, name FROM people WHERE id IN ({marks})", tuple(person_ids))}
+            rows = self.database.rows(f"SELECT id, name, employee_no FROM people WHERE id IN ({marks})",
+                                      tuple(person_ids))
         except ServerUnreachableError:  # offline: the names this desk last read
             return {p: self._known_names[p] for p in person_ids if p in self._known_names}
+        names = {int(r[0]): r[1] for r in rows}
         if remember:
+            changed = any(self._known_names.get(p) != n for p, n in names.items() if p in self._owner.templates)
             self._known_names.update(names)
+            self._known_numbers.update({int(r[0]): r[2] for r in rows})
+            if changed:  # a new searchable person, or a name changed elsewhere
+                self._keep_copy()
         return names
 
     # -- changes -------------------------------------------------------------------------------
@@ -454,6 +530,7 @@ class Gallery:
             with self.database.transaction() as db:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (ACTIVE_MODEL_KEY, new_model))
                 audit.record(db, actor, "gallery.reembed", "model", None, model=new_model, templates=done)
+            self._keep_copy()
         log.info("switched to model %s (%d templates embedded)", new_model, done)
         return done
 
@@ -478,8 +555,7 @@ class Gallery:
             all_ids, _, vectors = self.people.active_embeddings(model)
             return all_ids, vectors.reshape(len(all_ids), dim)
 
-        index = open_index(self.paths.data / INDEX_DIR, model, dim, ids, load, self.database.schema_version,
-                           self.params)
+        index = open_index(self.paths.data / INDEX_DIR, model, dim, ids, load, self._schema_version, self.params)
         return index, _Owners(ids.tolist(), persons.tolist())
 
     def _refresh_person(self, person_id: int) -> None:
@@ -526,4 +602,5 @@ class Gallery:
 
     def _save(self) -> None:
         if not self._deferred:
-            self._index.save(self.paths.data / INDEX_DIR, self.database.schema_version)
+            self._index.save(self.paths.data / INDEX_DIR, self._schema_version)
+            self._keep_copy()

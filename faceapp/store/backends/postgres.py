@@ -11,12 +11,19 @@ When the server cannot be reached, requests fail fast with :class:`~faceapp.erro
 the first request waits at most ``wait_timeout`` for a connection; after that requests fail at once
 until :meth:`PostgresDatabase.probe` (the live service's courier, on its own thread) finds the server
 back, or, where nobody probes, until one request every :data:`RETRY_S` seconds tries again.
+
+A desk may also *start* while the server is unreachable (``offline_ok``): the object is created
+unconnected, offline since that moment, and connects (and checks the schema) on the first probe or
+request that finds the server back; the desk meanwhile runs on its local copy
+(:mod:`faceapp.store.local_copy`). Other errors (credentials, TLS, a database that does not exist)
+still fail at once.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,13 +36,21 @@ from psycopg_pool import PoolTimeout
 from faceapp.errors import ServerUnreachableError, StorageError
 from faceapp.store import db as sqlite_db
 from faceapp.store.backends import dialect, redact
-from faceapp.store.backends.compat import PgConnection, ServerGone, connect_pool, sqlite_error
+from faceapp.store.backends.compat import (
+    PgConnection,
+    ServerGone,
+    connect_pool,
+    network_options,
+    sqlite_error,
+    unreachable,
+)
 
 log = logging.getLogger(__name__)
 
 MIGRATE_LOCK = 0x46414346  # advisory lock key held while migrating
 WAIT_TIMEOUT_S = 2.0  # a request waits this long for a connection before the server counts as unreachable
 RETRY_S = 5.0  # offline and nobody probing: one request tries the server again after this many seconds
+OFFLINE_CONNECT_TIMEOUT_S = 3.0  # a desk that may start offline waits this long for the server at start
 NEEDS_SERVER = ("This desk keeps recognising and queues its check-ins until the server is back; enrolment, "
                 "removal, settings and reports need the server: try again when it is reachable.")
 
@@ -85,6 +100,8 @@ class PostgresDatabase(sqlite_db.Database):
         connect_timeout: seconds to wait for the first connection before giving up.
         wait_timeout: afterwards, seconds a request waits for a connection before the server is
             called unreachable.
+        offline_ok: an unreachable server is not an error: start unconnected and offline (a desk
+            that runs on its local copy); the first probe or request that reaches it connects.
 
     Attributes:
         offline_since: when requests began failing because the server is unreachable (aware UTC),
@@ -92,9 +109,8 @@ class PostgresDatabase(sqlite_db.Database):
     """
 
     def __init__(self, url: str, busy_timeout: float = sqlite_db.DEFAULT_BUSY_TIMEOUT_S,
-                 pool_size: int = 4, connect_timeout: float = 10.0, wait_timeout: float = WAIT_TIMEOUT_S) -> None:
-        import threading
-
+                 pool_size: int = 4, connect_timeout: float = 10.0, wait_timeout: float = WAIT_TIMEOUT_S,
+                 offline_ok: bool = False) -> None:
         self.url = url
         self.path = redact(url)  # type: ignore[assignment]  # named in messages like a file
         self._lock = threading.RLock()
@@ -104,12 +120,29 @@ class PostgresDatabase(sqlite_db.Database):
         self._probers = 0
         self.retry_s = RETRY_S
         self.closed = False
+        self._connect_args = (busy_timeout, pool_size, connect_timeout, wait_timeout)
+        self.connected = False
+        self._connecting: int | None = None  # the thread connecting late (its schema check passes the gate)
         try:
-            pool = connect_pool(url, max_size=pool_size, timeout=connect_timeout, wait_timeout=wait_timeout)
+            self._connect()
+        except StorageError as exc:
+            cause = exc.__cause__
+            if not offline_ok or cause is None or not unreachable(cause):
+                raise
+            self._reason = _reason_of(cause)
+            self.offline_since = datetime.now(timezone.utc)
+            self._retry_at = time.monotonic() + self.retry_s
+            log.info("database server %s unreachable at start (%s): working offline", self.path, self._reason)
+
+    def _connect(self) -> None:
+        """Open the pool and bring the schema up to date (raises StorageError; the cause says why)."""
+        busy_timeout, pool_size, connect_timeout, wait_timeout = self._connect_args
+        try:
+            pool = connect_pool(self.url, max_size=pool_size, timeout=connect_timeout, wait_timeout=wait_timeout)
         except (psycopg.Error, PoolTimeout) as exc:
-            reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
-            raise StorageError(f"cannot reach the database server {redact(url)}: {reason}. Check that it runs, "
-                               "the address and the credentials (or remove database_url to work locally).") from exc
+            raise StorageError(f"cannot reach the database server {self.path}: {_reason_of(exc)}. Check that it "
+                               "runs, the address and the credentials (or remove database_url to work "
+                               "locally).") from exc
         self.pg = PgConnection(pool, busy_timeout)
         self.conn = self.pg  # type: ignore[assignment]  # the sqlite3-style connection store code uses
         self.db = Session(self.pg)  # type: ignore[assignment]
@@ -121,6 +154,26 @@ class PostgresDatabase(sqlite_db.Database):
         except BaseException:
             self.pg.close()
             raise
+        self.connected = True
+
+    def _connect_late(self) -> None:
+        """Connect a desk that started offline (under the lock); raises ServerUnreachableError meanwhile."""
+        if self.connected or self.closed:
+            return
+        self._connecting = threading.get_ident()
+        try:
+            with psycopg.connect(self.url, **network_options(self.url)):  # one quick attempt, not the pool's retries
+                pass
+            self._connect()
+        except (StorageError, psycopg.Error) as exc:
+            cause = exc.__cause__ if isinstance(exc, StorageError) else exc
+            if cause is None or not unreachable(cause):
+                raise
+            self._reason = _reason_of(cause)
+            self._retry_at = time.monotonic() + self.retry_s
+            raise ServerUnreachableError(self._unreachable_text(), self.offline_since) from exc
+        finally:
+            self._connecting = None
 
     @property
     def backend(self) -> str:
@@ -129,7 +182,8 @@ class PostgresDatabase(sqlite_db.Database):
     def close(self) -> None:
         self.closed = True  # a courier thread stops probing
         with self._lock:
-            self.pg.close()
+            if self.connected:
+                self.pg.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -192,7 +246,14 @@ class PostgresDatabase(sqlite_db.Database):
 
     # -- reachability ------------------------------------------------------------------------------
     def probe(self, timeout: float | None = None) -> bool:
-        """Ask the server now, also while offline (never waits for this object's lock); True if it answered."""
+        """Ask the server now, also while offline (never waits for this object's lock once connected);
+        True if it answered. A desk that started offline connects here."""
+        if not self.connected:
+            with self._lock:
+                try:
+                    self._connect_late()
+                except ServerUnreachableError:
+                    return False
         try:
             with self.pg.pool.connection(timeout=timeout) as conn:
                 conn.execute("SELECT 1")
@@ -215,12 +276,15 @@ class PostgresDatabase(sqlite_db.Database):
 
     def _gate(self) -> None:
         """Fail at once while the server is known to be unreachable (a request tries again now and then)."""
-        if self.offline_since is None:
+        if self.offline_since is None or self._connecting == threading.get_ident():
             return
         now = time.monotonic()
         if self._probers or now < self._retry_at:
             raise ServerUnreachableError(self._unreachable_text(), self.offline_since)
         self._retry_at = now + self.retry_s  # this request tries; the others keep failing fast meanwhile
+        if not self.connected:
+            with self._lock:
+                self._connect_late()
 
     def _answered(self) -> None:
         if self.offline_since is not None:
@@ -238,6 +302,11 @@ class PostgresDatabase(sqlite_db.Database):
             self.offline_since = datetime.now(timezone.utc)
             log.info("database server %s unreachable: %s", self.path, self._reason)  # front ends say so
         return ServerUnreachableError(self._unreachable_text(), self.offline_since)
+
+    @property
+    def reason(self) -> str:
+        """Why the server could not be reached the last time it could not."""
+        return self._reason
 
     def _unreachable_text(self) -> str:
         return f"the database server {self.path} cannot be reached ({self._reason}). {NEEDS_SERVER}"
@@ -342,3 +411,8 @@ class PostgresDatabase(sqlite_db.Database):
                 raise
             self.pg.commit()
             log.info("database %s migrated to schema %d", self.path, number + 1)
+
+
+def _reason_of(exc: BaseException) -> str:
+    """One line saying why a connection failed."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
