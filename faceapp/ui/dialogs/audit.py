@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, time, timezone
+from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -139,7 +139,9 @@ class AuditDialog(QDialog):
         box = QComboBox(self)
         box.setEditable(True)
         box.addItems(list(values))
-        box.lineEdit().setPlaceholderText(self.tr("All"))
+        line = box.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(self.tr("All"))
         box.setMinimumContentsLength(12)
         return box
 
@@ -177,7 +179,8 @@ class AuditDialog(QDialog):
         """The chosen filters as :meth:`AuditLog.entries` arguments (``since`` is local midnight, as UTC text)."""
         since = None
         if self.use_since.isChecked():
-            day = self.since.date().toPython()
+            chosen = self.since.date()
+            day = date(chosen.year(), chosen.month(), chosen.day())
             since = datetime.combine(day, time.min, self.zone).astimezone(timezone.utc).isoformat(
                 timespec="milliseconds")
         entity = self.entity.currentText().strip() or None

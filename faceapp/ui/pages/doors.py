@@ -182,10 +182,10 @@ class DoorsPage(QWidget):
         self.where.setCurrentIndex(found[0] if found else 0)
         self.where.blockSignals(False)
 
-    def origin_filter(self) -> dict[str, str]:
-        """``site``/``desk`` keyword arguments of the journal for the chosen desk ({} for all)."""
+    def origin_filter(self) -> tuple[str | None, str | None]:
+        """The journal's ``site`` and ``desk`` filters for the chosen desk (``None, None``: all desks)."""
         chosen = self.where.currentData()
-        return {} if chosen is None else {"site": chosen[0], "desk": chosen[1]}
+        return (None, None) if chosen is None else (str(chosen[0]), str(chosen[1]))
 
     def show_events(self) -> None:
         """The latest events of the selected door (all doors when none is selected)."""
@@ -195,8 +195,9 @@ class DoorsPage(QWidget):
             return
         door = self.selected()
         self.heading.setText(self.tr("Last decisions at {}").format(door.name) if door else self.tr("Last decisions"))
+        site, desk = self.origin_filter()
         for event in self.access.journal.events(door=door.id if door else None, limit=RECENT, newest_first=True,
-                                                **self.origin_filter()):
+                                                site=site, desk=desk):
             self.recent.addItem(self._item(event))
 
     def _item(self, event: AccessEvent) -> QListWidgetItem:
@@ -357,11 +358,12 @@ class DoorsPage(QWidget):
             if not path:
                 return None
         door = self.selected()
-        events = access.journal.events(door=door.id if door else None, **self.origin_filter())
+        site, desk = self.origin_filter()
+        events = access.journal.events(door=door.id if door else None, site=site, desk=desk)
         try:
             return write_access_report(events, path, access.store.zone,
                                        title=self.tr("Access events") + (f": {door.name}" if door else "")
-                                       + (f" ({self.where.currentText()})" if self.origin_filter() else ""))
+                                       + (f" ({self.where.currentText()})" if desk is not None else ""))
         except FaceAppError as exc:
             self._fail(exc)
             return None
