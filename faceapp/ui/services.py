@@ -96,7 +96,7 @@ class Services:
             paths = Paths.resolve(basedir).ensure()
             settings = Settings.load(paths.settings_file)
             return cls(paths, settings, pipeline or FacePipeline.from_settings(settings, paths))
-        return cls.from_core(Core.open(basedir, pipeline=pipeline))
+        return cls.from_core(Core.open(basedir, pipeline=pipeline, offline_ok=True))  # a desk may start offline
 
     @classmethod
     def from_core(cls, core: Core) -> Services:

@@ -47,142 +47,142 @@
   <context>
     <name>AttendancePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="89" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="90" />
       <source>Attendance</source>
       <translation>考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="108" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="110" />
       <source>Select an event to see its evidence photo.</source>
       <translation>选择一条记录以查看其证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="122" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="124" />
       <source>Events</source>
       <translation>事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="134" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="136" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="140" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="142" />
       <source>All kinds</source>
       <translation>全部类型</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="143" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="145" />
       <source>Spoof suspected</source>
       <translation>疑似伪造</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="152" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="153" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="154" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="156" />
       <source>Kind:</source>
       <translation>类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="157" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="155" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="157" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="170" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
       <source>Add event…</source>
       <translation>添加记录…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="171" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="173" />
       <source>Correct…</source>
       <translation>更正…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="172" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="174" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="173" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="175" />
       <source>Export report…</source>
       <translation>导出报表…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="189" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="193" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="193" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="199" />
       <source>All sites</source>
       <translation>全部站点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="194" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="200" />
       <source>All desks</source>
       <translation>全部考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="229" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="242" />
       <source>Cannot read the events</source>
       <translation>无法读取考勤记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="233" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="246" />
       <source>{0} events</source>
       <translation>{0} 条记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="259" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="278" />
       <source>This event has no evidence photo.</source>
       <translation>此记录没有证据照片。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="271" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="290" />
       <source>Reason (recorded in the audit log):</source>
       <translation>原因（将记入审计日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="305" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="324" />
       <source>Delete event</source>
       <translation>删除记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="331" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="350" />
       <source>The correction was not saved</source>
       <translation>更正未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="342" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="361" />
       <source>Export report</source>
       <translation>导出报表</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance.py" line="373" />
+      <location filename="../../faceapp/ui/pages/attendance.py" line="392" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -210,47 +210,47 @@
       <translation>任何人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="142" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="144" />
       <source>All</source>
       <translation>全部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="151" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="153" />
       <source>Time:</source>
       <translation>时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="152" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="154" />
       <source>Entity:</source>
       <translation>对象类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="153" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="155" />
       <source>Person id:</source>
       <translation>人员 ID：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="155" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="157" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="156" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="158" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="159" />
       <source>At most:</source>
       <translation>最多：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="161" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="163" />
       <source>Show</source>
       <translation>显示</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="197" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="200" />
       <source>Entries: {} (newest first)</source>
       <translation>条目：{}（最新在前）</translation>
     </message>
@@ -439,97 +439,97 @@
   <context>
     <name>DayStatusPanel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="184" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="185" />
       <source>Name or employee number</source>
       <translation>姓名或工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="188" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="189" />
       <source>All days</source>
       <translation>全部日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="189" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="190" />
       <source>Exceptions only</source>
       <translation>仅异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="200" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>From:</source>
       <translation>从：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="200" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
       <source>To:</source>
       <translation>到：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Department:</source>
       <translation>部门：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="201" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
       <source>Person:</source>
       <translation>人员：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="202" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
       <source>Status:</source>
       <translation>状态：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="203" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="204" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="213" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="214" />
       <source>Export time cards…</source>
       <translation>导出考勤卡…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="215" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="216" />
       <source>Export summary…</source>
       <translation>导出汇总…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="242" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="245" />
       <source>All departments</source>
       <translation>全部部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="246" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="251" />
       <source>All sites</source>
       <translation>全部站点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="247" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="252" />
       <source>All desks</source>
       <translation>全部考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="279" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="291" />
       <source>Cannot compute the attendance</source>
       <translation>无法计算考勤</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="288" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="306" />
       <source>{0} person-days, {1} exceptions</source>
       <translation>{0} 人天，{1} 项异常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="293" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="311" />
       <source>Export</source>
       <translation>导出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="312" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="330" />
       <source>The report was not written</source>
       <translation>报表未能写入</translation>
     </message>
@@ -542,107 +542,107 @@
   <context>
     <name>DayTableModel</name>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Late</source>
       <translation>迟到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="81" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
       <source>Present</source>
       <translation>正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="82" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
       <source>Early leave</source>
       <translation>早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="83" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
       <source>Late and early leave</source>
       <translation>迟到且早退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>Absent</source>
       <translation>旷工</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="84" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
       <source>Half day</source>
       <translation>半天</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>Holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="85" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
       <source>On leave</source>
       <translation>请假</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
       <source>Missing punch</source>
       <translation>缺卡</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="86" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
       <source>Rest day</source>
       <translation>休息</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="87" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="88" />
       <source>Not over yet</source>
       <translation>未结束</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Date</source>
       <translation>日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="102" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
       <source>Shift</source>
       <translation>班次</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>In</source>
       <translation>签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Out</source>
       <translation>签退</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Overtime</source>
       <translation>加班</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="103" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
       <source>Worked</source>
       <translation>工作时长</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/attendance_days.py" line="104" />
+      <location filename="../../faceapp/ui/pages/attendance_days.py" line="105" />
       <source>Status</source>
       <translation>状态</translation>
     </message>
@@ -1005,52 +1005,52 @@
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="205" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="206" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="207" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="208" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="207" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="208" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="295" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="296" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="296" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="297" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="316" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="317" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="354" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="355" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="356" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="357" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="363" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="365" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="379" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="381" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>
@@ -1463,72 +1463,77 @@ Enrol these faces anyway?</source>
   <context>
     <name>LivePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="85" />
+      <location filename="../../faceapp/ui/pages/live.py" line="86" />
       <source>Live</source>
       <translation>实时</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="121" />
+      <location filename="../../faceapp/ui/pages/live.py" line="122" />
       <source>Latest check-ins</source>
       <translation>最近签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="144" />
+      <location filename="../../faceapp/ui/pages/live.py" line="145" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="149" />
+      <location filename="../../faceapp/ui/pages/live.py" line="150" />
       <source>The database server cannot be reached. This desk keeps recognising and delivers the queued events when the server is back; enrolment, removal and settings need the server.</source>
       <translation>无法连接数据库服务器。本终端继续识别，服务器恢复后会发送排队的事件；录入、删除人员和更改设置需要连接服务器。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="211" />
+      <location filename="../../faceapp/ui/pages/live.py" line="216" />
       <source>Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source.</source>
       <translation>请使用“文件 ▸ 打开视频文件…”、“打开图片文件夹…”或“打开网址…”选择其他来源。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="214" />
+      <location filename="../../faceapp/ui/pages/live.py" line="219" />
       <source>playing</source>
       <translation>正在播放</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="226" />
+      <location filename="../../faceapp/ui/pages/live.py" line="233" />
       <source>Video {:.1f} fps</source>
       <translation>视频 {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="227" />
+      <location filename="../../faceapp/ui/pages/live.py" line="234" />
       <source>Recognition {:.0f} ms · {:.1f} fps</source>
       <translation>识别 {:.0f} 毫秒 · {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="237" />
+      <location filename="../../faceapp/ui/pages/live.py" line="244" />
       <source>Server reachable again — delivering {0} queued events</source>
       <translation>服务器已恢复 — 正在发送 {0} 条排队事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="241" />
+      <location filename="../../faceapp/ui/pages/live.py" line="248" />
+      <source>Offline since {0}</source>
+      <translation>自 {0} 起离线</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/pages/live.py" line="249" />
       <source>Offline since {0} — 1 event queued</source>
       <translation>自 {0} 起离线 — 1 条事件排队中</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="242" />
+      <location filename="../../faceapp/ui/pages/live.py" line="250" />
       <source>Offline since {0} — {1} events queued</source>
       <translation>自 {0} 起离线 — {1} 条事件排队中</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="249" />
+      <location filename="../../faceapp/ui/pages/live.py" line="257" />
       <source>Identification is off: no gallery is connected, so faces are shown without names.</source>
       <translation>身份识别已关闭：未连接人脸库，因此人脸不显示姓名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="251" />
+      <location filename="../../faceapp/ui/pages/live.py" line="259" />
       <source>Check-ins are off: no attendance desk is connected.</source>
       <translation>签到已关闭：未连接考勤台。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="253" />
+      <location filename="../../faceapp/ui/pages/live.py" line="261" />
       <source>Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.</source>
       <translation>尚未录入任何人员：请使用“人员 ▸ 录入人员…”，以便人脸显示姓名。</translation>
     </message>
@@ -1941,6 +1946,14 @@ Enrol these faces anyway?</source>
     </message>
   </context>
   <context>
+    <name>Offline</name>
+    <message>
+      <location filename="../../faceapp/ui/offline_state.py" line="22" />
+      <source>The database server cannot be reached: this list is shown again when it answers (recognition and check-ins go on).</source>
+      <translation>无法连接数据库服务器：服务器恢复响应后将重新显示此列表（识别和签到照常进行）。</translation>
+    </message>
+  </context>
+  <context>
     <name>OperatingPointBox</name>
     <message>
       <location filename="../../faceapp/ui/dialogs/operating_point.py" line="36" />
@@ -1986,62 +1999,62 @@ Enrol these faces anyway?</source>
   <context>
     <name>PeoplePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="81" />
+      <location filename="../../faceapp/ui/pages/people.py" line="83" />
       <source>People</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="101" />
+      <location filename="../../faceapp/ui/pages/people.py" line="104" />
       <source>Search name, number or department</source>
       <translation>搜索姓名、工号或部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="121" />
+      <location filename="../../faceapp/ui/pages/people.py" line="124" />
       <source>Enrol person…</source>
       <translation>录入人员…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="122" />
+      <location filename="../../faceapp/ui/pages/people.py" line="125" />
       <source>Add photos…</source>
       <translation>添加照片…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="123" />
+      <location filename="../../faceapp/ui/pages/people.py" line="126" />
       <source>Edit…</source>
       <translation>编辑…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="124" />
+      <location filename="../../faceapp/ui/pages/people.py" line="127" />
       <source>Deactivate</source>
       <translation>停用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="125" />
+      <location filename="../../faceapp/ui/pages/people.py" line="128" />
       <source>Delete…</source>
       <translation>删除…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="177" />
+      <location filename="../../faceapp/ui/pages/people.py" line="202" />
       <source>Activate</source>
       <translation>启用</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="210" />
+      <location filename="../../faceapp/ui/pages/people.py" line="235" />
       <source>Cannot save</source>
       <translation>无法保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="228" />
+      <location filename="../../faceapp/ui/pages/people.py" line="253" />
       <source>Delete person</source>
       <translation>删除人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="229" />
+      <location filename="../../faceapp/ui/pages/people.py" line="254" />
       <source>Delete {} and all their face data? Their attendance events stay, without a name. This cannot be undone.</source>
       <translation>删除 {} 及其全部人脸数据？其考勤记录将保留，但不再显示姓名。此操作无法撤销。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="237" />
+      <location filename="../../faceapp/ui/pages/people.py" line="262" />
       <source>Cannot delete</source>
       <translation>无法删除</translation>
     </message>
@@ -2049,37 +2062,37 @@ Enrol these faces anyway?</source>
   <context>
     <name>PersonDialog</name>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="43" />
+      <location filename="../../faceapp/ui/pages/people.py" line="45" />
       <source>Edit {}</source>
       <translation>编辑 {}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="48" />
+      <location filename="../../faceapp/ui/pages/people.py" line="50" />
       <source>Recognised at the desk</source>
       <translation>在考勤台被识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="55" />
+      <location filename="../../faceapp/ui/pages/people.py" line="57" />
       <source>Name</source>
       <translation>姓名</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="56" />
+      <location filename="../../faceapp/ui/pages/people.py" line="58" />
       <source>Employee no.</source>
       <translation>工号</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="57" />
+      <location filename="../../faceapp/ui/pages/people.py" line="59" />
       <source>Department</source>
       <translation>部门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="58" />
+      <location filename="../../faceapp/ui/pages/people.py" line="60" />
       <source>Title</source>
       <translation>职务</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/people.py" line="59" />
+      <location filename="../../faceapp/ui/pages/people.py" line="61" />
       <source>Active</source>
       <translation>启用</translation>
     </message>

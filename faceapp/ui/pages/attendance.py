@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +46,7 @@ from faceapp.store import Gallery, audit
 from faceapp.store.liveness import SPOOF_KIND, spoof_event_ids
 from faceapp.ui.dialogs.correction import Correction, EventDialog
 from faceapp.ui.jobs import JobRunner
+from faceapp.ui.offline_state import server_unreachable, unreachable_note
 from faceapp.ui.pages.attendance_filters import Filters, chosen, fill_choices, fill_origin_choices
 from faceapp.ui.pages.attendance_model import EventTableModel, kind_label
 
@@ -91,6 +92,7 @@ class AttendancePage(QWidget):
         self.model = EventTableModel(zone, self)
         self.exporter = JobRunner(self)
         self.on_shutdown: list[Callable[[], None]] = []  # tabs and schedulers attached later
+        self._stale = False  # the events could not be read (server unreachable): read them when shown
         self._build()
         self.refresh()
 
@@ -185,11 +187,15 @@ class AttendancePage(QWidget):
         return button
 
     def _fill_departments(self) -> None:
+        if server_unreachable(self.gallery):
+            return
         departments = sorted({p.department for p in self.gallery.people.list() if p.department}, key=str.casefold)
         fill_choices(self.department_box, self.tr("All departments"), departments)
 
     def _fill_origins(self) -> None:
         """The sites and desks that recorded events (other desks add some while the page is open)."""
+        if server_unreachable(self.gallery):
+            return
         fill_origin_choices(self.gallery.database, self.site_box, self.desk_box, self.tr("All sites"),
                             self.tr("All desks"))
 
@@ -221,6 +227,13 @@ class AttendancePage(QWidget):
 
     def refresh(self) -> None:
         """Reload the events that pass the filters (keeps the selected event selected)."""
+        if server_unreachable(self.gallery):  # known: do not let the GUI thread wait for the server
+            self._stale = True
+            self.count_label.setText(unreachable_note())
+            return
+        if self._stale:
+            self._stale = False
+            self._fill_departments()
         self._fill_origins()
         selected = self.selected_event()
         try:
@@ -236,6 +249,12 @@ class AttendancePage(QWidget):
             if row is not None:
                 self.table.selectRow(row)
         self._selection_changed()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Read the events again when they could not be read before (the server may answer now)."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def selected_event(self) -> Event | None:
         """The event of the selected row, if any."""

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
     Qt,
     QThread,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -50,6 +50,7 @@ from faceapp.attendance.timecard import PersonDay, compute_days, hours, select_p
 from faceapp.errors import FaceAppError
 from faceapp.store import Gallery
 from faceapp.ui.jobs import JobRunner
+from faceapp.ui.offline_state import server_unreachable, unreachable_note
 from faceapp.ui.pages.attendance_filters import chosen, fill_choices, fill_origin_choices
 
 if TYPE_CHECKING:
@@ -238,11 +239,15 @@ class DayStatusPanel(QWidget):
         return edit
 
     def fill_departments(self) -> None:
+        if server_unreachable(self.gallery):
+            return
         departments = sorted({p.department for p in self.gallery.people.list() if p.department}, key=str.casefold)
         fill_choices(self.department_box, self.tr("All departments"), departments)
 
     def fill_origins(self) -> None:
         """The sites and desks that recorded events, as filter choices."""
+        if server_unreachable(self.gallery):
+            return
         fill_origin_choices(self.gallery.database, self.site_box, self.desk_box, self.tr("All sites"),
                             self.tr("All desks"))
 
@@ -272,6 +277,13 @@ class DayStatusPanel(QWidget):
 
     def refresh(self) -> None:
         """Recompute the period (dates, department, site, desk or the rules changed) and show it filtered."""
+        if server_unreachable(self.gallery):  # known: do not let the GUI thread wait for the server
+            self._stale = True
+            self.count_label.setText(unreachable_note())
+            return
+        if getattr(self, "_stale", False):
+            self._stale = False
+            self.fill_departments()
         self.fill_origins()
         try:
             self._all = self._compute_all()
@@ -279,6 +291,12 @@ class DayStatusPanel(QWidget):
             self._error(self.tr("Cannot compute the attendance"), str(exc))
             return
         self.apply_filters()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Compute again when the server could not be read before (it may answer now)."""
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self.refresh()
 
     def apply_filters(self) -> None:
         """Show the computed days that pass the person and status filters (no recomputation)."""

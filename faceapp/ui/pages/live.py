@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QStatusBar
 
 from faceapp.attendance import zone_info
 from faceapp.capture.sources import SourceState
+from faceapp.errors import ServerUnreachableError
 from faceapp.live.offline import OfflineStatus
 from faceapp.records import Event
 from faceapp.ui.qtmodels import THUMB_PX, CheckInModel
@@ -159,7 +160,11 @@ class LivePage(QWidget):
         if self.services.core is None:
             return
         since = datetime.now(timezone.utc) - timedelta(hours=RECENT_HOURS)
-        recent = self.services.core.gallery.events.list(start=since, camera=self.services.camera_name)
+        try:
+            recent = self.services.core.gallery.events.list(start=since, camera=self.services.camera_name)
+        except ServerUnreachableError:  # a desk started offline: the status bar says so
+            log.info("live: the last hours' events are not shown: the database server is unreachable")
+            return
         self.checkins.add(recent[-self.checkins.limit:])
 
     def refresh_note(self) -> None:
@@ -222,7 +227,9 @@ class LivePage(QWidget):
 
     def _show_rates(self) -> None:
         service = self.session.service
-        self.show_offline(service.offline() if service is not None else None)
+        desk = self.services.check_ins  # before a source plays, a desk started offline says so too
+        self.show_offline(service.offline() if service is not None else
+                          desk.offline_status() if desk is not None else None)
         self.fps_label.setText(self.tr("Video {:.1f} fps").format(self.video_rate.rate()))
         self.latency_label.setText(self.tr("Recognition {:.0f} ms · {:.1f} fps").format(
             self.latency_ms, self.recognition_rate.rate()))
@@ -238,7 +245,8 @@ class LivePage(QWidget):
         else:
             zone = zone_info(self.services.core.zone if self.services.core is not None else "UTC")
             since = status.offline_since.astimezone(zone).strftime("%H:%M")
-            text = (self.tr("Offline since {0} — 1 event queued").format(since) if status.queued == 1 else
+            text = (self.tr("Offline since {0}").format(since) if status.queued == 0 else
+                    self.tr("Offline since {0} — 1 event queued").format(since) if status.queued == 1 else
                     self.tr("Offline since {0} — {1} events queued").format(since, status.queued))
         self.offline_label.setText(text)
         self.offline_label.show()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -23,9 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceapp.errors import FaceAppError
+from faceapp.errors import FaceAppError, ServerUnreachableError
 from faceapp.records import Person
 from faceapp.store import Gallery
+from faceapp.ui.offline_state import server_unreachable, unreachable_note
 from faceapp.ui.qtmodels import SORT_ROLE, THUMB_PX, PeopleModel, PersonRow, bgr_pixmap, people_rows
 from faceapp.ui.services import Services
 
@@ -88,6 +90,7 @@ class PeoplePage(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
+        self._stale = False  # the list could not be read (server unreachable): read it when shown
         self._build()
         self.refresh()
 
@@ -123,8 +126,13 @@ class PeoplePage(QWidget):
         self.edit_button = self._button(row, self.tr("Edit…"), self.edit_selected)
         self.deactivate_button = self._button(row, self.tr("Deactivate"), self.toggle_active_selected)
         self.delete_button = self._button(row, self.tr("Delete…"), self.delete_selected)
+        self.offline_note = QLabel(unreachable_note(), self)
+        self.offline_note.setObjectName("peopleOfflineNote")
+        self.offline_note.setWordWrap(True)
+        self.offline_note.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(row)
+        layout.addWidget(self.offline_note)
         layout.addWidget(self.table, 1)
         self._enable_actions()
 
@@ -143,11 +151,28 @@ class PeoplePage(QWidget):
             self._enable_actions()
             return
         selected = self.selected_person()
-        rows = people_rows(gallery)
-        self.model.set_rows(rows, self._chips(gallery, rows))
+        try:
+            if server_unreachable(gallery):  # known: do not let the GUI thread wait for the server
+                raise ServerUnreachableError("the database server is unreachable")
+            rows = people_rows(gallery)
+            chips = self._chips(gallery, rows)
+        except ServerUnreachableError:
+            self._stale = True
+            self.offline_note.show()
+            self._enable_actions()
+            return
+        self._stale = False
+        self.offline_note.hide()
+        self.model.set_rows(rows, chips)
         if selected is not None:
             self.select_person(selected.id)
         self._enable_actions()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Read the list again when it could not be read before (the server may answer now)."""
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def selected_person(self) -> Person | None:
         """The selected person, or ``None``."""

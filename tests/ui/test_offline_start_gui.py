@@ -1,0 +1,110 @@
+"""The GUI starts while the PostgreSQL server is stopped: from the desk's copy of the server's gallery it
+recognises real lfw-dev photos and queues, says "Offline since" from the start, its People and
+Attendance pages do not ask the unreachable server on the GUI thread, and all follows when it is back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from faceapp.records import Event, EventKind
+from faceapp.ui.assembly import attach_admin
+from faceapp.ui.main_window import MainWindow
+from faceapp.ui.offline_state import unreachable_note
+from faceapp.ui.services import Services
+from faceapp.vision.pipeline import FacePipeline
+from tests.conftest import unavailable
+from tests.store.pgserver import PgServer, find_bindir
+from tests.ui.conftest import FAST_LIVE
+
+pytestmark = pytest.mark.realdata
+SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshot for the docs there
+
+
+@pytest.fixture()
+def server() -> Iterator[PgServer]:
+    bindir = find_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    started = PgServer(bindir).start()
+    yield started
+    started.stop()
+
+
+class Requests:
+    """Counts the requests a database object is asked (a spy around its real methods)."""
+
+    def __init__(self, database: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        for name in ("query", "rows", "scalar", "transaction"):
+            real = getattr(database, name)
+            monkeypatch.setattr(database, name, self._counting(real))
+
+    def _counting(self, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return real(*args, **kwargs)
+        return call
+
+
+def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
+        qtbot, server: PgServer, basedir: Path, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", server.create_database("gui_start"))
+    online = Services.create(basedir, pipeline=pipeline)
+    assert online.core is not None
+    person = online.core.gallery.add_person("Tom Ridge")
+    for number in (1, 2):
+        online.enroller().enrol_photo(person.id, lfw_dir / "images" / "Tom_Ridge" / f"Tom_Ridge_{number:04d}.jpg")
+    online.close()
+    folder = tmp_path / "show"
+    folder.mkdir()
+    for number in (3, 4):
+        name = f"Tom_Ridge_{number:04d}.jpg"
+        (folder / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
+
+    server.halt()  # the desk PC starts while the server is away
+    try:
+        desk = Services.create(basedir, pipeline=pipeline)
+        desk.live = FAST_LIVE
+        assert desk.core is not None and desk.core.gallery.started_offline is not None
+        window = MainWindow(desk)
+        qtbot.addWidget(window)
+        parts = attach_admin(window, desk, QApplication.instance())
+        window.resize(1100, 700)
+        label = window.live.offline_label
+        qtbot.waitUntil(lambda: not label.isHidden(), timeout=5000)  # before any source plays
+        assert label.text().startswith("Offline since ")
+        assert not window.people.offline_note.isHidden() and window.people.model.rowCount() == 0
+        assert parts.attendance.count_label.text() == unreachable_note()
+        asked = Requests(desk.core.gallery.database, monkeypatch)
+        window.people.refresh()
+        parts.attendance.refresh()
+        assert asked.count == 0  # the pages looked at the known state: the GUI thread never waits for the server
+        events: list[Event] = []
+        window.live.session.events_ready.connect(events.extend)
+        window.live.open_source(str(folder))
+        qtbot.waitUntil(lambda: any(e.kind is EventKind.CHECK_IN for e in events), timeout=30000)
+        qtbot.waitUntil(lambda: "— 1 event queued" in label.text(), timeout=5000)
+        assert events[0].id is None and (events[0].person_id, events[0].name) == (person.id, "Tom Ridge")
+        assert window.grab().save(str(tmp_path / "live_offline_start.png"))
+        if SHOTS:
+            window.grab().save(str(Path(SHOTS) / "live_offline_start.png"))
+    finally:
+        server.resume()
+    try:
+        qtbot.waitUntil(label.isHidden, timeout=30000)  # connected, delivered: the note goes away
+    finally:
+        window.live.shutdown()
+    window.show_page(window.stack.indexOf(window.people))
+    window.people.refresh()
+    assert window.people.offline_note.isHidden() and window.people.model.rowCount() == 1
+    parts.attendance.refresh()
+    assert parts.attendance.model.rowCount() == 1 and parts.attendance.count_label.text() != unreachable_note()
+    assert desk.core.gallery.events.list(kinds=(EventKind.CHECK_IN,))[0].uid == events[0].uid
+    desk.close()
