@@ -179,11 +179,12 @@ class Gallery:
                                f"{snapshot.model}, not {self._model}: it cannot start offline with another "
                                "model (switch back, or start it while the server is reachable).") from unreachable
         index = TemplateIndex(self._model, self._dim, self.params)
-        if snapshot.vectors is not None:
-            index.build(snapshot.template_ids, snapshot.vectors)
-        elif not index.load(self.paths.data / INDEX_DIR, snapshot.template_ids, snapshot.schema_version):
-            raise StorageError(f"{server}, and this desk's index files do not match its copy of the server's "
-                               "gallery, so it cannot start offline.") from unreachable
+        folder, ids = self.paths.data / INDEX_DIR, snapshot.template_ids
+        if not (len(ids) >= self.params.exact_below and index.load(folder, ids, snapshot.schema_version)):
+            if snapshot.vectors is None:
+                raise StorageError(f"{server}, and this desk's copy of the server's gallery is incomplete, so "
+                                   "it cannot start offline.") from unreachable
+            index.build(ids, snapshot.vectors)  # the saved graph is stale (other desks enrolled): rebuilt
         self._index = index
         self._owner = _Owners(snapshot.template_ids.tolist(), snapshot.person_ids.tolist())
         self._schema_version = snapshot.schema_version
@@ -373,7 +374,7 @@ class Gallery:
     def _learn_names(self, person_ids: set[int]) -> None:
         """Remember the names of people who just became searchable (a shared server's outage may follow)."""
         if person_ids and self.database.backend != "sqlite":
-            self._names(person_ids)
+            self._names(person_ids, keep=False)  # the callers write the local copy next
 
     def _drop_unsearchable_names(self) -> None:
         self._known_names = {p: n for p, n in self._known_names.items() if p in self._owner.templates}
@@ -386,7 +387,7 @@ class Gallery:
         people = {p: (n, self._known_numbers.get(p)) for p, n in self._known_names.items()}
         index = self._index
         self.local.save(self._model, self._dim, self._schema_version, dict(self._owner.person), people,
-                        (lambda ids: index.vectors(ids)) if index.exact else None)
+                        index.vectors)
 
     def remember_attendance(self, rows: list[Attendance]) -> None:
         """Keep the check-ins/outs the desk rules use (as just read from the server) for an offline start."""
@@ -421,7 +422,7 @@ class Gallery:
             refined.append((person, exact))
         return sorted(refined, key=lambda item: -item[1]) + ranked[REFINE:]
 
-    def _names(self, person_ids: set[int]) -> dict[int, str]:
+    def _names(self, person_ids: set[int], keep: bool = True) -> dict[int, str]:
         if not person_ids:
             return {}
         marks = ", ".join("?" * len(person_ids))
@@ -436,7 +437,7 @@ class Gallery:
             changed = any(self._known_names.get(p) != n for p, n in names.items() if p in self._owner.templates)
             self._known_names.update(names)
             self._known_numbers.update({int(r[0]): r[2] for r in rows})
-            if changed:  # a new searchable person, or a name changed elsewhere
+            if changed and keep:  # a name changed elsewhere
                 self._keep_copy()
         return names
 

@@ -6,8 +6,8 @@ read from there; this module keeps it in ``server_copy.db`` in the desk's data f
 private 0600 in a 0700 folder, WAL, ``synchronous=FULL``, ``secure_delete=ON``):
 
 * the searchable people's ids, names and employee numbers, and which template belongs to whom;
-* the template vectors of an exact (small) index; a graph index has its vectors in its own files
-  (``index/<model>.bin`` and ``.vec``), checked against the template ids kept here;
+* the template vectors (a graph index's own files, ``index/<model>.bin`` and ``.vec``, are used
+  when they still match the template ids kept here; otherwise the index is built from these);
 * the model, its embedding size and the schema version the index was built for (the decision
   thresholds follow from the model and the numbers of searchable people and templates);
 * the check-ins/outs of the last days that the desk rules use for cooldown and in/out alternation.
