@@ -102,9 +102,7 @@ def test_a_desk_starts_offline_from_its_copy_keeps_the_desk_rules_and_delivers_o
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
 
     running.halt()  # power cut during an outage: the desk starts again while the server is away
-    began = time.monotonic()
     core = Core.open(home, pipeline=pipeline, offline_ok=True)
-    start_s = time.monotonic() - began
     assert core.gallery.started_offline is not None and core.gallery.searchable_people() == 2
     with pytest.raises(ServerUnreachableError, match="need the server"):
         core.gallery.add_person("Nobody")  # admin changes stay refused, saying why
@@ -131,7 +129,6 @@ def test_a_desk_starts_offline_from_its_copy_keeps_the_desk_rules_and_delivers_o
                                             (ids["Jeremy_Greenstock"], "check_in")]
     assert [u for _, _, u in rows[1:]] == [e.uid for e in later + first]
     assert core.gallery.add_person("Somebody").id  # connected again: admin changes work
-    assert start_s < 8.0
     checkins.courier.close()
     core.close()
 
