@@ -86,6 +86,11 @@ def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
         window.people.refresh()
         parts.attendance.refresh()
         assert asked.count == 0  # the pages looked at the known state: the GUI thread never waits for the server
+        window.show_page(window.stack.indexOf(window.people))  # shown again: still offline, still no request
+        assert asked.count == 0 and not window.people.offline_note.isHidden()
+        if SHOTS:
+            window.grab().save(str(Path(SHOTS) / "people_offline.png"))
+        window.show_page(window.stack.indexOf(window.live))
         events: list[Event] = []
         window.live.session.events_ready.connect(events.extend)
         window.live.open_source(str(folder))
