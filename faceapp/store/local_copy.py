@@ -41,6 +41,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS people (id INTEGER PRIMARY KEY, name TEXT NOT NULL, employee_no TEXT)",
     "CREATE TABLE IF NOT EXISTS templates (id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL, vector BLOB)",
+    "CREATE INDEX IF NOT EXISTS templates_owner ON templates (person_id, id)",  # read without the vectors' pages
     "CREATE TABLE IF NOT EXISTS recent (person_id INTEGER NOT NULL, time TEXT NOT NULL, kind TEXT NOT NULL, "
     "camera TEXT NOT NULL)",
 )
@@ -111,8 +112,8 @@ class LocalCopy:
 
         Args:
             people: the searchable people's ``(name, employee_no)``; people without a template are dropped.
-            vectors: reads the vectors of template ids from the index (exact index), or None when
-                the index files keep them (graph index).
+            vectors: reads the vectors of template ids from the index (None: not kept; the index
+                files must then hold them).
         """
         try:
             with self._lock:
@@ -131,24 +132,23 @@ class LocalCopy:
         try:
             if self._meta("model") not in (None, model) or self._meta("dim") not in (None, str(dim)):
                 conn.execute("DELETE FROM templates")  # another model: nothing of the old one is searched
-            stored = {int(t): (int(p), v) for t, p, v in conn.execute(
-                "SELECT id, person_id, vector IS NOT NULL FROM templates")}
-            gone = [t for t, (p, _) in stored.items() if owners.get(t) != p]
+            # (the vectors are not read: they live in overflow pages, and reading them would cost MBs)
+            stored = {int(t): int(p) for t, p in conn.execute(
+                "SELECT id, person_id FROM templates INDEXED BY templates_owner")}
+            gone = [t for t, p in stored.items() if owners.get(t) != p]
             conn.executemany("DELETE FROM templates WHERE id = ?", [(t,) for t in gone])
-            want_vectors = vectors is not None
-            new = np.array(sorted(t for t in owners if t not in stored or t in gone
-                                  or stored[t][1] != want_vectors), np.int64)
+            new = np.array(sorted(t for t in owners if t not in stored or t in gone), np.int64)
             rows = vectors(new) if vectors is not None and new.size else None
             conn.executemany("INSERT OR REPLACE INTO templates (id, person_id, vector) VALUES (?, ?, ?)",
                              [(int(t), owners[int(t)], None if rows is None else
                                np.ascontiguousarray(rows[i], np.float32).tobytes()) for i, t in enumerate(new)])
             searchable = set(owners.values())
-            known = {int(r[0]) for r in conn.execute("SELECT id FROM people")}
+            known = {int(i): (n, e) for i, n, e in conn.execute("SELECT id, name, employee_no FROM people")}
             leaving = [(p,) for p in known if p not in searchable]
             conn.executemany("DELETE FROM people WHERE id = ?", leaving)
             conn.executemany("DELETE FROM recent WHERE person_id = ?", leaving)
             conn.executemany("INSERT OR REPLACE INTO people (id, name, employee_no) VALUES (?, ?, ?)",
-                             [(p, n, e) for p, (n, e) in people.items() if p in searchable])
+                             [(p, n, e) for p, (n, e) in people.items() if p in searchable and known.get(p) != (n, e)])
             for key, value in (("model", model), ("dim", str(dim)), ("schema_version", str(schema_version)),
                                ("saved_at", datetime.now(timezone.utc).isoformat(timespec="milliseconds"))):
                 conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
