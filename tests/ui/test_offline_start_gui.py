@@ -16,6 +16,7 @@ from faceapp.records import Event, EventKind
 from faceapp.ui.assembly import attach_admin
 from faceapp.ui.main_window import MainWindow
 from faceapp.ui.offline_state import unreachable_note
+from faceapp.ui.pages.doors import DoorsPage, attach_doors
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 from tests.conftest import unavailable
@@ -76,6 +77,7 @@ def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
         window = MainWindow(desk)
         qtbot.addWidget(window)
         parts = attach_admin(window, desk, QApplication.instance())
+        assert attach_doors(window, desk) is None  # door decisions need the server: the page comes with it
         window.resize(1100, 700)
         label = window.live.offline_label
         qtbot.waitUntil(lambda: not label.isHidden(), timeout=5000)  # before any source plays
@@ -104,6 +106,7 @@ def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
         server.resume()
     try:
         qtbot.waitUntil(label.isHidden, timeout=30000)  # connected, delivered: the note goes away
+        qtbot.waitUntil(lambda: window.findChild(DoorsPage) is not None, timeout=10000)
     finally:
         window.live.shutdown()
     window.show_page(window.stack.indexOf(window.people))

@@ -34,6 +34,7 @@ from faceapp.access.model import Door, DoorState
 from faceapp.access.report import write_access_report
 from faceapp.access.service import AccessService
 from faceapp.errors import FaceAppError
+from faceapp.ui.offline_state import server_unreachable
 from faceapp.ui.pages.doors_model import DoorsModel, state_text
 from faceapp.ui.services import Services
 
@@ -399,6 +400,20 @@ def attach_doors(window: Any, services: Services) -> DoorsPage | None:
     purged now and every hour.
     """
     if services.core is None:
+        return None
+    if server_unreachable(services.core.gallery):  # a desk started offline: doors need the server
+        waiter = QTimer(window)
+        waiter.setInterval(2000)
+
+        def when_back() -> None:
+            if not server_unreachable(services.core.gallery if services.core is not None else None):
+                waiter.stop()
+                waiter.deleteLater()
+                attach_doors(window, services)
+
+        waiter.timeout.connect(when_back)
+        waiter.start()
+        log.info("doors: the Doors page comes when the database server answers")
         return None
     page = DoorsPage(services, window)
     page.grab_frame = lambda: getattr(window.live.view, "_pixels", None)

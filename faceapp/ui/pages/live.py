@@ -228,6 +228,8 @@ class LivePage(QWidget):
     def _show_rates(self) -> None:
         service = self.session.service
         desk = self.services.check_ins  # before a source plays, a desk started offline says so too
+        if service is None and desk is not None:
+            desk.tend()  # and its courier probes the server (on its own thread) meanwhile
         self.show_offline(service.offline() if service is not None else
                           desk.offline_status() if desk is not None else None)
         self.fps_label.setText(self.tr("Video {:.1f} fps").format(self.video_rate.rate()))
