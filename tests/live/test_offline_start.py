@@ -238,3 +238,45 @@ def test_recognize_starts_while_the_server_is_stopped_and_a_desk_never_online_sa
         del os.environ["FACEAPP_DATABASE_URL"]
     assert len(events) == waiting and [(e.person_id, e.kind) for e in events if e.person_id is not None] == [
         (ids["Jeremy_Greenstock"], EventKind.CHECK_IN)]
+
+
+def test_a_recognize_run_started_offline_delivers_when_the_server_comes_back(
+        running: PgServer, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+    import threading
+
+    from tests.live.test_offline_desk import _video
+
+    url = running.create_database("cli_back")
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", url)
+    core = Core.open(tmp_path / "desk", pipeline=pipeline)
+    ids = _enrol(core, lfw_dir)
+    core.close()
+    video = _video(tmp_path / "door.avi", [(lfw_photo(lfw_dir, PEOPLE[0], 5), 40),
+                                           (lfw_photo(lfw_dir, PEOPLE[1], 5), 60)])
+    running.halt()
+    run = subprocess.Popen([sys.executable, "-m", "faceapp", "recognize", "--video", str(video), "--checkin",
+                            "--basedir", str(tmp_path / "desk")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(run.stderr or []), daemon=True)
+    reader.start()
+    try:
+        assert run.stdout is not None
+        for line in run.stdout:
+            if "Tom Ridge" in line and "check_in" in line:  # recognised and queued from the desk's copy
+                run.send_signal(signal.SIGSTOP)
+                running.resume()  # the server comes back while the run goes on
+                run.send_signal(signal.SIGCONT)
+        assert run.wait(120) == 0
+    finally:
+        if run.poll() is None:
+            run.kill()
+    reader.join(10)
+    said = [line for line in err if line.startswith("faceapp:")]
+    assert sum("database server is unreachable (since" in line for line in said) == 1, said
+    assert any("queued events delivered" in line for line in said) and not any("stay queued" in s for s in said)
+    with PostgresDatabase(url) as db:
+        rows = db.rows("SELECT person_id, kind FROM events WHERE kind = 'check_in' ORDER BY time")
+    assert rows == [(ids["Tom_Ridge"], "check_in"), (ids["Jeremy_Greenstock"], "check_in")]
