@@ -72,7 +72,7 @@ def main() -> None:
     figures: dict[str, object] = {"people": args.people, "templates": 2 * args.people}
     try:
         url = server.create_database("bench")
-        gallery = Gallery(PostgresDatabase(url), paths, MODEL, DIM)
+        gallery = Gallery(PostgresDatabase(url), paths, MODEL, DIM, keep_copy=True)
         with gallery.bulk():
             for i in range(args.people):
                 person = gallery.add_person(f"Person {i:05d}").id
@@ -81,9 +81,10 @@ def main() -> None:
                     gallery.add_template(person, chip, vector, source="import")
         gallery.close()
 
-        figures["open_online_s"] = round(_timed(lambda: Gallery(PostgresDatabase(url), paths, MODEL, DIM).close()), 3)
+        figures["open_online_s"] = round(_timed(
+            lambda: Gallery(PostgresDatabase(url), paths, MODEL, DIM, keep_copy=True).close()), 3)
         figures["copy_mb"] = round(sum(p.stat().st_size for p in paths.data.glob(COPY_NAME + "*")) / 2**20, 2)
-        gallery = Gallery(PostgresDatabase(url), paths, MODEL, DIM)
+        gallery = Gallery(PostgresDatabase(url), paths, MODEL, DIM, keep_copy=True)
         extra = gallery.add_person("Extra").id
         probe = _unit(rng.normal(size=(2 * args.repeat, DIM)))
         local = gallery.local
@@ -113,7 +114,7 @@ def main() -> None:
         database = PostgresDatabase(url, connect_timeout=OFFLINE_CONNECT_TIMEOUT_S, offline_ok=True)
         figures["unreachable_wait_s"] = round(time.perf_counter() - began, 2)
         began = time.perf_counter()
-        offline = Gallery(database, paths, MODEL, DIM)
+        offline = Gallery(database, paths, MODEL, DIM, keep_copy=True)
         figures["open_offline_s"] = round(time.perf_counter() - began, 3)
         assert offline.started_offline is not None and offline.searchable_people() == searchable
         offline.close()

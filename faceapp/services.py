@@ -93,8 +93,9 @@ class Core:
         """Open settings, models and the gallery below ``basedir`` (see :class:`Paths`).
 
         Args:
-            offline_ok: a desk on a shared server that cannot be reached starts from its local copy
-                (recognising and queueing its check-ins) instead of failing.
+            offline_ok: a desk (recognition) on a shared server: it keeps a local copy of what it reads
+                there and, when the server cannot be reached, starts from it (recognising and
+                queueing its check-ins) instead of failing.
         """
         paths = Paths.resolve(basedir)
         settings = settings or Settings.load(paths.settings_file)
@@ -105,7 +106,7 @@ class Core:
         database = open_database(paths, offline_ok)
         try:
             gallery = Gallery(database, paths, pipeline.info.embedder, pipeline.info.embedding_size,
-                              operating=operating)
+                              operating=operating, keep_copy=offline_ok)
         except BaseException:
             database.close()
             raise

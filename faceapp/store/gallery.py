@@ -122,11 +122,14 @@ class Gallery:
         thresholds: pinned decision thresholds (overrides ``operating``).
         params: exact/approximate search settings.
         operating: the operating point (target rate and calibration); default: pinned defaults.
+        keep_copy: a desk on a shared server: keep what it reads from the server in its data folder
+            (:mod:`faceapp.store.local_copy`) and start from it while the server is unreachable.
+            Admin commands and reports do not (no names or vectors on their machines).
     """
 
     def __init__(self, database: Database, paths: Paths, model: str, dim: int,
                  thresholds: Thresholds | None = None, params: IndexParams | None = None,
-                 operating: OperatingPoint | None = None) -> None:
+                 operating: OperatingPoint | None = None, keep_copy: bool = False) -> None:
         self.database = database
         self.paths = paths
         self._operating = OperatingPoint(pinned=thresholds, pin=True) if thresholds else (
@@ -142,7 +145,7 @@ class Gallery:
         self._known_names: dict[int, str] = {}  # searchable people's names, for a shared server's outages
         self._known_numbers: dict[int, str | None] = {}  # and their employee numbers
         #: on a shared server: what this desk last read from it, on disk (it may have to start offline)
-        self.local = LocalCopy.open(paths.data) if database.backend != "sqlite" else None
+        self.local = LocalCopy.open(paths.data) if keep_copy and database.backend != "sqlite" else None
         self.started_offline: Snapshot | None = None
         try:
             self._schema_version = database.schema_version

@@ -32,7 +32,8 @@ def server() -> Iterator[PgServer]:
 
 
 def _offline(url: str, paths: Paths, model: str = MODEL) -> Gallery:
-    return Gallery(PostgresDatabase(url, connect_timeout=1.0, offline_ok=True), paths, model, DIM, params=GRAPH)
+    return Gallery(PostgresDatabase(url, connect_timeout=1.0, offline_ok=True), paths, model, DIM, params=GRAPH,
+                   keep_copy=True)
 
 
 def _enrol(gallery: Gallery, name: str, centre: np.ndarray, rng: np.random.Generator) -> int:
@@ -48,7 +49,7 @@ def test_a_graph_index_desk_starts_offline_with_people_enrolled_elsewhere(server
     centres = unit(rng.normal(size=(3, DIM)))
     a = Gallery(PostgresDatabase(url), Paths.resolve(tmp_path / "a").ensure(), MODEL, DIM, params=GRAPH)
     b_paths = Paths.resolve(tmp_path / "b").ensure()
-    b = Gallery(PostgresDatabase(url), b_paths, MODEL, DIM, params=GRAPH)
+    b = Gallery(PostgresDatabase(url), b_paths, MODEL, DIM, params=GRAPH, keep_copy=True)
     first = _enrol(a, "First", centres[0], rng)
     assert b.refresh_if_changed()
     later = [_enrol(a, f"Later {i}", centres[1 + i], rng) for i in range(2)]
