@@ -124,7 +124,8 @@ class Gallery:
         operating: the operating point (target rate and calibration); default: pinned defaults.
         keep_copy: a desk on a shared server: keep what it reads from the server in its data folder
             (:mod:`faceapp.store.local_copy`) and start from it while the server is unreachable.
-            Admin commands and reports do not (no names or vectors on their machines).
+            Admin commands and reports do not (no names or vectors on their machines), but keep a
+            copy that a desk left in this data folder up to date (a removal purges it too).
     """
 
     def __init__(self, database: Database, paths: Paths, model: str, dim: int,
@@ -145,6 +146,7 @@ class Gallery:
         self._known_names: dict[int, str] = {}  # searchable people's names, for a shared server's outages
         self._known_numbers: dict[int, str | None] = {}  # and their employee numbers
         #: on a shared server: what this desk last read from it, on disk (it may have to start offline)
+        keep_copy = keep_copy or LocalCopy.exists(paths.data)
         self.local = LocalCopy.open(paths.data) if keep_copy and database.backend != "sqlite" else None
         self.started_offline: Snapshot | None = None
         try:

@@ -193,10 +193,12 @@ def test_removing_a_person_online_erases_their_name_and_vectors_from_the_desk_co
         return any(needle in p.read_bytes() for p in copy.parent.glob(COPY_NAME + "*"))
 
     assert on_disk(b"Tom Ridge") and on_disk(b"E-Tom") and on_disk(vector.tobytes())
-    core.gallery.delete_person(ids["Tom_Ridge"])
+    core.close()
+    admin = Core.open_gallery(tmp_path / "desk")  # e.g. `faceapp gallery remove` on the desk's machine
+    admin.delete_person(ids["Tom_Ridge"])
+    admin.close()
     assert not on_disk(b"Tom Ridge") and not on_disk(b"E-Tom") and not on_disk(vector.tobytes())
     assert on_disk(b"Jeremy Greenstock")
-    core.close()
 
 
 def test_recognize_starts_while_the_server_is_stopped_and_a_desk_never_online_says_so(
