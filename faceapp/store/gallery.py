@@ -36,7 +36,7 @@ from faceapp.store.decision import DEFAULT_UNKNOWN as DEFAULT_UNKNOWN  # re-expo
 from faceapp.store.decision import OperatingPoint, Thresholds
 from faceapp.store.events import Events
 from faceapp.store.index import IndexParams, TemplateIndex, index_files, open_index
-from faceapp.store.local_copy import Attendance, LocalCopy, Snapshot
+from faceapp.store.local_copy import Attendance, LocalCopy, Snapshot, start_offline
 from faceapp.store.people import People, put_embedding
 
 log = logging.getLogger(__name__)
@@ -171,26 +171,13 @@ class Gallery:
     def _open_offline(self, unreachable: ServerUnreachableError) -> None:
         """Start from the local copy: the server is unreachable (see :mod:`faceapp.store.local_copy`)."""
         assert self.local is not None
-        snapshot = self.local.load()
-        server = f"the database server {self.database.path} cannot be reached"
         why = getattr(self.database, "reason", "")
-        server += f" ({why})" if why else ""
-        if snapshot is None:
-            raise StorageError(f"{server}, and this desk has no copy of the server's gallery yet (it has never "
-                               "been online with this data folder), so it cannot start offline: start it once "
-                               "while the server is reachable.") from unreachable
-        if (snapshot.model, snapshot.dim) != (self._model, self._dim):
-            raise StorageError(f"{server}, and this desk's copy of the server's gallery is of model "
-                               f"{snapshot.model}, not {self._model}: it cannot start offline with another "
-                               "model (switch back, or start it while the server is reachable).") from unreachable
-        index = TemplateIndex(self._model, self._dim, self.params)
-        folder, ids = self.paths.data / INDEX_DIR, snapshot.template_ids
-        if not (len(ids) >= self.params.exact_below and index.load(folder, ids, snapshot.schema_version)):
-            if snapshot.vectors is None:
-                raise StorageError(f"{server}, and this desk's copy of the server's gallery is incomplete, so "
-                                   "it cannot start offline.") from unreachable
-            index.build(ids, snapshot.vectors)  # the saved graph is stale (other desks enrolled): rebuilt
-        self._index = index
+        server = f"the database server {self.database.path} cannot be reached" + (f" ({why})" if why else "")
+        try:
+            snapshot, self._index = start_offline(self.local, self._model, self._dim, self.params,
+                                                  self.paths.data / INDEX_DIR)
+        except StorageError as exc:
+            raise StorageError(f"{server}, and {exc}") from unreachable
         self._owner = _Owners(snapshot.template_ids.tolist(), snapshot.person_ids.tolist())
         self._schema_version = snapshot.schema_version
         self._data_version, self._fingerprint = None, None  # the first answer from the server syncs

@@ -33,6 +33,7 @@ import numpy as np
 from faceapp.errors import StorageError
 from faceapp.private import make_dirs
 from faceapp.records import EventKind
+from faceapp.store.index import IndexParams, TemplateIndex
 
 log = logging.getLogger(__name__)
 
@@ -218,3 +219,32 @@ class LocalCopy:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
             log.warning("this desk's copy of the server's gallery not yet compacted: %s", exc)
+
+
+def start_offline(copy: LocalCopy, model: str, dim: int, params: IndexParams,
+                  folder: Path) -> tuple[Snapshot, TemplateIndex]:
+    """The gallery as last read and its index, for a desk starting while the server is unreachable.
+
+    The saved graph index in ``folder`` is loaded when it matches the copy's templates; otherwise
+    (an exact index, or other desks enrolled people since it was saved) it is built from the copy.
+
+    Raises:
+        StorageError: no copy (the desk was never online), a copy of another model, or an incomplete one;
+            the message continues "…, and <why>".
+    """
+    snapshot = copy.load()
+    if snapshot is None:
+        raise StorageError("this desk has no copy of the server's gallery yet (it has never been online with "
+                           "this data folder), so it cannot start offline: start it once while the server is "
+                           "reachable.")
+    if (snapshot.model, snapshot.dim) != (model, dim):
+        raise StorageError(f"this desk's copy of the server's gallery is of model {snapshot.model}, not {model}: it "
+                           "cannot start offline with another model (switch back, or start it while the server "
+                           "is reachable).")
+    index = TemplateIndex(model, dim, params)
+    ids = snapshot.template_ids
+    if not (len(ids) >= params.exact_below and index.load(folder, ids, snapshot.schema_version)):
+        if snapshot.vectors is None:
+            raise StorageError("this desk's copy of the server's gallery is incomplete, so it cannot start offline.")
+        index.build(ids, snapshot.vectors)
+    return snapshot, index
