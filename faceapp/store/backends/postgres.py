@@ -189,7 +189,7 @@ class PostgresDatabase(sqlite_db.Database):
     def transaction(self) -> Iterator[Any]:
         """All writes inside commit together or not at all; nested blocks become savepoints."""
         self._gate()
-        with self._lock:
+        with self._held():
             conn = self.pg
             try:
                 if conn.in_transaction:
@@ -216,7 +216,7 @@ class PostgresDatabase(sqlite_db.Database):
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         self._gate()
-        with self._lock:
+        with self._held():
             try:
                 found = list(self.db.query(sql, params))
             except sqlite3.Error as exc:
@@ -226,7 +226,7 @@ class PostgresDatabase(sqlite_db.Database):
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         self._gate()
-        with self._lock:
+        with self._held():
             try:
                 found = self.pg.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
@@ -236,7 +236,7 @@ class PostgresDatabase(sqlite_db.Database):
 
     def scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         self._gate()
-        with self._lock:
+        with self._held():
             try:
                 row = self.pg.execute(sql, params).fetchone()
             except sqlite3.Error as exc:
@@ -273,6 +273,16 @@ class PostgresDatabase(sqlite_db.Database):
         finally:
             with self._lock:
                 self._probers -= 1
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        """This object's lock for one request; fails at once when, meanwhile, the request that held it
+        found the server unreachable (a second caller, maybe the GUI thread, does not wait for it again)."""
+        before = self.offline_since
+        with self._lock:
+            if before is None and self.offline_since is not None and self._connecting != threading.get_ident():
+                raise ServerUnreachableError(self._unreachable_text(), self.offline_since)
+            yield
 
     def _gate(self) -> None:
         """Fail at once while the server is known to be unreachable (a request tries again now and then)."""
