@@ -31,8 +31,7 @@ from faceapp.store.db import Database
 from faceapp.store.gallery import Gallery
 from faceapp.store.index import IndexParams
 from tests.access.conftest import DIM, ZONE
-from tests.conftest import unavailable
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 
 AT = datetime(2026, 1, 2, 8, 0, tzinfo=timezone.utc)  # before the manual open, fault, state (now)
 _NAMES = itertools.count(1)
@@ -40,12 +39,8 @@ _NAMES = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def pg() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    server = PgServer(bindir).start()
-    yield server
-    server.stop()
+    with own_server() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

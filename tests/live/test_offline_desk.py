@@ -24,9 +24,8 @@ from faceapp.records import Event, EventKind
 from faceapp.services import Core
 from faceapp.store.backends.postgres import WAIT_TIMEOUT_S, PostgresDatabase
 from faceapp.vision.pipeline import FacePipeline
-from tests.conftest import unavailable
 from tests.live.conftest import MemoPipeline, lfw_photo
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +35,8 @@ PEOPLE = ("Tom_Ridge", "Jeremy_Greenstock")
 @pytest.fixture()
 def server() -> Iterator[PgServer]:
     """A server of this test's own: it is stopped and started again."""
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    started = PgServer(bindir).start()
-    yield started
-    started.stop()
+    with own_server() as started:
+        yield started
 
 
 def _play(service: LiveService, image: np.ndarray, start: float, seconds: float, fps: float = 10.0
@@ -131,7 +126,9 @@ def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
     finally:
         server.resume()
     assert "Jeremy Greenstock" in names_a and "Jeremy Greenstock" in names_b  # the local copy, names included
-    assert max(noticed_a, noticed_b) < WAIT_TIMEOUT_S + 1.5 and slowest < 1.0 and refused_s < 0.5
+    # behaviour, not speed: noticing waits about one connection timeout (not the 10 s and more of a dead
+    # connection), later frames and admin refusals do not wait for the server again
+    assert max(noticed_a, noticed_b) < WAIT_TIMEOUT_S + 5 and slowest < WAIT_TIMEOUT_S and refused_s < WAIT_TIMEOUT_S
     for queued in (queued_a, queued_b):
         check_ins = [e for e in queued if e.kind is EventKind.CHECK_IN]
         assert [e.person_id for e in check_ins] == [ids["Jeremy_Greenstock"]] and check_ins[0].id is None

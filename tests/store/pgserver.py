@@ -16,7 +16,10 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 def find_bindir() -> Path | None:
@@ -122,3 +125,21 @@ class PgServer:
         """Stop the server (dropping every connection) and start it again on the same port."""
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-l", str(self.root / "server.log"),
                   "-w", "-t", "30", "restart")
+
+
+@contextmanager
+def own_server(**options: Any) -> Iterator[PgServer]:
+    """A server of the caller's own (for tests that stop it), stopped at the end.
+
+    Without PostgreSQL installed: :func:`tests.conftest.unavailable` (skip locally, fail in CI).
+    """
+    from tests.conftest import unavailable
+
+    bindir = find_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
+    server = PgServer(bindir).start(**options)
+    try:
+        yield server
+    finally:
+        server.stop()

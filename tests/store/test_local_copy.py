@@ -14,21 +14,16 @@ from faceapp.errors import StorageError
 from faceapp.store.backends.postgres import PostgresDatabase
 from faceapp.store.gallery import Gallery
 from faceapp.store.index import IndexParams
-from tests.conftest import unavailable
 from tests.store.conftest import DIM, MODEL, photos_of, random_chip, unit
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 
 GRAPH = IndexParams(exact_below=0, threads=1)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    started = PgServer(bindir).start()
-    yield started
-    started.stop()
+    with own_server() as started:
+        yield started
 
 
 def _offline(url: str, paths: Paths, model: str = MODEL) -> Gallery:

@@ -12,18 +12,13 @@ import pytest
 
 from faceapp.errors import ServerUnreachableError
 from faceapp.store.backends.postgres import PostgresDatabase
-from tests.conftest import unavailable
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 
 
 @pytest.fixture()
 def server() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    started = PgServer(bindir).start()
-    yield started
-    started.stop()
+    with own_server() as started:
+        yield started
 
 
 def test_a_request_waiting_for_the_lock_does_not_ask_the_vanished_server_again(

@@ -19,8 +19,7 @@ from faceapp.ui.offline_state import unreachable_note
 from faceapp.ui.pages.doors import DoorsPage, attach_doors
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
-from tests.conftest import unavailable
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 from tests.ui.conftest import FAST_LIVE
 
 pytestmark = pytest.mark.realdata
@@ -29,12 +28,8 @@ SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screens
 
 @pytest.fixture()
 def server() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    started = PgServer(bindir).start()
-    yield started
-    started.stop()
+    with own_server() as started:
+        yield started
 
 
 class Requests:
