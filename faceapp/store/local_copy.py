@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from faceapp.errors import StorageError
-from faceapp.private import make_dirs
 from faceapp.records import EventKind
+from faceapp.store.desk_files import open_durable
 from faceapp.store.index import IndexParams, TemplateIndex
 
 log = logging.getLogger(__name__)
@@ -78,18 +78,7 @@ class LocalCopy:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        try:
-            make_dirs(self.path.parent)
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-            self._conn = sqlite3.connect(str(self.path), timeout=5.0, check_same_thread=False,
-                                         isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON"):
-                self._conn.execute(f"PRAGMA {pragma}")
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open this desk's copy of the server's gallery {self.path}: {exc}. "
-                               "Check the data folder's permissions and free space.") from exc
+        self._conn = open_durable(self.path, _SCHEMA, "this desk's copy of the server's gallery")
 
     @classmethod
     def open(cls, data: Path) -> LocalCopy:

@@ -40,9 +40,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from faceapp.errors import ServerUnreachableError, StorageError
-from faceapp.private import make_dirs
 from faceapp.records import Event, EventKind
 from faceapp.store import origin
+from faceapp.store.desk_files import open_durable
 from faceapp.store.events import Events
 from faceapp.store.liveness import LivenessEvidence, attach
 
@@ -116,17 +116,7 @@ class Outbox:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        try:
-            make_dirs(self.path.parent)
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-            self._conn = sqlite3.connect(str(self.path), timeout=5.0, check_same_thread=False,
-                                         isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON"):
-                self._conn.execute(f"PRAGMA {pragma}")
-            self._conn.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open this desk's outbox {self.path}: {exc}. Check the data folder's "
-                               "permissions and free space.") from exc
+        self._conn = open_durable(self.path, (_SCHEMA,), "this desk's outbox")
 
     @classmethod
     def open(cls, data: Path) -> Outbox:
