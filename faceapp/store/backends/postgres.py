@@ -332,17 +332,24 @@ class PostgresDatabase(sqlite_db.Database):
             self._vacuum("VACUUM people, templates, embeddings")
 
     def purge(self, wait_s: float | None = None, vacuum: bool = True) -> bool:
-        """Rewrite the biometric tables (``VACUUM FULL``) so that deleted rows leave their files.
+        """Rewrite the tables a removal changed (``VACUUM FULL``, TOAST and indexes with them), then ``CHECKPOINT``.
 
+        ``audit`` is among them: its rows lose a removed person's details, whose old versions would
+        otherwise keep the name in the table files. The checkpoint makes the server unlink the old
+        files now. The server's WAL (``pg_wal/``) keeps the bytes until its segments are recycled.
         Returns False when other desks' readers kept the tables busy longer than the busy timeout.
         """
         if not vacuum:
             return True
         try:
-            self._vacuum("VACUUM FULL people, templates, embeddings")
+            self._vacuum("VACUUM FULL people, templates, embeddings, audit")
         except StorageError as exc:
             log.warning("deleted data not yet rewritten out of the server's tables: %s", exc)
             return False
+        try:
+            self._vacuum("CHECKPOINT")
+        except StorageError as exc:  # needs pg_checkpoint (or superuser); the server checkpoints on its own
+            log.info("no checkpoint after the removal (the server will do it on its own schedule): %s", exc)
         return True
 
     def _vacuum(self, statement: str) -> None:
