@@ -16,9 +16,9 @@ from faceapp.capture.sources import SourceState
 from faceapp.errors import ServerUnreachableError
 from faceapp.live.offline import OfflineStatus
 from faceapp.records import Event
-from faceapp.ui.qtmodels import THUMB_PX, CheckInModel
+from faceapp.ui.qtmodels import THUMB_PX
 from faceapp.ui.services import Services
-from faceapp.ui.widgets.checkins import WelcomeBanner
+from faceapp.ui.widgets.checkins import LiveCheckIns, WelcomeBanner
 from faceapp.ui.widgets.liveness import LivenessNotice
 from faceapp.ui.widgets.video_view import VideoView
 from faceapp.ui.workers import LiveSession
@@ -84,7 +84,7 @@ class LivePage(QWidget):
         self.view = VideoView(self, services.live.overlay_max_age)
         self.banner = WelcomeBanner(self)
         self.title = self.tr("Live")
-        self.checkins = CheckInModel(parent=self, data_dir=services.paths.data)
+        self.checkins = LiveCheckIns(parent=self, data_dir=services.paths.data)
         self.checkin_list = QListView(self)
         self.checkin_list.setModel(self.checkins)
         self.checkin_list.setIconSize(QSize(THUMB_PX, THUMB_PX))
@@ -93,8 +93,9 @@ class LivePage(QWidget):
         self.latency_ms = 0.0
         self.last_result: FrameResult | None = None
         self.error = ""
+        self._stale = False  # the list misses the store's events (read while the server was unreachable)
         self._build()
-        self._show_todays_events()
+        self._stale = not self._show_todays_events()
         self.session.frame_ready.connect(self._on_frame)
         self.session.result_ready.connect(self._on_result)
         self.session.events_ready.connect(self._on_events)
@@ -155,17 +156,29 @@ class LivePage(QWidget):
             self.status.addPermanentWidget(label)
         return self.status
 
-    def _show_todays_events(self) -> None:
-        """Fill the list with the events of the last hours (the desk remembers them too)."""
+    def _show_todays_events(self) -> bool:
+        """Fill the list with the events of the last hours (the desk remembers them too).
+
+        Returns False when the database server is unreachable (the list is refilled when it answers).
+        """
         if self.services.core is None:
-            return
+            return True
         since = datetime.now(timezone.utc) - timedelta(hours=RECENT_HOURS)
         try:
             recent = self.services.core.gallery.events.list(start=since, camera=self.services.camera_name)
         except ServerUnreachableError:  # a desk started offline: the status bar says so
             log.info("live: the last hours' events are not shown: the database server is unreachable")
-            return
-        self.checkins.add(recent[-self.checkins.limit:])
+            return False
+        self.checkins.refill(recent[-self.checkins.limit:])
+        return True
+
+    def _refill_when_back(self, status: OfflineStatus | None) -> None:
+        """After an outage, list the store's events again once the server answers and the queue is delivered."""
+        if status is not None and (status.offline_since is not None or status.queued):
+            self._stale = True
+        elif self._stale and self._show_todays_events():
+            self._stale = False
+            log.info("live: the server answers again: the latest check-ins are listed from the store")
 
     def refresh_note(self) -> None:
         """Update the note under the list (after people were enrolled or removed)."""
@@ -230,8 +243,10 @@ class LivePage(QWidget):
         desk = self.services.check_ins  # before a source plays, a desk started offline says so too
         if service is None and desk is not None:
             desk.tend()  # and its courier probes the server (on its own thread) meanwhile
-        self.show_offline(service.offline() if service is not None else
-                          desk.offline_status() if desk is not None else None)
+        status = (service.offline() if service is not None else
+                  desk.offline_status() if desk is not None else None)
+        self.show_offline(status)
+        self._refill_when_back(status)
         self.fps_label.setText(self.tr("Video {:.1f} fps").format(self.video_rate.rate()))
         self.latency_label.setText(self.tr("Recognition {:.0f} ms · {:.1f} fps").format(
             self.latency_ms, self.recognition_rate.rate()))

@@ -1,6 +1,11 @@
-"""The welcome banner that greets people; the check-in list model lives in :mod:`faceapp.ui.qtmodels`."""
+"""The welcome banner that greets people, and the Live page's check-in list (refilled from the store).
+
+The list model itself lives in :mod:`faceapp.ui.qtmodels`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
@@ -9,9 +14,27 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from faceapp.records import Event, EventKind
 from faceapp.ui.qtmodels import KIND_COLOUR, CheckInModel, event_text, kind_text, local_time
 
-__all__ = ["CheckInModel", "WelcomeBanner", "event_text", "local_time"]
+__all__ = ["CheckInModel", "LiveCheckIns", "WelcomeBanner", "event_text", "local_time"]
 
 _IDLE_BACKGROUND = QColor(44, 62, 80)
+
+
+class LiveCheckIns(CheckInModel):
+    """The Live page's list: newest first, and refilled from the store when the server answers again."""
+
+    def refill(self, stored: Sequence[Event]) -> None:
+        """Show ``stored`` (oldest first, as the store lists them) with the events shown meanwhile.
+
+        An event shown while the server was unreachable (queued, so without a database id) and now
+        delivered is listed once, as stored (same ``uid``); shown events the store does not have stay.
+        """
+        known = {event.uid for event in stored if event.uid is not None}
+        kept = [event for event in self._events if event.uid is None or event.uid not in known]
+        merged = sorted([*stored, *kept], key=lambda event: event.time)[-self.limit:]
+        self.beginResetModel()
+        self._events = merged[::-1]
+        self._thumbs = [self._thumbnail(event) for event in self._events]
+        self.endResetModel()
 
 
 class WelcomeBanner(QWidget):

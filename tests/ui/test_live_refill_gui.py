@@ -1,0 +1,81 @@
+"""The Live page of a desk started while the PostgreSQL server is stopped: its "Latest check-ins" list
+starts empty, and when the server answers again and the queue is delivered it is refilled from the
+store: the day's earlier check-ins appear, and a check-in shown while offline is listed once, as stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from faceapp.records import Event, EventKind
+from faceapp.ui.main_window import MainWindow
+from faceapp.ui.services import Services
+from faceapp.vision.pipeline import FacePipeline
+from tests.store.pgserver import PgServer, own_server
+from tests.ui.conftest import FAST_LIVE
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture()
+def server() -> Iterator[PgServer]:
+    with own_server() as started:
+        yield started
+
+
+def test_the_live_list_is_refilled_from_the_store_when_the_server_is_back(
+        qtbot, server: PgServer, basedir: Path, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACEAPP_DATABASE_URL", server.create_database("live_refill"))
+    online = Services.create(basedir, pipeline=pipeline)
+    assert online.core is not None
+    person = online.core.gallery.add_person("Tom Ridge")
+    for number in (1, 2):
+        online.enroller().enrol_photo(person.id, lfw_dir / "images" / "Tom_Ridge" / f"Tom_Ridge_{number:04d}.jpg")
+    early = online.core.gallery.add_person("Ann Early")
+    earlier = online.core.gallery.events.add(Event(
+        id=None, time=datetime.now(timezone.utc) - timedelta(hours=1), tz="UTC", kind=EventKind.CHECK_IN,
+        person_id=early.id, name="Ann Early", employee_no=None, department=None, score=0.9, margin=0.3,
+        camera=online.camera_name))
+    online.close()
+    folder = tmp_path / "show"
+    folder.mkdir()
+    for number in (3, 4):
+        name = f"Tom_Ridge_{number:04d}.jpg"
+        (folder / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
+
+    server.halt()
+    try:
+        desk = Services.create(basedir, pipeline=pipeline)
+        desk.live = FAST_LIVE
+        assert desk.core is not None and desk.core.gallery.started_offline is not None
+        window = MainWindow(desk)
+        qtbot.addWidget(window)
+        live = window.live
+        assert live.checkins.rowCount() == 0  # the store's events cannot be read yet
+        label = live.offline_label
+        qtbot.waitUntil(lambda: not label.isHidden(), timeout=5000)
+        events: list[Event] = []
+        live.session.events_ready.connect(events.extend)
+        live.open_source(str(folder))
+        qtbot.waitUntil(lambda: any(e.kind is EventKind.CHECK_IN for e in events), timeout=30000)
+        qtbot.waitUntil(lambda: "— 1 event queued" in label.text(), timeout=5000)
+        shown = live.checkins.events()
+        assert [(e.name, e.id) for e in shown] == [("Tom Ridge", None)]  # queued: no database id yet
+        assert events[0].uid == shown[0].uid
+    finally:
+        server.resume()
+    try:
+        qtbot.waitUntil(label.isHidden, timeout=30000)  # connected, delivered
+        qtbot.waitUntil(lambda: live.checkins.rowCount() == 2, timeout=5000)
+    finally:
+        live.shutdown()
+    listed = live.checkins.events()  # newest first, each once, as the store has them
+    assert [e.name for e in listed] == ["Tom Ridge", "Ann Early"]
+    assert listed[1].uid == earlier.uid and listed[1].id == earlier.id
+    assert listed[0].uid == events[0].uid and listed[0].id is not None
+    assert live.checkins.data(live.checkins.index(1)) is not None
+    desk.close()
