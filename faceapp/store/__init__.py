@@ -6,7 +6,7 @@ from its module, so that importing the store does not load ONNX Runtime. Typical
     gallery = Gallery.open(paths, pipeline.info.embedder, pipeline.info.embedding_size)
     person = gallery.add_person("李雷", employee_no="E042")
     Enroller(gallery, pipeline).enrol_photo(person.id, "photo.jpg")
-    gallery.identify(faces.embeddings)
+    gallery.identify(faces.embeddings, model=pipeline.info.embedder)
 """
 
 from faceapp.store.audit import AuditEntry, AuditLog

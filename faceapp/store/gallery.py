@@ -257,15 +257,15 @@ class Gallery:
         return len(self._index)
 
     # -- search --------------------------------------------------------------------------------
-    def identify(self, embeddings: np.ndarray, k: int = DEFAULT_K, *, model: str | None = None) -> list[Identification]:
+    def identify(self, embeddings: np.ndarray, k: int = DEFAULT_K, *, model: str) -> list[Identification]:
         """The best enrolled person for each face, with margin and verdict.
 
         Args:
             embeddings: (N, D) unit vectors of the active model.
             k: templates fetched per face before grouping by person (raise it when people have
                 many templates each, so that the runner-up person is still among them).
-            model: the model that produced ``embeddings`` (or an ``embeddings.model`` attribute);
-                live recognition and the CLI always say it.
+            model: the model that produced ``embeddings`` (required: a query is only ever searched
+                among templates of its own model); an ``embeddings.model`` attribute must agree.
 
         Returns:
             One :class:`Identification` per row; person ``None`` and score 0 when the gallery is empty.
@@ -274,7 +274,9 @@ class Gallery:
             ModelMismatchError: the embeddings come from another model than the one searched.
         """
         with self._lock:
-            self._check_model(model or getattr(embeddings, "model", None))
+            carried = getattr(embeddings, "model", None)
+            if model != self._model or carried not in (None, model):
+                raise ModelMismatchError(str(carried if model == self._model else model), self._model)
             self.refresh_if_changed()
             embeddings = np.asarray(embeddings, np.float32).reshape(-1, self._dim)
             ids, scores = self._index.search(embeddings, k)

@@ -71,7 +71,7 @@ def test_enrolled_people_are_identified_and_strangers_are_not(enroller: Enroller
     gallery = enroller.gallery
     assert len(gallery) == 16 and gallery.people.templates(next(iter(enrolled)))[0].source == "photo"
     probes = [(pid, p) for pid, rest in enrolled.items() for p in rest]
-    results = gallery.identify(np.stack([_embedding(pipeline, p) for _, p in probes]))
+    results = gallery.identify(np.stack([_embedding(pipeline, p) for _, p in probes]), model=pipeline.info.embedder)
     correct = [r.person_id == pid and r.verdict is Verdict.ACCEPT for (pid, _), r in zip(probes, results,
                                                                                          strict=True)]
     wrong_accepts = [r for (pid, _), r in zip(probes, results, strict=True)
@@ -79,7 +79,8 @@ def test_enrolled_people_are_identified_and_strangers_are_not(enroller: Enroller
     assert sum(correct) >= len(probes) - 1 and wrong_accepts == []
     assert all(r.margin > 0.1 for r, ok in zip(results, correct, strict=True) if ok)
     strangers = [p[0] for p in _people(lfw_dir, 1, 1)[:20]]
-    verdicts = [r.verdict for r in gallery.identify(np.stack([_embedding(pipeline, p) for p in strangers]))]
+    verdicts = [r.verdict for r in gallery.identify(np.stack([_embedding(pipeline, p) for p in strangers]),
+                                                       model=pipeline.info.embedder)]
     assert Verdict.ACCEPT not in verdicts
 
 
@@ -208,7 +209,8 @@ def test_enrol_chips_from_a_live_view(enroller: Enroller, lfw_dir: Path) -> None
     person = enroller.gallery.add_person("Live")
     result = enroller.enrol_chips(person.id, chips, quality, check_quality=False)
     assert len(result.template_ids) == 2 and len(enroller.gallery) == 2
-    (found,) = enroller.gallery.identify(enroller.pipeline.embed_chips(chips[:1]))
+    (found,) = enroller.gallery.identify(enroller.pipeline.embed_chips(chips[:1]),
+                                        model=enroller.pipeline.info.embedder)
     assert (found.person_id, found.verdict) == (person.id, Verdict.ACCEPT)
     dark = (chips[:1] * 0.05).astype(np.uint8)
     assert chip_quality(dark[0])["brightness"] < 12
@@ -227,7 +229,7 @@ def test_reembed_with_a_second_real_model(enroller: Enroller, lfw_dir: Path, pip
     people = _people(lfw_dir, 4)[6:9]
     ids = [_enrol_two(enroller, photos, photos[0].parent.name)[0] for photos in people]
     gallery = enroller.gallery
-    before = gallery.identify(np.stack([_embedding(pipeline, p[-1]) for p in people]))
+    before = gallery.identify(np.stack([_embedding(pipeline, p[-1]) for p in people]), model=pipeline.info.embedder)
     spec, session = ModelRegistry().open("mobilefacenet_arcface_512_b1", pipeline.provider, 1)
     second = Embedder(spec, session)
     progress: list[tuple[int, int]] = []
@@ -235,6 +237,6 @@ def test_reembed_with_a_second_real_model(enroller: Enroller, lfw_dir: Path, pip
     assert progress[-1] == (6, 6) and gallery.model == "mobilefacenet_arcface_512_b1"
     chips = [pipeline.process(pipeline.load(p[-1])) for p in people]
     after = gallery.identify(np.stack([second.embed(f.chips[f.largest()][None])[0] for f in chips
-                                       if f.chips is not None]))
+                                       if f.chips is not None]), model="mobilefacenet_arcface_512_b1")
     assert [r.person_id for r in after] == [r.person_id for r in before] == ids
     np.testing.assert_allclose([r.score for r in after], [r.score for r in before], atol=1e-3)  # same network

@@ -42,7 +42,7 @@ def test_identify_finds_the_enrolled_person_with_margin_and_verdict(gallery: Gal
                                                                     rng: np.random.Generator) -> None:
     ids, centres = _enrol(gallery, rng)
     probes = np.concatenate([photos_of(c, 1, 0.75, rng) for c in centres])
-    results = gallery.identify(probes)
+    results = gallery.identify(probes, model=MODEL)
     assert [r.person_id for r in results] == ids
     assert [r.name for r in results] == [f"person {i}" for i in range(len(ids))]
     for result, probe, person in zip(results, probes, ids, strict=True):
@@ -73,7 +73,7 @@ def test_verdict_thresholds(paths: Paths, score: float, verdict: Verdict) -> Non
     gallery.add_template(person.id, np.zeros((112, 112, 3), np.uint8), base)
     probe = np.zeros(DIM, np.float32)
     probe[0], probe[1] = score, np.sqrt(1 - score**2)
-    (result,) = gallery.identify(probe[None])
+    (result,) = gallery.identify(probe[None], model=MODEL)
     assert (result.person_id, result.margin, result.verdict) == (person.id, 1.0, verdict)
     assert result.score == pytest.approx(score, abs=1e-5)
 
@@ -84,10 +84,10 @@ def test_thresholds_are_validated() -> None:
 
 
 def test_empty_gallery_and_strangers_are_unknown(gallery: Gallery, rng: np.random.Generator) -> None:
-    (empty,) = gallery.identify(unit(rng.normal(size=DIM)))
+    (empty,) = gallery.identify(unit(rng.normal(size=DIM)), model=MODEL)
     assert (empty.person_id, empty.verdict) == (None, Verdict.UNKNOWN)
     _enrol(gallery, rng)
-    strangers = gallery.identify(unit(rng.normal(size=(20, DIM))))
+    strangers = gallery.identify(unit(rng.normal(size=(20, DIM))), model=MODEL)
     assert all(r.verdict is not Verdict.ACCEPT for r in strangers)
 
 
@@ -96,10 +96,10 @@ def test_only_active_people_are_matched_and_reactivation_restores(gallery: Galle
     ids, centres = _enrol(gallery, rng, n_people=4)
     gallery.update_person(ids[0], active=False)
     assert len(gallery) == 9
-    assert gallery.identify(centres[:1])[0].person_id != ids[0]
+    assert gallery.identify(centres[:1], model=MODEL)[0].person_id != ids[0]
     gallery.update_person(ids[0], active=True)
     assert len(gallery) == 12
-    assert gallery.identify(centres[:1])[0].person_id == ids[0]
+    assert gallery.identify(centres[:1], model=MODEL)[0].person_id == ids[0]
 
 
 def test_index_survives_reopening_and_follows_sqlite(paths: Paths, params: IndexParams,
@@ -110,7 +110,7 @@ def test_index_survives_reopening_and_follows_sqlite(paths: Paths, params: Index
     gallery.close()
     reopened = Gallery.open(paths, MODEL, DIM, params=params)
     assert len(reopened) == 14 and reopened.index.exact is (params.exact_below > 0)
-    assert [r.person_id for r in reopened.identify(centres)] == ids
+    assert [r.person_id for r in reopened.identify(centres, model=MODEL)] == ids
     with pytest.raises(PersonNotFoundError):
         reopened.delete_template(10_000)
 
@@ -153,7 +153,7 @@ def test_deleting_a_person_removes_every_byte_of_their_biometric_data(gallery: G
     assert not any(e.snapshot and Path(e.snapshot).name in text for e in events)
     with pytest.raises(PersonNotFoundError):
         gallery.people.get(ann.id)
-    assert [r.person_id for r in gallery.identify(keep_centres)] == keep_ids
+    assert [r.person_id for r in gallery.identify(keep_centres, model=MODEL)] == keep_ids
 
 
 class _ProjectionEmbedder:
@@ -176,7 +176,7 @@ def test_reembed_switches_models_only_when_complete(gallery: Gallery, rng: np.ra
 
     def progress(done: int, total: int) -> None:
         # identification keeps working on the old model while the new one is being built
-        seen.append((done, total, gallery.model, [r.person_id for r in gallery.identify(centres)]))
+        seen.append((done, total, gallery.model, [r.person_id for r in gallery.identify(centres, model=MODEL)]))
 
     assert gallery.reembed(new, model="projection-24", progress=progress, batch=4) == 15
     assert [s[:2] for s in seen] == [(4, 15), (8, 15), (12, 15), (15, 15)]
@@ -185,7 +185,7 @@ def test_reembed_switches_models_only_when_complete(gallery: Gallery, rng: np.ra
     assert gallery.database.get_meta("active_model") == "projection-24"
     chip = gallery.people.chip(gallery.people.templates(ids[2])[0].id)
     query = new.embed(chip[None])
-    assert gallery.identify(query)[0].person_id == ids[2]
+    assert gallery.identify(query, model="projection-24")[0].person_id == ids[2]
     assert gallery.index.search(query, 1)[1][0, 0] == pytest.approx(1.0, abs=1e-5)  # its own template
     calls = new.calls
     assert gallery.reembed(new, model="projection-24") == 0 and new.calls == calls  # nothing left to do
@@ -203,4 +203,4 @@ def test_bulk_changes_save_the_index_once(gallery: Gallery, paths: Paths, params
     assert saves == [9]
     gallery.close()
     reopened = Gallery.open(paths, MODEL, DIM, params=params)
-    assert [r.person_id for r in reopened.identify(centres)] == ids
+    assert [r.person_id for r in reopened.identify(centres, model=MODEL)] == ids

@@ -125,9 +125,9 @@ def test_switching_the_embedder_reembeds_on_a_worker(qtbot: QtBot, paths: Paths,
     dialog.embedder_box.setCurrentIndex(dialog.embedder_box.findData("other_8"))
     with qtbot.waitSignal(dialog.reembed_finished, timeout=20_000) as blocker:
         assert dialog.save()
-        assert gallery.identify(FakeEmbedder().embed(chip[None]))[0].person_id == person.id  # still searching
+        assert gallery.identify(FakeEmbedder().embed(chip[None]), model=gallery.model)[0].person_id == person.id
     assert blocker.args == ["other_8"] and gallery.model == "other_8"
-    assert gallery.identify(FakeEmbedder().embed(chip[None]))[0].person_id == person.id
+    assert gallery.identify(FakeEmbedder().embed(chip[None]), model="other_8")[0].person_id == person.id
     dialog.wait_reembed()
 
 
