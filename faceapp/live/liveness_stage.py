@@ -95,6 +95,7 @@ class _TrackState:
     reported: bool = False
     scores: list[float] = field(default_factory=list)
     passed_pending: int = 0  # fresh looks let through to the desk before a verdict
+    checked_in: bool = False  # a check-in/out of the track was written (asked for its evidence)
 
 
 class LivenessStage(Stage):
@@ -248,9 +249,15 @@ class LivenessStage(Stage):
             log.exception("liveness: could not store the spoof event of track %d", ctx.track_id)
 
     def evidence_of(self, track_id: int, mode: str) -> LivenessEvidence | None:
-        """The track's liveness evidence now (``None`` for a track never scored)."""
+        """The track's liveness evidence now (``None`` for a track never scored).
+
+        The desk asks for it when it writes a check-in or check-out of the track: from then on the
+        track counts as checked in (a challenge enabled afterwards does not apply to it).
+        """
         with self._lock:
             state = self._tracks.get(track_id)
+            if state is not None:
+                state.checked_in = True
         return self._evidence(state, mode) if state is not None and state.evidence.frames else None
 
     def _evidence(self, state: _TrackState, mode: str) -> LivenessEvidence:
@@ -305,15 +312,40 @@ class LivenessStage(Stage):
     def apply_settings(self, old: Settings | None, new: Settings) -> None:
         """Follow settings edits (a :class:`~faceapp.live.changes.Changes` listener).
 
-        Modes apply from the next frame; the threshold, window and challenge apply to tracks that
-        start afterwards. Tracks in progress keep their evidence and verdict: restarting them let a
-        print already judged spoofed start over as undecided, pass fresh looks to the desk again and
-        check in (and be reported twice).
+        Modes apply from the next frame; the window and challenge duration apply to tracks that
+        start afterwards. Tracks in progress keep their evidence: restarting them let a print
+        already judged spoofed start over as undecided, pass fresh looks to the desk again and check
+        in (and be reported twice). An edit that makes liveness *stricter* applies to them at once
+        (:func:`_stricter`); a looser one only to new tracks.
         """
         del old
         config = LivenessConfig.from_settings(new)
         with self._lock:
             self.config = config
+            for track_id, state in self._tracks.items():
+                before = state.verdict
+                _stricter(state, config)
+                if state.verdict is not before:
+                    log.info("liveness: track %d re-judged after a settings edit: %s -> %s", track_id,
+                             before.value, state.verdict.value)
+
+
+def _stricter(state: _TrackState, config: LivenessConfig) -> None:
+    """Apply a stricter edit to a track in progress.
+
+    A higher threshold re-decides the track from its kept evidence (the lowest aggregated score
+    it had: a track judged live below the new threshold becomes spoofed, and is held back and
+    reported as any spoof). A challenge switched on applies to a track not yet checked in and not
+    spoofed: it is undecided until the challenge is passed, and no fresh look reaches the desk
+    meanwhile (looks it let through before could otherwise complete a check-in).
+    """
+    if config.policy.threshold > state.evidence.policy.threshold:
+        state.evidence.policy = replace(state.evidence.policy, threshold=config.policy.threshold)
+    if (config.challenge is not None and state.challenge is None and not state.checked_in
+            and state.evidence.verdict is not LiveVerdict.SPOOF):
+        state.challenge = Challenge(config.challenge)
+        state.passed_pending = config.desk_looks
+    state.verdict = _combine(state.evidence.verdict, state.challenge)
 
 
 def _claims_someone(ctx: TrackContext) -> bool:
