@@ -52,3 +52,23 @@ def test_a_removal_erases_the_vectors_and_chips_from_the_server_table_files(
             log.info("after removal + CHECKPOINT: %d WAL segment(s) still hold the bytes", in_wal)
         finally:
             gallery.close()
+
+
+def test_a_desk_role_without_checkpoint_rights_still_erases(
+        tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site's desk account is no superuser: the removal still rewrites its tables and reports success."""
+    with own_server() as server:
+        with psycopg.connect(server.url(), autocommit=True) as conn:
+            conn.execute("CREATE ROLE desk LOGIN")
+            conn.execute('CREATE DATABASE "erasure" OWNER desk')
+        monkeypatch.setenv("FACEAPP_DATABASE_URL", f"postgresql://desk@127.0.0.1:{server.port}/erasure")
+        gallery = Gallery.open(Paths.resolve(tmp_path / "desk").ensure(), "synthetic-128", 128,
+                               params=IndexParams(exact_below=10_000, threads=1))
+        try:
+            person, needles = _enrol_ann(gallery, rng)
+            assert gallery.delete_person(person, actor="admin") is True
+            with psycopg.connect(server.url(), autocommit=True) as conn:
+                conn.execute("CHECKPOINT")
+            assert _files_containing(server.data / "base", [*needles[:2], b"Annabel Quixotic"]) == []
+        finally:
+            gallery.close()
