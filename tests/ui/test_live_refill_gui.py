@@ -79,3 +79,23 @@ def test_the_live_list_is_refilled_from_the_store_when_the_server_is_back(
     assert listed[0].uid == events[0].uid and listed[0].id is not None
     assert live.checkins.data(live.checkins.index(1)) is not None
     desk.close()
+
+
+def _event(minutes: int, name: str | None, uid: str | None, event_id: int | None = None,
+           kind: EventKind = EventKind.CHECK_IN) -> Event:
+    return Event(id=event_id, time=datetime(2026, 3, 2, 8, tzinfo=timezone.utc) + timedelta(minutes=minutes),
+                 tz="UTC", kind=kind, person_id=None, name=name, employee_no=None, department=None, score=None,
+                 margin=None, camera="desk", uid=uid)
+
+
+def test_a_refill_lists_each_event_once_newest_first_within_the_limit(qtbot) -> None:
+    from faceapp.ui.widgets.checkins import LiveCheckIns
+
+    model = LiveCheckIns(limit=3)
+    shown = [_event(30, "Queued", "q1"), _event(31, None, None, kind=EventKind.UNKNOWN)]
+    model.add(shown)
+    stored = [_event(0, "Too old", "a0", 1), _event(10, "Earlier", "a1", 2), _event(30, "Queued", "q1", 3)]
+    model.refill(stored)
+    listed = model.events()
+    assert [(e.name, e.id) for e in listed] == [(None, None), ("Queued", 3), ("Earlier", 2)]
+    assert model.rowCount() == 3 and model.data(model.index(1)) is not None

@@ -16,6 +16,7 @@ from faceapp.capture.sources import SourceState
 from faceapp.errors import ServerUnreachableError
 from faceapp.live.offline import OfflineStatus
 from faceapp.records import Event
+from faceapp.ui.offline_state import server_unreachable
 from faceapp.ui.qtmodels import THUMB_PX
 from faceapp.ui.services import Services
 from faceapp.ui.widgets.checkins import LiveCheckIns, WelcomeBanner
@@ -176,9 +177,13 @@ class LivePage(QWidget):
         """After an outage, list the store's events again once the server answers and the queue is delivered."""
         if status is not None and (status.offline_since is not None or status.queued):
             self._stale = True
-        elif self._stale and self._show_todays_events():
+        elif self._stale and not self._known_unreachable() and self._show_todays_events():
             self._stale = False
             log.info("live: the server answers again: the latest check-ins are listed from the store")
+
+    def _known_unreachable(self) -> bool:
+        """The server is known to be away (asking it would make the GUI thread wait)."""
+        return self.services.core is not None and server_unreachable(self.services.core.gallery)
 
     def refresh_note(self) -> None:
         """Update the note under the list (after people were enrolled or removed)."""
