@@ -4,7 +4,8 @@ Nothing here is global: the entry point (or a test) builds one :class:`Services`
 ``MainWindow``. The gallery and the attendance desk are connected through two plain callables:
 
 * ``recogniser(embeddings) -> list[Identification]`` (see :class:`faceapp.vision.tracker.Recogniser`),
-  e.g. ``gallery.identify``; called on the recognition thread with (N, D) unit vectors.
+  or ``gallery.identify`` (then also given the pipeline's embedder as ``model``); called on the
+  recognition thread with (N, D) unit vectors.
 * ``desk(sightings, image) -> list[Event]`` (:class:`DeskHook`), e.g. ``CheckIns.observe``; called on
   the recognition thread after every frame that has identified faces; the events it returns (check-ins,
   check-outs...) are shown in the live page's list and welcome banner.
@@ -32,7 +33,7 @@ from faceapp.config import Paths, Settings
 from faceapp.live.checkins import CheckIns
 from faceapp.live.service import Identify, LiveOptions, LiveService
 from faceapp.live.stages import TrackStage
-from faceapp.records import Event
+from faceapp.records import Event, Identification
 from faceapp.services import Core
 from faceapp.store.enrol import Enroller
 from faceapp.vision.pipeline import FacePipeline
@@ -76,7 +77,7 @@ class Services:
     paths: Paths
     settings: Settings
     pipeline: FacePipeline
-    recogniser: Recogniser | None = None
+    recogniser: Recogniser | Callable[..., Sequence[Identification]] | None = None  # gallery.identify: given the model
     desk: DeskHook | None = None
     live: LiveOptions = field(default_factory=LiveOptions)
     camera_name: str = "desk"

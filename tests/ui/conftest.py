@@ -54,3 +54,18 @@ def bare_services(basedir: Path, pipeline: FacePipeline) -> Services:
 def _application(qapp: object) -> object:
     """Every GUI test runs with the QApplication up (pixmaps and fonts need it, whatever the order)."""
     return qapp
+
+
+def tom_ridge_enrolled_online(basedir: Path, pipeline: FacePipeline, lfw_dir: Path, show: Path) -> Services:
+    """Tom Ridge enrolled from two lfw-dev photos at a desk on the configured server (the caller closes it);
+    two other photos of him linked into ``show``, a folder to play as the live source."""
+    online = Services.create(basedir, pipeline=pipeline)
+    assert online.core is not None
+    person = online.core.gallery.add_person("Tom Ridge")
+    for number in (1, 2):
+        online.enroller().enrol_photo(person.id, lfw_dir / "images" / "Tom_Ridge" / f"Tom_Ridge_{number:04d}.jpg")
+    show.mkdir()
+    for number in (3, 4):
+        name = f"Tom_Ridge_{number:04d}.jpg"
+        (show / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
+    return online

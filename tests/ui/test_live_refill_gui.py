@@ -15,7 +15,7 @@ from faceapp.ui.main_window import MainWindow
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 from tests.store.pgserver import PgServer, own_server
-from tests.ui.conftest import FAST_LIVE
+from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
 
@@ -30,22 +30,15 @@ def test_the_live_list_is_refilled_from_the_store_when_the_server_is_back(
         qtbot, server: PgServer, basedir: Path, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACEAPP_DATABASE_URL", server.create_database("live_refill"))
-    online = Services.create(basedir, pipeline=pipeline)
+    folder = tmp_path / "show"
+    online = tom_ridge_enrolled_online(basedir, pipeline, lfw_dir, folder)
     assert online.core is not None
-    person = online.core.gallery.add_person("Tom Ridge")
-    for number in (1, 2):
-        online.enroller().enrol_photo(person.id, lfw_dir / "images" / "Tom_Ridge" / f"Tom_Ridge_{number:04d}.jpg")
     early = online.core.gallery.add_person("Ann Early")
     earlier = online.core.gallery.events.add(Event(
         id=None, time=datetime.now(timezone.utc) - timedelta(hours=1), tz="UTC", kind=EventKind.CHECK_IN,
         person_id=early.id, name="Ann Early", employee_no=None, department=None, score=0.9, margin=0.3,
         camera=online.camera_name))
     online.close()
-    folder = tmp_path / "show"
-    folder.mkdir()
-    for number in (3, 4):
-        name = f"Tom_Ridge_{number:04d}.jpg"
-        (folder / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
 
     server.halt()
     try:

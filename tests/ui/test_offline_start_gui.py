@@ -20,7 +20,7 @@ from faceapp.ui.pages.doors import DoorsPage, attach_doors
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 from tests.store.pgserver import PgServer, own_server
-from tests.ui.conftest import FAST_LIVE
+from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshot for the docs there
@@ -52,17 +52,11 @@ def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
         qtbot, server: PgServer, basedir: Path, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FACEAPP_DATABASE_URL", server.create_database("gui_start"))
-    online = Services.create(basedir, pipeline=pipeline)
-    assert online.core is not None
-    person = online.core.gallery.add_person("Tom Ridge")
-    for number in (1, 2):
-        online.enroller().enrol_photo(person.id, lfw_dir / "images" / "Tom_Ridge" / f"Tom_Ridge_{number:04d}.jpg")
-    online.close()
     folder = tmp_path / "show"
-    folder.mkdir()
-    for number in (3, 4):
-        name = f"Tom_Ridge_{number:04d}.jpg"
-        (folder / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
+    online = tom_ridge_enrolled_online(basedir, pipeline, lfw_dir, folder)
+    assert online.core is not None
+    (person,) = online.core.gallery.people.list()
+    online.close()
 
     server.halt()  # the desk PC starts while the server is away
     try:
