@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,7 @@ from faceapp.evaluation.liveness import (
     threshold_at_bpcer,
 )
 from faceapp.vision.liveness_track import LiveVerdict, TrackEvidence, TrackPolicy, decide_presentation
-from tests.conftest import need
-
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
+from tests.conftest import DATA, need
 
 
 @pytest.mark.parametrize(

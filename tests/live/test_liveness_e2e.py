@@ -8,7 +8,6 @@ its evidence and scores is stored; live frames still check in; log-only mode rec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,11 +24,9 @@ from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
 from faceapp.vision.liveness_track import LiveVerdict
 from faceapp.vision.pipeline import FacePipeline
-from tests.conftest import need
+from tests.conftest import DATA, need
 
 pytestmark = pytest.mark.realdata
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
 SUBJECT = "0001"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,11 +23,9 @@ from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
 from faceapp.vision.liveness_track import LiveVerdict
 from faceapp.vision.pipeline import FacePipeline
-from tests.conftest import need
+from tests.conftest import DATA, need
 
 pytestmark = pytest.mark.realdata
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
 PERSON = "Edmund_Stoiber"  # photo 9: eyes closed; photos 2 and 12: wide open; similar framing
 T0 = 1_800_000_000.0
 

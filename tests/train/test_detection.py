@@ -5,7 +5,6 @@ wider-train-dev whose export the app loads and scores within 0.01 WIDER AP of th
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,16 +23,12 @@ from faceapp.train.detection.model import (  # noqa: E402
     bundled_detector_path,
 )
 from faceapp.vision.detect import decode_retinaface, retinaface_priors  # noqa: E402
-
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+from tests.conftest import DATA, need  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def train_dev() -> Path:
-    folder = DATA / "wider-train-dev"
-    if not folder.is_dir():
-        pytest.skip(f"wider-train-dev not found at {folder}")
-    return folder
+    return need(DATA / "wider-train-dev")
 
 
 def test_label_file_is_read_with_box_only_faces(train_dev: Path) -> None:
@@ -162,9 +157,7 @@ def _wider_ap(wider: Path, home: Path, capsys: pytest.CaptureFixture[str]) -> di
 def test_fine_tune_exports_a_detector_the_app_runs_within_001_ap(
     train_dev: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    wider = DATA / "wider-dev"
-    if not wider.is_dir():
-        pytest.skip(f"wider-dev not found at {wider}")
+    wider = need(DATA / "wider-dev")
     home, run = tmp_path / "home", tmp_path / "run"
     labels = _subset_labels(train_dev, tmp_path, 8)
     common = ["train", "detection", "--data", str(train_dev / "images"), "--labels", str(labels), "--batch-size", "2",
@@ -209,9 +202,7 @@ def test_evaluation_in_training_scores_like_the_app(train_dev: Path, tmp_path: P
     from faceapp.vision.models import ModelRegistry
     from faceapp.vision.runtime import choose_provider
 
-    wider = DATA / "wider-dev"
-    if not wider.is_dir():
-        pytest.skip(f"wider-dev not found at {wider}")
+    wider = need(DATA / "wider-dev")
     config = DetectionConfig(data=str(train_dev / "images"), labels=str(_subset_labels(train_dev, tmp_path, 2)),
                              out_dir=str(tmp_path / "run"), device="cpu", eval_dir=str(wider), eval_images=4)
     records: list[dict] = []

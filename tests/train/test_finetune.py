@@ -5,7 +5,6 @@ lfw-dev pairs subset, activated only when better; then rolled back in one step."
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,7 @@ from faceapp.config import Paths, Settings
 from faceapp.errors import DataError
 from faceapp.model_history import load_history, load_report, rollback_target
 from faceapp.train.site_eval import SiteSplit, decide, open_set_figures, split_gallery, verification_figures
-
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+from tests.conftest import DATA, need
 
 SITE = {"accuracy": 0.95, "tar_at_far": 0.80, "dir_at_fpir": 0.70, "rank1": 0.9}
 
@@ -89,9 +87,7 @@ def _celeba_gallery(home: Path, people: int, photos: int) -> int:
     from faceapp.errors import FaceAppError
     from faceapp.services import Core
 
-    root = DATA / "celeba-dev" / "images"
-    if not root.is_dir():
-        pytest.skip(f"celeba-dev not found at {root}")
+    root = need(DATA / "celeba-dev" / "images")
     core = Core.open(home, settings=Settings(provider="cpu"))
     enroller = core.enroller()
     faces = 0
@@ -113,9 +109,7 @@ def _celeba_gallery(home: Path, people: int, photos: int) -> int:
 def lfw_subset(tmp_path: Path) -> Path:
     """An LFW-format folder with the first 60 same and 60 different pairs of lfw-dev (all photos
     of the same-pair people, so the candidate's calibration has enough genuine pairs)."""
-    source = DATA / "lfw-dev"
-    if not source.is_dir():
-        pytest.skip(f"lfw-dev not found at {source}")
+    source = need(DATA / "lfw-dev")
     lines = (source / "pairs.txt").read_text().splitlines()
     same, diff = lines[1:61], lines[301:361]
     folder = tmp_path / "public"

@@ -13,9 +13,9 @@ from faceapp.ui.main_window import MainWindow
 from faceapp.ui.pages.trainer import TrainerPage
 from faceapp.ui.services import Services
 from faceapp.ui.widgets.train_charts import TrainingCharts
+from tests.conftest import DATA, need
 
 BUNDLED = "mobilefacenet_arcface_512"
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
 
 
 @pytest.fixture()
@@ -94,9 +94,7 @@ def test_each_task_builds_its_trainer_command(qtbot, services: Services, tmp_pat
 def _enrol_lfw(services: Services, people: int = 5, photos: int = 4) -> int:
     from faceapp.errors import FaceAppError
 
-    root = DATA / "lfw-dev" / "images"
-    if not root.is_dir():
-        pytest.skip(f"lfw-dev not found at {root}")
+    root = need(DATA / "lfw-dev" / "images")
     folders = sorted(root.iterdir(), key=lambda p: (-len(list(p.glob("*.jpg"))), p.name))[:people]
     enroller, faces = services.enroller(), 0
     for folder in folders:
@@ -164,9 +162,7 @@ def test_folder_and_detection_runs_export_models(qtbot, services: Services, tmp_
     import cv2
     import numpy as np
 
-    train_dev = DATA / "wider-train-dev"
-    if not train_dev.is_dir():
-        pytest.skip(f"wider-train-dev not found at {train_dev}")
+    train_dev = need(DATA / "wider-train-dev")
     rng = np.random.default_rng(0)
     for person in range(3):
         (tmp_path / "chips" / f"p{person}").mkdir(parents=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,20 +21,12 @@ from faceapp.vision.liveness import (
 )
 from faceapp.vision.models import ModelRegistry
 from faceapp.vision.pipeline import FacePipeline
-
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
+from tests.conftest import DATA, need
 
 
 @pytest.fixture(scope="module")
 def nuaa_dir() -> Path:
-    path = DATA / "nuaa-dev"
-    if not path.exists():
-        message = f"real test data not found at {path} (set FACEAPP_TESTDATA)"
-        if os.environ.get("FACEAPP_REQUIRE_DATA") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return need(DATA / "nuaa-dev")
 
 
 @pytest.fixture(scope="module")
