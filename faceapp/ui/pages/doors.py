@@ -232,21 +232,15 @@ class DoorsPage(QWidget):
         QMessageBox.warning(self, self.tr("Doors"), str(exc))
 
     def add_door(self) -> None:
-        access = self._admin_access()
-        if access is None:
-            return
-        from faceapp.ui.dialogs.access_door import DoorDialog
-
-        dialog = DoorDialog(access.store, self.services.actor(), self.services.camera_name, self)
-        if dialog.exec():
-            self.sync_stages()
-            self.refresh()
-            self.changed.emit()
+        self._door_dialog(None)
 
     def edit_door(self) -> None:
         door = self.selected()
-        if door is None:
-            return
+        if door is not None:
+            self._door_dialog(door)
+
+    def _door_dialog(self, door: Door | None) -> None:
+        """Add a door (``door`` None) or change one, after an administrator confirms."""
         access = self._admin_access()
         if access is None:
             return
