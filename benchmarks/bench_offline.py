@@ -17,14 +17,14 @@ Starts a throw-away PostgreSQL server (tests/store/pgserver.py), stops and start
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from pg_bench_server import start_server
 
 from faceapp.attendance import Decision, Desk, DeskRules
 from faceapp.config import Paths
@@ -36,16 +36,7 @@ from faceapp.store.events import Events
 from faceapp.store.outbox import Outbox, Resolver
 from faceapp.store.people import People
 
-ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 6, tzinfo=timezone.utc)
-
-
-def _pgserver() -> object:
-    spec = importlib.util.spec_from_file_location("pgserver", ROOT / "tests" / "store" / "pgserver.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _resolver(desk: Desk) -> Resolver:
@@ -67,11 +58,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=300)
     parser.add_argument("--outages", type=int, default=3)
     args = parser.parse_args()
-    pg = _pgserver()
-    bindir = pg.find_bindir()  # type: ignore[attr-defined]
-    if bindir is None:
-        sys.exit("PostgreSQL is not installed (apt-get install postgresql)")
-    server = pg.PgServer(bindir).start()  # type: ignore[attr-defined]
+    server = start_server()
     home = Path(tempfile.mkdtemp(prefix="faceapp-bench-offline-"))
     figures: dict[str, object] = {"events": args.events}
     try:

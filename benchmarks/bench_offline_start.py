@@ -19,31 +19,21 @@ with two 512-d templates each through one desk's gallery, and measures:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from pg_bench_server import start_server
 
 from faceapp.config import Paths
 from faceapp.store.backends.postgres import OFFLINE_CONNECT_TIMEOUT_S, PostgresDatabase
 from faceapp.store.gallery import Gallery
 from faceapp.store.local_copy import COPY_NAME
 
-ROOT = Path(__file__).resolve().parents[1]
 MODEL, DIM = "bench-512", 512
-
-
-def _pgserver() -> object:
-    spec = importlib.util.spec_from_file_location("pgserver", ROOT / "tests" / "store" / "pgserver.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _unit(rows: np.ndarray) -> np.ndarray:
@@ -61,11 +51,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    pg = _pgserver()
-    bindir = pg.find_bindir()  # type: ignore[attr-defined]
-    if bindir is None:
-        sys.exit("PostgreSQL is not installed (apt-get install postgresql)")
-    server = pg.PgServer(bindir).start()  # type: ignore[attr-defined]
+    server = start_server()
     rng = np.random.default_rng(3)
     paths = Paths.resolve(Path(tempfile.mkdtemp(prefix="faceapp-bench-start-")) / "desk").ensure()
     chip = rng.integers(0, 256, (112, 112, 3), dtype=np.uint8)

@@ -12,7 +12,6 @@ person (two galleries, two data folders, one database).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -23,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
+from pg_bench_server import start_server
 
 from faceapp.config import Paths
 from faceapp.records import Event, EventKind
@@ -32,16 +32,7 @@ from faceapp.store.events import Events
 from faceapp.store.gallery import Gallery
 from faceapp.store.people import People
 
-ROOT = Path(__file__).resolve().parents[1]
 DIM, MODEL = 128, "bench-128"
-
-
-def _pgserver() -> object:
-    spec = importlib.util.spec_from_file_location("pgserver", ROOT / "tests" / "store" / "pgserver.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _checkins(database: Database, home: Path, n: int) -> float:
@@ -88,11 +79,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
-    pgserver = _pgserver()
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        server = pgserver.PgServer(pgserver.find_bindir()).start()  # type: ignore[attr-defined]
+        server = start_server()
         try:
             url = server.create_database("bench")
             started = time.perf_counter()
