@@ -90,6 +90,8 @@ class Decision:
     margin: float | None
     frames: int
     snapshot: Any = None
+    #: the desk's cooldown and day state before this decision (see :meth:`Desk.retract`)
+    before: tuple[datetime | None, _PersonDay | None] | None = field(default=None, repr=False, compare=False)
 
     def to_event(
         self,
@@ -240,6 +242,31 @@ class Desk:
         self._days[person] = _PersonDay(day=self.local_day(time), events=state.events if state else 1, last=kind)
         self._recorded[self._cooldown_key(person, kind)] = time
 
+    def retract(self, decision: Decision) -> None:
+        """Undo a recognition that could not be stored, so that the next look decides it again.
+
+        The person's cooldown and day state go back to what they were before the decision, and the
+        track forgets that it decided (and confirmed) this person: a check-in the store refused is
+        retried on the next agreeing look instead of being lost in the cooldown.
+        """
+        if decision.person_id is None or decision.before is None:
+            return
+        recorded, day = decision.before
+        key = self._cooldown_key(decision.person_id, decision.kind)
+        if recorded is None:
+            self._recorded.pop(key, None)
+        else:
+            self._recorded[key] = recorded
+        if day is None:
+            self._days.pop(decision.person_id, None)
+        else:
+            self._days[decision.person_id] = day
+        track = self._tracks.get((decision.camera, decision.track_id))
+        if track is not None:
+            track.decided.discard(decision.person_id)
+            if track.confirmed == decision.person_id:
+                track.confirmed = None
+
     def local_day(self, time: datetime) -> date:
         """The date of the aware ``time`` in the desk's zone."""
         return time.astimezone(self._zone).date()
@@ -339,6 +366,7 @@ class Desk:
         if self._cooling(person, kind, obs.time):
             log.debug("desk: person %s seen again within the cooldown; not recorded", person)
             return None
+        before = (self._recorded.get(self._cooldown_key(person, kind)), self._days.get(person))
         self._note(person, kind, obs.time)
         best = max(agreeing, key=lambda f: f.identification.score)
         snapshot = best.snapshot if best.snapshot is not None else track.snapshot
@@ -354,6 +382,7 @@ class Desk:
             margin=best.identification.margin,
             frames=len(agreeing),
             snapshot=snapshot,
+            before=before,
         )
 
     def _consensus(self, track: _Track, now: datetime) -> list[_Frame]:

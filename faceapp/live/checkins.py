@@ -19,6 +19,11 @@ same transaction as the event, or queued in the same outbox row, so a stored che
 in log or block mode always has its row. When that row cannot be written, the check-in is not
 stored either (the storage error is raised as for any failed check-in): a check-in without its
 evidence would make a spoof let through in log mode look clean.
+
+A check-in the store refuses (an error other than an unreachable server that the outbox takes) is
+retracted from the desk before the error is raised: the person's cooldown and day state are as
+before, and the next agreeing look of the track tries again, so a passing storage fault loses no
+check-in.
 """
 
 from __future__ import annotations
@@ -156,16 +161,23 @@ class CheckIns:
         return stored
 
     def _store(self, decisions: Iterable[Decision]) -> list[Event]:
-        events = []
-        for decision in decisions:
-            try:
-                event = self._store_one(decision)
-            except PersonNotFoundError:
-                log.warning("desk: person %s was removed meanwhile; event not recorded", decision.person_id)
-                continue
-            if event is not None:
-                events.append(event)
-        self.recorded.extend(events)
+        """Store the desk's decisions; one the store refuses is retracted (retried on the next look) and raised."""
+        pending, events = list(decisions), []
+        try:
+            for i, decision in enumerate(pending):
+                try:
+                    event = self._store_one(decision)
+                except PersonNotFoundError:
+                    log.warning("desk: person %s was removed meanwhile; event not recorded", decision.person_id)
+                    continue
+                except BaseException:
+                    for undone in pending[i:]:
+                        self.desk.retract(undone)
+                    raise
+                if event is not None:
+                    events.append(event)
+        finally:
+            self.recorded.extend(events)
         return events
 
     def _store_one(self, decision: Decision) -> Event | None:

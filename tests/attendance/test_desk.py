@@ -420,3 +420,28 @@ def test_note_recorded_corrects_the_cache_after_another_desk_wrote() -> None:
     desk.note_recorded(1, OUT, first.time, first.kind)  # the database said: out (another desk had checked in)
     (later,) = walk_up(desk, T0 + timedelta(seconds=120), track=2)
     assert later.kind is IN  # alternates from what was really stored
+
+
+# --- a decision the store refused -------------------------------------------------------------------
+
+
+def test_a_retracted_check_in_is_decided_again_on_the_next_look() -> None:
+    desk = Desk()
+    (first,) = walk_up(desk, T0)
+    assert first.kind is IN
+    desk.retract(first)  # its write failed
+    assert desk.confirmed("cam", 1) is None
+    (again,) = desk.decide(obs(1.2))  # the same track, one more agreeing look
+    assert (again.kind, again.person_id) == (IN, 1)  # not held back by the cooldown, still a check-in
+    assert desk.decide(obs(1.4)) == []  # once stored, decided once as before
+
+
+def test_a_retracted_check_out_restores_the_day_before_it() -> None:
+    desk = Desk(DeskRules(cooldown_seconds=60))
+    walk_up(desk, T0)
+    (checkout,) = walk_up(desk, T0 + timedelta(minutes=5), track=2)
+    assert checkout.kind is OUT
+    desk.retract(checkout)
+    (retry,) = desk.decide(Observation(2, ident(1), T0 + timedelta(minutes=5, seconds=1), "cam"))
+    assert retry.kind is OUT  # the day still ends with the check-in, so the retry is a check-out again
+    assert desk.decide(Observation(2, ident(1), T0 + timedelta(minutes=5, seconds=2), "cam")) == []

@@ -204,3 +204,23 @@ def test_a_check_in_never_judged_gets_a_pending_row(log_core: Core, spoof_frames
     evidence = evidence_for(core.gallery.events, [checkin.id])[checkin.id]
     assert (evidence.verdict, evidence.mode, evidence.score, evidence.frames) == ("pending", "log", None, 0)
     assert evidence.threshold == stage.config.policy.threshold
+
+
+def test_a_check_in_the_store_refused_is_retried_not_lost_in_the_cooldown(
+        log_core: Core, spoof_frames: list[np.ndarray], backend: str) -> None:
+    """Once the store accepts writes again, the same walk past the camera checks in: nothing is lost."""
+    core = log_core
+    repair = _break_liveness_inserts(core, backend)
+    (stage,) = liveness_stages(core)
+    service = core.live_service(stages=[stage])
+    try:
+        events, errors = _feed(service, spoof_frames[:10])
+        assert errors and not [e for e in events if e.kind in _ATTENDANCE]  # refused while broken
+        repair()
+        events, errors = _feed(service, spoof_frames[10:], start=10)  # the same track goes on
+    finally:
+        service.close()
+    assert errors == []
+    (checkin,) = [e for e in core.gallery.events.list() if e.kind in _ATTENDANCE]
+    assert checkin.kind is EventKind.CHECK_IN and [e.id for e in events if e.kind in _ATTENDANCE] == [checkin.id]
+    assert evidence_for(core.gallery.events, [checkin.id])[checkin.id].mode == "log"  # with its evidence
