@@ -14,8 +14,8 @@ to everyone available. Decisions are the product's: a person's score is their be
 
 ``--split`` also reports the honest version: the calibration measured on half of the people only,
 galleries and strangers drawn from the other half. ``rules`` compares decision rules at equal FPIR
-(best template, mean of the two best, best + margin, templates weighted by quality, flip
-test-time augmentation)::
+(best template, mean of the two best, best + margin, templates weighted by quality, cohort
+normalisation of the best score by the probe's next 50 people's scores, flip test-time augmentation)::
 
     python benchmarks/bench_identification.py [--data ../shared/data] [--draws 5] [--split]
     python benchmarks/bench_identification.py rules
@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = ("lfw-dev", "celeba-dev")
 SIZES = (10, 30, 100, 300, 0)  # 0 = everyone available
 CURVE_FPIR = (0.001, 0.005, 0.01, 0.02, 0.05)
+COHORT = 50  # people after the best one whose scores normalise it (rules: cohort normalisation)
 
 
 def load_photos(data: Path, cache: Path) -> tuple[dict[str, FaceSet], Photos]:
@@ -201,6 +202,11 @@ def _person_scores(vectors: np.ndarray, label_of: np.ndarray, people: np.ndarray
                 margin = top[:, -1] - top[:, -2]
                 for w in (0.25, 0.5):
                     out.setdefault(f"best+{w:g}margin", {})[key] = (score + w * margin, who)
+                # cohort normalisation: the probe's scores with the next COHORT people as its impostors
+                cohort = top[:, -1 - COHORT:-1]
+                mean, spread = cohort.mean(1), cohort.std(1) + 1e-6
+                out.setdefault("best-cohort_mean", {})[key] = (score - mean, who)
+                out.setdefault("best_cohort_znorm", {})[key] = ((score - mean) / spread, who)
     result = {}
     for rule, parts in out.items():
         probe_score, who = parts["probe"]
