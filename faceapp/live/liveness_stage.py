@@ -12,18 +12,22 @@ a bystander's odd frame is not worth the front desk's attention; the verdict is 
 
 The verdict of a track comes from :class:`~faceapp.vision.liveness_track.TrackEvidence` (the rule
 ``faceapp eval liveness`` measures per presentation), optionally AND an active
-:class:`~faceapp.vision.liveness_track.Challenge` (blink and/or head turn within a time limit).
+:class:`~faceapp.vision.liveness_track.Challenge` (blink and/or a head turn to a side drawn at random
+per track, within a time limit).
 
 For other stages (doors: issue "access control") the verdict is in the track's extras:
 ``ctx.extras["live"]`` is ``"live"``, ``"spoof"`` or ``"pending"`` (absent when the camera's mode
 is off), ``ctx.extras["liveness"]`` the decision score; or ask :meth:`LivenessStage.verdict`.
-While a challenge runs, ``extras["challenge"]`` lists the actions still asked for and
-``extras["challenge_left"]`` the seconds left (the live page prompts with them).
+While a challenge runs, ``extras["challenge"]`` lists the actions still asked for,
+``extras["challenge_turn"]`` the side of the asked head turn (``"left"`` or ``"right"``, the person's
+own; ``None`` when no turn is asked) and ``extras["challenge_left"]`` the seconds left (the live page
+prompts with them).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,7 +46,15 @@ from faceapp.store.liveness import SPOOF_NOTE, LivenessEvidence, record
 from faceapp.vision.eyes import EyeStateModel
 from faceapp.vision.landmarks68 import LandmarkModel
 from faceapp.vision.liveness import DEFAULT_THRESHOLD, LivenessModel, threshold_for
-from faceapp.vision.liveness_track import Challenge, ChallengeSpec, LiveVerdict, TrackEvidence, TrackPolicy
+from faceapp.vision.liveness_track import (
+    Challenge,
+    ChallengeFailure,
+    ChallengeKind,
+    ChallengeSpec,
+    LiveVerdict,
+    TrackEvidence,
+    TrackPolicy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +119,7 @@ class LivenessStage(Stage):
         events: where "spoof suspected" events go (``None``: nothing is stored).
         eyes, landmarks: needed only for a challenge (blink / head turn).
         zone: the desk's IANA zone for stored events.
+        rng: draws each track's head-turn side (default: the operating system's generator).
     """
 
     name = "liveness"
@@ -114,7 +127,8 @@ class LivenessStage(Stage):
 
     def __init__(self, model: LivenessModel | None, config: LivenessConfig | None = None, events: Events | None = None,
                  eyes: EyeStateModel | None = None, landmarks: LandmarkModel | None = None, zone: str = "UTC",
-                 operator: str | None = None, loader: Callable[[], Models] | None = None) -> None:
+                 operator: str | None = None, loader: Callable[[], Models] | None = None,
+                 rng: random.Random | None = None) -> None:
         if model is None and loader is None:
             raise ValueError("give the liveness model or a loader for it")
         self.model = model
@@ -125,6 +139,7 @@ class LivenessStage(Stage):
         self.landmarks = landmarks
         self.zone = zone
         self.operator = operator
+        self.rng = rng
         self.stored: list[Event] = []
         self._tracks: dict[int, _TrackState] = {}
         self._lock = threading.Lock()
@@ -156,7 +171,7 @@ class LivenessStage(Stage):
         with self._lock:
             state = self._tracks.get(ctx.track_id)
             if state is None:
-                challenge = Challenge(config.challenge) if config.challenge is not None else None
+                challenge = Challenge(config.challenge, self.rng) if config.challenge is not None else None
                 state = self._tracks[ctx.track_id] = _TrackState(TrackEvidence(config.policy), challenge)
         passive = state.evidence.verdict
         if passive is LiveVerdict.PENDING or (passive is LiveVerdict.LIVE and ctx.fresh):
@@ -216,6 +231,8 @@ class LivenessStage(Stage):
         challenge.update(ctx.timestamp, eyes, yaw)
         pending = challenge.state is LiveVerdict.PENDING
         extras["challenge"] = [k.value for k in challenge.remaining] if pending else None
+        side = challenge.direction if pending and ChallengeKind.TURN in challenge.remaining else None
+        extras["challenge_turn"] = side.value if side is not None else None
         extras["challenge_left"] = round(challenge.seconds_left(ctx.timestamp), 1) if pending else None
 
     def _report(self, ctx: TrackContext, state: _TrackState, mode: str) -> None:
@@ -223,7 +240,7 @@ class LivenessStage(Stage):
         failed = challenge is not None and challenge.state is LiveVerdict.SPOOF
         decision = state.evidence.decision_score
         threshold = self.config.policy.threshold
-        why = "challenge not completed in time" if failed and (decision is None or decision >= threshold) else (
+        why = _challenge_failure(challenge) if failed and (decision is None or decision >= threshold) else (
             f"live score {decision:.3f} < {threshold:.2f} over {state.evidence.frames} frames")
         note = f"{SPOOF_NOTE}: {why}" + (" (log only)" if mode == "log" else "")
         log.warning("liveness: track %d on %s: %s", ctx.track_id, ctx.camera, note)
@@ -324,13 +341,13 @@ class LivenessStage(Stage):
             self.config = config
             for track_id, state in self._tracks.items():
                 before = state.verdict
-                _stricter(state, config)
+                _stricter(state, config, self.rng)
                 if state.verdict is not before:
                     log.info("liveness: track %d re-judged after a settings edit: %s -> %s", track_id,
                              before.value, state.verdict.value)
 
 
-def _stricter(state: _TrackState, config: LivenessConfig) -> None:
+def _stricter(state: _TrackState, config: LivenessConfig, rng: random.Random | None = None) -> None:
     """Apply a stricter edit to a track in progress.
 
     A higher threshold re-decides the track from its kept evidence (the lowest aggregated score
@@ -343,9 +360,17 @@ def _stricter(state: _TrackState, config: LivenessConfig) -> None:
         state.evidence.policy = replace(state.evidence.policy, threshold=config.policy.threshold)
     if (config.challenge is not None and state.challenge is None and not state.checked_in
             and state.evidence.verdict is not LiveVerdict.SPOOF):
-        state.challenge = Challenge(config.challenge)
+        state.challenge = Challenge(config.challenge, rng)
         state.passed_pending = config.desk_looks
     state.verdict = _combine(state.evidence.verdict, state.challenge)
+
+
+def _challenge_failure(challenge: Challenge | None) -> str:
+    """Why a failed challenge failed, for the event's note."""
+    if challenge is not None and challenge.failure is ChallengeFailure.WRONG_WAY and challenge.direction:
+        return (f"challenge failed: head turned to the {challenge.direction.other.value}, "
+                f"not to the {challenge.direction.value} as asked")
+    return "challenge not completed in time"
 
 
 def _claims_someone(ctx: TrackContext) -> bool:
@@ -361,8 +386,12 @@ def _combine(passive: LiveVerdict, challenge: Challenge | None) -> LiveVerdict:
     return LiveVerdict.PENDING
 
 
-def build_liveness_stage(core: Any, settings: Settings | None = None) -> LivenessStage:
-    """The stage for a :class:`~faceapp.services.Core`: its models, events and settings, following changes."""
+def build_liveness_stage(core: Any, settings: Settings | None = None,
+                         rng: random.Random | None = None) -> LivenessStage:
+    """The stage for a :class:`~faceapp.services.Core`: its models, events and settings, following changes.
+
+    ``rng`` draws the head-turn sides (default: the operating system's generator; tests seed one).
+    """
     from faceapp.vision.models import ModelRegistry
 
     settings = settings or core.settings
@@ -374,7 +403,7 @@ def build_liveness_stage(core: Any, settings: Settings | None = None) -> Livenes
                 LandmarkModel.open(registry, provider))
 
     stage = LivenessStage(None, LivenessConfig.from_settings(settings), core.gallery.events,
-                          zone=getattr(core, "zone", None) or settings.timezone or "UTC", loader=load)
+                          zone=getattr(core, "zone", None) or settings.timezone or "UTC", loader=load, rng=rng)
     changes = getattr(core, "changes", None)
     if changes is not None:
         changes.subscribe(stage.apply_settings)

@@ -8,11 +8,12 @@ Passive evidence: the mean of the per-frame live logits over the last ``window``
 clipped to ±``clip`` so that no single bad frame (motion blur, a half-visible face) outweighs the
 rest, turned back into a 0..1 score; from ``min_frames`` frames on, the lowest such score so far
 is compared with the threshold (a spoofed track stays spoofed). Active challenge: a blink (eyes
-open → closed → open) and/or a small head turn (yaw away from where it started), within a time limit.
+open → closed → open) and/or a head turn to a side drawn at random per track, within a time limit.
 """
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,7 +121,36 @@ def decide_presentation(scores: Iterable[float], policy: TrackPolicy) -> tuple[L
 
 class ChallengeKind(str, Enum):
     BLINK = "blink"
-    TURN = "turn"
+    TURN = "turn"  # a turn to the side the challenge names (drawn at random per track)
+
+
+class TurnDirection(str, Enum):
+    """The side to turn the head to, from the person's own point of view."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+    @property
+    def yaw_sign(self) -> int:
+        """+1 when this turn makes the yaw of :mod:`faceapp.vision.landmarks68` grow, else -1.
+
+        That yaw grows as the nose tip moves towards the image's right, which on an unmirrored
+        camera (frames as OpenCV delivers them, as the live path uses them) is the person's own
+        left. Measured on turned lfw-dev photos and their mirror images
+        (``tests/vision/test_turn_direction.py``).
+        """
+        return 1 if self is TurnDirection.LEFT else -1
+
+    @property
+    def other(self) -> TurnDirection:
+        return TurnDirection.RIGHT if self is TurnDirection.LEFT else TurnDirection.LEFT
+
+
+class ChallengeFailure(str, Enum):
+    """Why a challenge failed."""
+
+    TIME_UP = "time_up"  # not every action was seen within the time limit
+    WRONG_WAY = "wrong_way"  # the head turned the other way first
 
 
 @dataclass(frozen=True)
@@ -131,7 +161,8 @@ class ChallengeSpec:
         kinds: the actions asked for.
         seconds: time limit from the first frame of the track.
         open_above / closed_below: P(eyes open) that counts as open / closed.
-        turn_degrees: least yaw change from the first frame for a head turn.
+        turn_degrees: least yaw change from the first frame, in the asked direction, for a head turn
+            (the same change the other way fails the challenge).
     """
 
     kinds: tuple[ChallengeKind, ...] = (ChallengeKind.BLINK,)
@@ -145,6 +176,8 @@ class ChallengeSpec:
             raise ValueError("a challenge needs at least one action and a positive time limit")
         if not 0.0 <= self.closed_below < self.open_above <= 1.0:
             raise ValueError("need 0 <= closed_below < open_above <= 1")
+        if self.turn_degrees <= 0:
+            raise ValueError("turn_degrees must be positive")
 
     @classmethod
     def parse(cls, text: str, seconds: float = 6.0) -> ChallengeSpec | None:
@@ -158,20 +191,44 @@ class ChallengeSpec:
         return cls(kinds=kinds, seconds=seconds)
 
 
-class Challenge:
-    """Follows one track through a challenge: PENDING until every action is seen or time is up."""
+#: Draws turn directions where no generator is given: from the operating system, not predictable.
+_SYSTEM_RANDOM = random.SystemRandom()
 
-    def __init__(self, spec: ChallengeSpec) -> None:
+
+class Challenge:
+    """Follows one track through a challenge: PENDING until every action is seen, a wrong turn, or time up.
+
+    The head turn is *directed*: the side (the person's own left or right) is drawn at random when
+    the challenge starts, and only a yaw change of ``turn_degrees`` that way passes; a change of
+    ``turn_degrees`` the other way, seen first, fails at once. A replayed video cannot know the
+    side in advance: one natural turn in it passes for half the draws at most, and a replay that
+    turns the wrong way fails instead of waiting for the time limit. So each presentation gives a
+    replay at most a 50 % chance per turn asked (a blink adds nothing against a video that blinks).
+    A live person who turns the wrong way first is refused for that track, as any failed challenge.
+
+    Args:
+        spec: what is asked.
+        rng: draws the side (default: the operating system's generator); inject a seeded
+            :class:`random.Random` in tests.
+        direction: the side, instead of drawing it.
+    """
+
+    def __init__(self, spec: ChallengeSpec, rng: random.Random | None = None,
+                 direction: TurnDirection | None = None) -> None:
         self.spec = spec
         self.started: float | None = None
         self.done: set[ChallengeKind] = set()
+        self.failure: ChallengeFailure | None = None
+        self.direction: TurnDirection | None = None
+        if ChallengeKind.TURN in spec.kinds:
+            self.direction = direction or (rng or _SYSTEM_RANDOM).choice((TurnDirection.LEFT, TurnDirection.RIGHT))
         self._blink_stage = 0  # 0: waiting for open eyes, 1: seen open, 2: seen closed after open
         self._yaw0: float | None = None
         self._state = LiveVerdict.PENDING
 
     @property
     def state(self) -> LiveVerdict:
-        """LIVE = passed, SPOOF = failed (time up), PENDING = still running."""
+        """LIVE = passed, SPOOF = failed (time up or a wrong turn), PENDING = still running."""
         return self._state
 
     @property
@@ -190,13 +247,19 @@ class Challenge:
             self.started = now
         if eyes_open is not None and ChallengeKind.BLINK in self.spec.kinds:
             self._blink(eyes_open)
-        if yaw is not None and ChallengeKind.TURN in self.spec.kinds:
+        if yaw is not None and self.direction is not None and ChallengeKind.TURN not in self.done:
             self._yaw0 = yaw if self._yaw0 is None else self._yaw0
-            if abs(yaw - self._yaw0) >= self.spec.turn_degrees:
+            moved = (yaw - self._yaw0) * self.direction.yaw_sign  # positive: towards the asked side
+            if moved >= self.spec.turn_degrees:
                 self.done.add(ChallengeKind.TURN)
-        if not self.remaining:
+            elif moved <= -self.spec.turn_degrees:
+                self.failure = ChallengeFailure.WRONG_WAY
+        if self.failure is not None:
+            self._state = LiveVerdict.SPOOF
+        elif not self.remaining:
             self._state = LiveVerdict.LIVE
         elif now - self.started > self.spec.seconds:
+            self.failure = ChallengeFailure.TIME_UP
             self._state = LiveVerdict.SPOOF
         return self._state
 
@@ -209,9 +272,10 @@ class Challenge:
             self.done.add(ChallengeKind.BLINK)
 
 
-def run_challenge(spec: ChallengeSpec, frames: Sequence[tuple[float, float | None, float | None]]) -> LiveVerdict:
+def run_challenge(spec: ChallengeSpec, frames: Sequence[tuple[float, float | None, float | None]],
+                  rng: random.Random | None = None, direction: TurnDirection | None = None) -> LiveVerdict:
     """Feed ``(time, eyes_open, yaw)`` frames to a new :class:`Challenge`; its final state."""
-    challenge = Challenge(spec)
+    challenge = Challenge(spec, rng, direction)
     for now, eyes, yaw in frames:
         challenge.update(now, eyes, yaw)
     return challenge.state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from faceapp.live.liveness_stage import (
 from faceapp.records import EventKind
 from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
-from faceapp.vision.liveness_track import LiveVerdict
+from faceapp.vision.liveness_track import LiveVerdict, TurnDirection
 from faceapp.vision.pipeline import FacePipeline
 from tests.conftest import DATA, need
 
@@ -53,8 +54,8 @@ def core_factory(basedir: Path, pipeline: FacePipeline, lfw_dir: Path) -> Iterat
         core.close()
 
 
-def play(core: Core, images: list[np.ndarray], fps: float = 10.0):
-    stage = build_liveness_stage(core)
+def play(core: Core, images: list[np.ndarray], fps: float = 10.0, rng: random.Random | None = None):
+    stage = build_liveness_stage(core, rng=rng)
     service = core.live_service(stages=[stage])
     stage.bind(service)
     results = [service.process(image, T0 + i / fps, i) for i, image in enumerate(images)]
@@ -143,11 +144,15 @@ def test_undecided_faces_of_a_frame_go_in_one_batch(core_factory, pipeline: Face
 
 
 def test_head_turn_challenge_through_the_live_service(core_factory, pipeline: FacePipeline, lfw_dir: Path) -> None:
-    """Turn challenge: a frontal face (yaw ~1 degree by the 68 points) then the same person turned (~41) passes."""
+    """Turn challenge: a frontal face (yaw ~1 degree by the 68 points) then the same person turned (~41) passes
+    when the challenge asked for that side, the person's left (the wrong side: tests/live/test_liveness_turn.py)."""
+    from tests.vision.test_turn_direction import drawing
+
     core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=2.0)
     frontal, turned = (pipeline.load(photo(lfw_dir, n, "Bob_Graham")) for n in (5, 4))
-    _stage, results = play(core, [frontal] * 4 + [turned] * 4)
+    _stage, results = play(core, [frontal] * 4 + [turned] * 4, rng=drawing(TurnDirection.LEFT))
     assert results[0].frame.faces[0].extras["challenge"] == ["turn"]
+    assert results[0].frame.faces[0].extras["challenge_turn"] == "left"
     assert results[3].frame.faces[0].extras["live"] == "pending"  # passive says live; the turn is still missing
     assert results[-1].frame.faces[0].extras["live"] == "live"
     _stage, results = play(core, [frontal] * 30)  # never turns: time is up after 2 s

@@ -14,6 +14,7 @@ from faceapp.vision.liveness_track import (
     ChallengeKind,
     ChallengeSpec,
     LiveVerdict,
+    TurnDirection,
     run_challenge,
 )
 from faceapp.vision.models import ModelRegistry
@@ -106,12 +107,16 @@ def test_yaw_from_landmarks(nose_x: float, expected: float) -> None:
 
 
 def test_turn_and_both_challenges() -> None:
+    """The turn is directed (tests/vision/test_turn_direction.py): yaw growing is a turn to the person's left."""
     turn = ChallengeSpec(kinds=(ChallengeKind.TURN,), seconds=2.0)
-    assert run_challenge(turn, [(0.0, None, 1.0), (0.5, None, 5.0), (1.0, None, 15.0)]) is LiveVerdict.LIVE
-    assert run_challenge(turn, [(0.0, None, 1.0), (1.0, None, 8.0), (2.5, None, 9.0)]) is LiveVerdict.SPOOF
+    growing = [(0.0, None, 1.0), (0.5, None, 5.0), (1.0, None, 15.0)]
+    assert run_challenge(turn, growing, direction=TurnDirection.LEFT) is LiveVerdict.LIVE
+    assert run_challenge(turn, growing, direction=TurnDirection.RIGHT) is LiveVerdict.SPOOF  # the other way
+    slow = [(0.0, None, 1.0), (1.0, None, 8.0), (2.5, None, 9.0)]
+    assert run_challenge(turn, slow, direction=TurnDirection.LEFT) is LiveVerdict.SPOOF
     both = ChallengeSpec.parse("blink+turn", seconds=5.0)
     assert both is not None and both.kinds == (ChallengeKind.BLINK, ChallengeKind.TURN)
-    challenge = Challenge(both)
+    challenge = Challenge(both, direction=TurnDirection.RIGHT)  # yaw falls to -14 below
     challenge.update(0.0, 0.95, 0.0)
     challenge.update(0.3, 0.05, 0.0)
     assert challenge.update(0.6, 0.95, 2.0) is LiveVerdict.PENDING and challenge.remaining == (ChallengeKind.TURN,)
