@@ -825,232 +825,232 @@
   <context>
     <name>DoorsPage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>access granted</source>
       <translation>允许通行</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="52" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
       <source>emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>spoof suspected</source>
       <translation>疑似伪造人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>uncertain match</source>
       <translation>匹配不确定</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="53" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
       <source>unknown face</source>
       <translation>陌生人脸</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>no access level for this door</source>
       <translation>无此门的门禁权限</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="54" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
       <source>outside schedule</source>
       <translation>不在通行时段</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>expired</source>
       <translation>已过期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>holiday</source>
       <translation>节假日</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="55" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
       <source>not yet valid</source>
       <translation>尚未生效</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>anti-passback</source>
       <translation>防潜回</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="56" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
       <source>door in lockdown</source>
       <translation>门已封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>door fault</source>
       <translation>门故障</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="57" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="58" />
       <source>opened by hand</source>
       <translation>手动开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="66" />
       <source>(unnamed)</source>
       <translation>（未命名）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="66" />
       <source>Desk: {}</source>
       <translation>考勤台：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="65" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="66" />
       <source>Site: {}</source>
       <translation>站点：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="77" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="78" />
       <source>Doors</source>
       <translation>门禁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="95" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="96" />
       <source>Show the decisions written at one site and desk</source>
       <translation>只显示某个站点和考勤台记录的决定</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
       <source>Add door…</source>
       <translation>添加门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="103" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
       <source>Change door…</source>
       <translation>修改门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
       <source>Open door…</source>
       <translation>开门…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="104" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
       <source>Remove door</source>
       <translation>删除门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="105" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
       <source>Lockdown</source>
       <translation>封锁</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="106" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
       <source>Emergency unlock</source>
       <translation>紧急开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="107" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
       <source>Back to normal</source>
       <translation>恢复正常</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="108" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="109" />
       <source>Test output</source>
       <translation>测试输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="109" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="110" />
       <source>Levels and schedules…</source>
       <translation>权限组与时段…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="110" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
       <source>Register visitor…</source>
       <translation>访客登记…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
       <source>Export…</source>
       <translation>导出…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="111" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="112" />
       <source>Visitors…</source>
       <translation>访客…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="178" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="179" />
       <source>All desks</source>
       <translation>全部考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="194" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="195" />
       <source>No gallery is connected</source>
       <translation>未连接人脸库</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="197" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="198" />
       <source>Last decisions</source>
       <translation>最近的通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="197" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="198" />
       <source>Last decisions at {}</source>
       <translation>{} 的最近通行记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="206" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="207" />
       <source>Unknown person</source>
       <translation>陌生人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="208" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="209" />
       <source>Denied</source>
       <translation>拒绝</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="208" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="209" />
       <source>Granted</source>
       <translation>允许</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="296" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="291" />
       <source>Open door</source>
       <translation>开门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="297" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="292" />
       <source>Why is {} opened by hand?</source>
       <translation>为什么要手动打开 {}？</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="317" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="312" />
       <source>Reason (kept in the journal):</source>
       <translation>原因（记入日志）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="355" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="350" />
       <source>Export access events</source>
       <translation>导出门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="357" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="352" />
       <source>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</source>
       <translation>Excel (*.xlsx);;PDF (*.pdf);;CSV (*.csv)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="365" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="360" />
       <source>Access events</source>
       <translation>门禁记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors.py" line="381" />
+      <location filename="../../faceapp/ui/pages/doors.py" line="376" />
       <source>Remove the door {}?</source>
       <translation>删除门 {}？</translation>
     </message>
@@ -1463,77 +1463,77 @@ Enrol these faces anyway?</source>
   <context>
     <name>LivePage</name>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="86" />
+      <location filename="../../faceapp/ui/pages/live.py" line="87" />
       <source>Live</source>
       <translation>实时</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="122" />
+      <location filename="../../faceapp/ui/pages/live.py" line="124" />
       <source>Latest check-ins</source>
       <translation>最近签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="145" />
+      <location filename="../../faceapp/ui/pages/live.py" line="147" />
       <source>Runs on: {}</source>
       <translation>运行于：{}</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="150" />
+      <location filename="../../faceapp/ui/pages/live.py" line="152" />
       <source>The database server cannot be reached. This desk keeps recognising and delivers the queued events when the server is back; enrolment, removal and settings need the server.</source>
       <translation>无法连接数据库服务器。本终端继续识别，服务器恢复后会发送排队的事件；录入、删除人员和更改设置需要连接服务器。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="216" />
+      <location filename="../../faceapp/ui/pages/live.py" line="234" />
       <source>Use File ▸ Open video file…, Open image folder… or Open URL… to choose another source.</source>
       <translation>请使用“文件 ▸ 打开视频文件…”、“打开图片文件夹…”或“打开网址…”选择其他来源。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="219" />
+      <location filename="../../faceapp/ui/pages/live.py" line="237" />
       <source>playing</source>
       <translation>正在播放</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="233" />
+      <location filename="../../faceapp/ui/pages/live.py" line="255" />
       <source>Video {:.1f} fps</source>
       <translation>视频 {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="234" />
+      <location filename="../../faceapp/ui/pages/live.py" line="256" />
       <source>Recognition {:.0f} ms · {:.1f} fps</source>
       <translation>识别 {:.0f} 毫秒 · {:.1f} 帧/秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="244" />
+      <location filename="../../faceapp/ui/pages/live.py" line="266" />
       <source>Server reachable again — delivering {0} queued events</source>
       <translation>服务器已恢复 — 正在发送 {0} 条排队事件</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="248" />
+      <location filename="../../faceapp/ui/pages/live.py" line="270" />
       <source>Offline since {0}</source>
       <translation>自 {0} 起离线</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="249" />
+      <location filename="../../faceapp/ui/pages/live.py" line="271" />
       <source>Offline since {0} — 1 event queued</source>
       <translation>自 {0} 起离线 — 1 条事件排队中</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="250" />
+      <location filename="../../faceapp/ui/pages/live.py" line="272" />
       <source>Offline since {0} — {1} events queued</source>
       <translation>自 {0} 起离线 — {1} 条事件排队中</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="257" />
+      <location filename="../../faceapp/ui/pages/live.py" line="279" />
       <source>Identification is off: no gallery is connected, so faces are shown without names.</source>
       <translation>身份识别已关闭：未连接人脸库，因此人脸不显示姓名。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="259" />
+      <location filename="../../faceapp/ui/pages/live.py" line="281" />
       <source>Check-ins are off: no attendance desk is connected.</source>
       <translation>签到已关闭：未连接考勤台。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/live.py" line="261" />
+      <location filename="../../faceapp/ui/pages/live.py" line="283" />
       <source>Nobody is enrolled yet: use People ▸ Enrol person… so that faces get names.</source>
       <translation>尚未录入任何人员：请使用“人员 ▸ 录入人员…”，以便人脸显示姓名。</translation>
     </message>
@@ -1541,119 +1541,133 @@ Enrol these faces anyway?</source>
   <context>
     <name>Liveness</name>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
       <source>Block (no check-in, no door)</source>
       <translation>拦截（不签到、不开门）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
       <source>Log only</source>
       <translation>仅记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="26" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
       <source>Off</source>
       <translation>关闭</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
       <source>Blink</source>
       <translation>眨眼</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
+      <source>Head turn (left or right, asked at random)</source>
+      <translation>转头（随机要求向左或向右）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
       <source>None</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="30" />
-      <source>Small head turn</source>
-      <translation>轻微转头</translation>
-    </message>
-    <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="31" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="41" />
       <source>Blink and head turn</source>
       <translation>眨眼并转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="38" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="48" />
       <source>Liveness (photo and screen attacks)</source>
       <translation>活体检测（照片和屏幕攻击）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="41" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="51" />
       <source>As all cameras</source>
       <translation>与所有摄像头相同</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="48" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="58" />
       <source>{0:.1f} % of live faces refused, {1:.1f} % of print attacks pass (threshold {2:.2f})</source>
       <translation>{0:.1f}% 的真人被拒绝，{1:.1f}% 的打印照片攻击通过（阈值 {2:.2f}）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="56" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="66" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="57" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="67" />
       <source>Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: use a challenge where doors open.</source>
       <translation>基于打印照片攻击（NUAA）测得；未测量手机和平板屏幕攻击：开门处请启用动作验证。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="62" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="72" />
       <source>All cameras:</source>
       <translation>所有摄像头：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="63" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="73" />
       <source>This camera ({0}):</source>
       <translation>本摄像头（{0}）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="64" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="74" />
       <source>Operating point:</source>
       <translation>工作点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="65" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="75" />
       <source>Challenge:</source>
       <translation>动作验证：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="66" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="76" />
       <source>Time to answer:</source>
       <translation>完成时限：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="118" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="131" />
       <source>Spoof suspected: {0} (photo or screen?)</source>
       <translation>疑似伪造：{0}（照片或屏幕？）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="149" />
+      <source>turn your head to your left</source>
+      <translation>向左转头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="149" />
+      <source>turn your head to your right</source>
+      <translation>向右转头</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="150" />
       <source>please blink</source>
       <translation>请眨眼</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="133" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="150" />
       <source>please turn your head a little</source>
       <translation>请稍微转动头部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="134" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="151" />
       <source> and </source>
       <translation>并</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="135" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="152" />
       <source> ({0:.0f} s)</source>
       <translation>（{0:.0f} 秒）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="136" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="153" />
       <source>Liveness check: {0}{1}</source>
       <translation>活体检测：{0}{1}</translation>
+    </message>
+    <message>
+      <source>Small head turn</source>
+      <translation type="vanished">轻微转头</translation>
     </message>
   </context>
   <context>
@@ -3276,27 +3290,27 @@ Enrol these faces anyway?</source>
   <context>
     <name>WelcomeBanner</name>
     <message>
-      <location filename="../../faceapp/ui/widgets/checkins.py" line="41" />
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="64" />
       <source>Look at the camera to check in</source>
       <translation>请看向摄像头签到</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/checkins.py" line="47" />
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="70" />
       <source>friend</source>
       <translation>朋友</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/checkins.py" line="48" />
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="71" />
       <source>Goodbye, {}!</source>
       <translation>再见，{}！</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/checkins.py" line="48" />
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="71" />
       <source>Welcome, {}!</source>
       <translation>欢迎，{}！</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/checkins.py" line="50" />
+      <location filename="../../faceapp/ui/widgets/checkins.py" line="73" />
       <source>{} at {}</source>
       <translation>{}，{}</translation>
     </message>

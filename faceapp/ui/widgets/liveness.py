@@ -1,13 +1,21 @@
 """Liveness in the GUI: the settings group (mode per camera, calibrated threshold, challenge) and the
 discreet notice on the Live page (spoof suspected, challenge prompts)."""
 
+# Which way the arrow of a head-turn prompt points. The Live page draws camera frames as captured
+# (VideoView: no mirroring), so when the person turns to their own left their picture turns towards
+# the screen's right. The prompt's words and arrow follow the person's body, not the picture: the
+# person faces the screen, so their left is the screen's left and the arrow for "your left" points
+# left. An arrow that followed the picture would contradict the words, and a turn the wrong way
+# fails the challenge at once.
+
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from faceapp.config import Settings
@@ -16,6 +24,8 @@ from faceapp.vision.tracker import FaceResult
 
 #: The per-camera combo's entry meaning "as every camera".
 SAME_AS_ALL = ""
+#: The arrow shown with a head-turn prompt, by the side asked (the person's own; see the note above).
+ARROWS = {"left": "\u2190", "right": "\u2192"}
 
 
 def _tr(text: str) -> str:
@@ -27,7 +37,7 @@ def mode_labels() -> dict[str, str]:
 
 
 def challenge_labels() -> dict[str, str]:
-    return {"off": _tr("None"), "blink": _tr("Blink"), "turn": _tr("Small head turn"),
+    return {"off": _tr("None"), "blink": _tr("Blink"), "turn": _tr("Head turn (left or right, asked at random)"),
             "blink+turn": _tr("Blink and head turn")}
 
 
@@ -103,37 +113,52 @@ class LivenessNotice(QLabel):
         self.hold_s = hold_s
         self._spoof_until = 0.0
         self._spoof_text = ""
+        self.prompt = ""  # the challenge prompt shown now, as plain text with its arrow ("" when none)
         self.hide()
 
     def show_faces(self, faces: Sequence[FaceResult], now: float | None = None) -> None:
         """Update from the faces of the latest frame."""
         now = time.monotonic() if now is None else now
-        prompt = ""
+        prompt, side = "", None
         for face in faces:
             extras = getattr(face, "extras", None) or {}
             asked = extras.get("challenge")
             if asked:
-                prompt = self._prompt(asked, extras.get("challenge_left"))
+                side = extras.get("challenge_turn") if "turn" in asked else None
+                side = side if side in ARROWS else None
+                prompt = self._prompt(asked, extras.get("challenge_left"), side)
             if extras.get("live") == "spoof" and face.name:
                 self._spoof_text = _tr("Spoof suspected: {0} (photo or screen?)").format(face.name)
                 self._spoof_until = now + self.hold_s
+        self.prompt = f"{prompt} {ARROWS[side]}" if prompt and side else prompt
         if prompt:
             self.setStyleSheet("color: #1f5f99; font-weight: bold;")
-            self.setText(prompt)
+            self.setTextFormat(Qt.TextFormat.RichText)
+            self.setText(_rich_prompt(prompt, side))
             self.show()
         elif now < self._spoof_until:
             self.setStyleSheet("color: #a15c00;")
+            self.setTextFormat(Qt.TextFormat.PlainText)
             self.setText(self._spoof_text)
             self.show()
         else:
             self.hide()
 
     @staticmethod
-    def _prompt(asked: Sequence[str], left: float | None) -> str:
-        actions = {"blink": _tr("please blink"), "turn": _tr("please turn your head a little")}
+    def _prompt(asked: Sequence[str], left: float | None, side: str | None = None) -> str:
+        turn = {"left": _tr("turn your head to your left"), "right": _tr("turn your head to your right")}
+        actions = {"blink": _tr("please blink"), "turn": turn.get(str(side), _tr("please turn your head a little"))}
         words = _tr(" and ").join(actions.get(a, a) for a in asked)
         seconds = "" if left is None else _tr(" ({0:.0f} s)").format(left)
         return _tr("Liveness check: {0}{1}").format(words, seconds)
+
+
+def _rich_prompt(prompt: str, side: str | None) -> str:
+    """The prompt as rich text: with a head turn, a large arrow under it on the side to turn to."""
+    text = f"<p>{html.escape(prompt)}</p>"
+    if side is None:
+        return text
+    return text + f'<p align="{side}" style="font-size: 40pt; margin: 0;">{ARROWS[side]}</p>'
 
 
 def _select(box: QComboBox, data: object) -> None:

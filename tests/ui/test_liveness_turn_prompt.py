@@ -1,0 +1,116 @@
+"""The Live page's prompt for the directed head turn: the side in words, and a large arrow on that side.
+
+The Live page draws camera frames unmirrored; the words and the arrow follow the person's body (their
+left is the screen's left as they face it), see :mod:`faceapp.ui.widgets.liveness`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from faceapp.ui.i18n import Translations, install_language
+from faceapp.ui.widgets.liveness import ARROWS, LivenessNotice
+from faceapp.vision.tracker import FaceResult, FaceState
+from tests.conftest import DATA, need
+from tests.ui.test_liveness_ui import shoot
+
+PROMPT_BLUE = (0x1F, 0x5F, 0x99)
+
+
+def face(name: str = "Ada", **extras: object) -> FaceResult:
+    return replace(FaceResult(1, (0, 0, 10, 10), ((0, 0),) * 5, 0.9, FaceState.RECOGNISED, name=name),
+                   extras=dict(extras))
+
+
+def ink_columns(notice: LivenessNotice) -> np.ndarray:
+    """x of the prompt-blue pixels in the lower half of the rendered notice (where the arrow is)."""
+    image = notice.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    w, h = image.width(), image.height()
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[:, : w * 3]
+    rgb = pixels.reshape(h, w, 3)[h // 2:].astype(int)
+    near = np.abs(rgb - np.array(PROMPT_BLUE)).sum(axis=2) < 60
+    return np.nonzero(near)[1]
+
+
+@pytest.fixture()
+def notice(qtbot: QtBot) -> LivenessNotice:
+    made = LivenessNotice()
+    made.setFixedWidth(292)  # the Live page's side panel
+    qtbot.addWidget(made)
+    return made
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_the_prompt_names_the_side_with_an_arrow_on_that_side(notice: LivenessNotice, side: str) -> None:
+    notice.show_faces([face(live="pending", challenge=["turn"], challenge_turn=side, challenge_left=5.2)], now=0.0)
+    assert notice.prompt == f"Liveness check: turn your head to your {side} (5 s) {ARROWS[side]}"
+    assert notice.textFormat() is Qt.TextFormat.RichText and f'align="{side}"' in notice.text()
+    notice.resize(notice.sizeHint())
+    notice.show()
+    columns = ink_columns(notice)
+    assert columns.size > 50  # the arrow is drawn, large
+    middle = notice.width() / 2
+    assert (columns.max() < middle) if side == "left" else (columns.min() > middle)
+
+
+def test_blink_and_turn_and_older_prompts(notice: LivenessNotice) -> None:
+    notice.show_faces([face(challenge=["blink", "turn"], challenge_turn="right", challenge_left=3.0)], now=0.0)
+    assert notice.prompt == "Liveness check: please blink and turn your head to your right (3 s) \u2192"
+    notice.show_faces([face(challenge=["blink"], challenge_turn=None, challenge_left=3.0)], now=0.0)
+    assert notice.prompt == "Liveness check: please blink (3 s)" and "align=" not in notice.text()
+    # a desk that sends no side (or an unknown one) gets the undirected words and no arrow
+    notice.show_faces([face(challenge=["turn"], challenge_turn="up")], now=0.0)
+    assert notice.prompt == "Liveness check: please turn your head a little"
+
+
+def test_a_spoof_note_shows_a_name_as_plain_text(notice: LivenessNotice) -> None:
+    notice.show_faces([face(name="<b>Eve</b>", live="spoof")], now=0.0)
+    assert notice.textFormat() is Qt.TextFormat.PlainText and "<b>Eve</b>" in notice.text()
+    assert notice.prompt == ""
+
+
+@pytest.fixture()
+def chinese(qapp: QApplication) -> Iterator[Translations]:
+    translations = install_language(qapp, "zh_CN")
+    yield translations
+    translations.clear()
+
+
+def test_the_prompt_in_chinese(notice: LivenessNotice, chinese: Translations) -> None:
+    notice.show_faces([face(challenge=["turn"], challenge_turn="left", challenge_left=4.0)], now=0.0)
+    assert "向左" in notice.prompt and notice.prompt.endswith(ARROWS["left"])
+    notice.show_faces([face(challenge=["blink", "turn"], challenge_turn="right", challenge_left=4.0)], now=0.0)
+    assert "向右" in notice.prompt and "眨眼" in notice.prompt
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_live_page_turn_prompt(qtbot: QtBot, services, tmp_path: Path, side: str) -> None:
+    """The prompt in the Live page's side panel over a real frame; rendered for docs/screenshots."""
+    from faceapp.ui.pages.live import LivePage
+
+    path = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg")
+    page = LivePage(services)
+    qtbot.addWidget(page)
+    faces = [replace(face(live="pending", challenge=["turn"], challenge_turn=side, challenge_left=5.0),
+                     box=(266.0, 126.0, 417.0, 335.0))]
+    page.view.set_frame(services.pipeline.load(path))
+    page.view.set_faces(faces)
+    page.liveness_notice.show_faces(faces)
+    page.resize(1000, 560)
+    page.show()
+    qtbot.waitExposed(page)
+    assert page.liveness_notice.isVisible() and f"to your {side}" in page.liveness_notice.prompt
+    columns = ink_columns(page.liveness_notice)
+    middle = page.liveness_notice.width() / 2
+    assert (columns.max() < middle) if side == "left" else (columns.min() > middle)
+    shoot(page, tmp_path, f"live_turn_prompt_{side}.png")
+    page.shutdown()
