@@ -81,11 +81,13 @@ def run_gallery(vectors: np.ndarray, label_of: np.ndarray, split: Split, size: i
     extra = rng.permutation(split.distractors)
     people = np.concatenate([probed, extra])[:size] if size else np.concatenate([probed, extra])
     templates, owners, probes = [], [], []
+    probed_people = set(probed.tolist())
     for person in people:
         rows = np.flatnonzero(label_of == person)
         templates += list(rows[:2])
         owners += [person] * len(rows[:2])
-        probes += list(rows[2:])
+        if person in probed_people:  # distractors are enrolled, never probed
+            probes += list(rows[2:])
     templates, owners, probes = np.array(templates), np.array(owners), np.array(probes, np.int64)
     strangers = np.flatnonzero(np.isin(label_of, split.strangers))
     who, score, _ = best_scores(vectors, probes, templates, owners)
