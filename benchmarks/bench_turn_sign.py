@@ -6,9 +6,16 @@ and the 68-point yaw the challenge uses, on the photo and on its mirror image. P
 object: how many photos, how many clearly turned (|offset| >= each cut), on how many the yaw's sign
 agrees with the offset and flips on the mirror image, and the most turned photos each way.
 
+With ``--nuaa DIR`` instead: how the directed turn challenge would judge each nuaa-dev presentation
+(frames of one label, subject and session in order, as a replayed video would show them; no time
+limit) when asked for the left and for the right: passed, failed by a turn the other way first, or
+no turn of ``turn_degrees``. Live presentations there were not prompted: a turn in them is the
+natural movement a challenge may meet before its prompt is read.
+
 Usage::
 
     python benchmarks/bench_turn_sign.py [--data ../shared/data/lfw-dev/images] [--cut 0.2]
+    python benchmarks/bench_turn_sign.py --nuaa ../shared/data/nuaa-dev
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from faceapp.config import Settings  # noqa: E402
 from faceapp.vision.landmarks68 import LandmarkModel  # noqa: E402
-from faceapp.vision.liveness_track import TurnDirection  # noqa: E402
+from faceapp.vision.liveness_track import Challenge, ChallengeKind, ChallengeSpec, TurnDirection  # noqa: E402
 from faceapp.vision.models import ModelRegistry  # noqa: E402
 from faceapp.vision.pipeline import FacePipeline  # noqa: E402
 
@@ -41,13 +49,40 @@ def measure(pipeline: FacePipeline, marks: LandmarkModel, image: np.ndarray) -> 
     return float(offset), float(marks.yaw(image, faces.boxes[i][None])[0])
 
 
+def nuaa_outcomes(pipeline: FacePipeline, marks: LandmarkModel, root: Path) -> dict:
+    """Per label: the directed challenge's outcome per presentation and side asked, and the yaw range."""
+    groups: dict[tuple[str, str, str], list[tuple[int, Path]]] = defaultdict(list)
+    for path in root.glob("*/*/*.jpg"):  # <label>/<subject>/<subject>_<glasses>_<place>_<session>_<frame>.jpg
+        parts = path.stem.split("_")
+        groups[(path.parts[-3], parts[0], parts[3])].append((int(parts[-1]), path))
+    spec = ChallengeSpec(kinds=(ChallengeKind.TURN,), seconds=1e9)
+    out: dict[str, dict] = {}
+    for (label, subject, session), items in sorted(groups.items()):
+        yaws = [m[1] for _, path in sorted(items) if (m := measure(pipeline, marks, pipeline.load(path)))]
+        entry = out.setdefault(label, {"presentations": 0, "outcomes": Counter(), "yaw_change": []})
+        entry["presentations"] += 1
+        entry["yaw_change"].append([f"{subject}/{session}", round(min(yaws) - yaws[0], 1),
+                                    round(max(yaws) - yaws[0], 1)])
+        for side in TurnDirection:
+            challenge = Challenge(spec, direction=side)
+            for i, yaw in enumerate(yaws):
+                challenge.update(float(i), None, yaw)
+            passed = "passed" if challenge.done else "no_turn"
+            entry["outcomes"][challenge.failure.value if challenge.failure else passed] += 1
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "lfw-dev" / "images")
     parser.add_argument("--cut", type=float, nargs="+", default=[0.1, 0.2, 0.3])
+    parser.add_argument("--nuaa", type=Path, help="judge nuaa-dev presentations instead (see above)")
     args = parser.parse_args()
     pipeline = FacePipeline.from_settings(Settings(provider="cpu"))
     marks = LandmarkModel.open(ModelRegistry(), pipeline.provider)
+    if args.nuaa:
+        print(json.dumps(nuaa_outcomes(pipeline, marks, args.nuaa)))
+        return
     rows = []
     paths = sorted(args.data.rglob("*.jpg"))
     for path in paths:
