@@ -34,7 +34,7 @@ from pathlib import Path
 
 import cv2
 
-from faceapp.config import Settings
+from faceapp.config import Paths, Settings
 from faceapp.store.decision import OperatingPoint
 from faceapp.vision.models import ModelRegistry
 
@@ -116,10 +116,13 @@ def main() -> None:
     default = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default)
     parser.add_argument("--side", type=int, default=0, help="shrink lfw-dev photos to this square size (0: keep)")
+    parser.add_argument("--flip", action="store_true", help="with flip test-time augmentation (flip_embedding)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="faceapp-site-") as tmp:
         site, home = Path(tmp) / "site", Path(tmp) / "home"
         truth = build_site(args.data, site, args.side)
+        if args.flip:
+            Settings(flip_embedding=True).save(Paths.resolve(home).settings_file)
         imported, import_s = faceapp(home, "gallery", "import", str(site / "hr"), "--json")
         summary = json.loads(imported)
         photos = sum(1 for _ in (site / "hr").rglob("*.jpg"))
@@ -134,7 +137,7 @@ def main() -> None:
     point = OperatingPoint(settings.false_accept_target, calibration)
     at_810 = point.thresholds(HELD_OUT_PEOPLE, 2 * HELD_OUT_PEOPLE).accept
     result = {
-        "side": args.side or "original",
+        "side": args.side or "original", "flip": args.flip,
         "hr_photos": photos, "hr_people": people,
         "photos_enrolled": summary["enrolled"], "people_enrolled": enrolled_people,
         "import_refused": len(summary["failed"]), "face_chosen_in_multi_face_photos": len(summary["face_chosen"]),
