@@ -9,6 +9,9 @@ Timings on a shared machine are noisy: every comparison here runs its variants i
 (A, B, A, B... with the order rotated each round) and reports medians, so a load change hits
 all variants alike. Compare figures within one run, not across runs.
 
+Every thread count also times flip test-time augmentation (the default, ``flip_embedding``)
+against plain embeddings (``flip_ms``).
+
 Usage::
 
     python benchmarks/bench_pipeline.py                  # figures for 1 and 2 threads
@@ -255,6 +258,22 @@ def main_figures(pipe: FacePipeline, frames: dict[str, np.ndarray], chips: np.nd
             "stages_ms_640x480_5_faces": stages(pipe, frames["640x480_5"], repeat)}
 
 
+def flip_figures(registry: ModelRegistry, threads: int, frames: dict[str, np.ndarray], chips: np.ndarray,
+                 repeat: int) -> dict[str, float]:
+    """Flip test-time augmentation (the default) against plain embeddings, interleaved in one run."""
+    pipes = {flip: FacePipeline.from_settings(Settings(provider="cpu", threads=threads, flip_embedding=flip),
+                                              registry=registry) for flip in (False, True)}
+    one, eight = chip_batch(chips, 1), chip_batch(chips, 8)
+    cases: dict[str, Callable[[], object]] = {}
+    for flip, pipe in pipes.items():
+        name = "flip" if flip else "plain"
+        cases[f"{name}_embed_1_face"] = lambda p=pipe: p.embed_chips(one)
+        cases[f"{name}_embed_8_faces"] = lambda p=pipe: p.embed_chips(eight)
+        cases[f"{name}_pipeline_1_face"] = lambda p=pipe: p.process(frames["640x480_1"])
+        cases[f"{name}_pipeline_5_faces"] = lambda p=pipe: p.process(frames["640x480_5"])
+    return interleaved(cases, repeat)
+
+
 def stages(pipe: FacePipeline, frame: np.ndarray, repeat: int) -> dict[str, float]:
     """Where the time of one 5-face ``process`` call goes (each stage timed on its own)."""
     det = pipe.detector
@@ -476,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings(provider="cpu", threads=threads)
         pipe = FacePipeline.from_settings(settings, registry=registry)
         figures = main_figures(pipe, frames, chips, args.repeat)
+        figures["flip_ms"] = flip_figures(registry, threads, frames, chips, args.repeat)
         if args.baseline:
             old = legacy_pipeline(registry, settings, detect_options(settings))
             figures["baseline"] = baseline_figures(pipe, old, registry, settings, frames, chips, args.repeat)

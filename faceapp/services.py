@@ -85,7 +85,7 @@ class Core:
         del old
         self.settings = new
         origin.configure(new.site_name, new.desk_name)  # the events and audit rows written from now on
-        self.gallery.operating = operating_point(new, self.pipeline.embedder.spec.calibration)
+        self.gallery.operating = operating_point(new, self.pipeline.embedder.calibration)
 
     @classmethod
     def open(cls, basedir: str | os.PathLike[str] | None = None, pipeline: FacePipeline | None = None,
@@ -102,7 +102,7 @@ class Core:
         origin.configure(settings.site_name, settings.desk_name)  # this process is this desk
         paths = paths.with_data_dir(settings.data_dir).ensure()
         pipeline = pipeline or FacePipeline.from_settings(settings, paths)
-        operating = operating_point(settings, pipeline.embedder.spec.calibration)
+        operating = operating_point(settings, pipeline.embedder.calibration)
         database = open_database(paths, offline_ok)
         try:
             gallery = Gallery(database, paths, pipeline.info.embedder, pipeline.info.embedding_size,
@@ -123,7 +123,7 @@ class Core:
         paths = paths.with_data_dir(settings.data_dir).ensure()
         spec = ModelRegistry(user_dir=paths.user_models).spec(settings.embedder)
         return Gallery.open(paths, spec.name, int(spec.embedding_size or 512),
-                            operating=operating_point(settings, spec.calibration))
+                            operating=operating_point(settings, spec.calibration_for(settings.flip_embedding)))
 
     def enroller(self) -> Enroller:
         from faceapp.live.liveness_stage import enrolment_checks

@@ -74,7 +74,7 @@ def run_openset(args: argparse.Namespace) -> int:
 
     paths, settings = load_settings(args)
     name = args.model or settings.embedder
-    cal = ModelRegistry(user_dir=paths.user_models).spec(name).calibration
+    cal = ModelRegistry(user_dir=paths.user_models).spec(name).calibration_for(settings.flip_embedding)
     if cal is None:
         raise ConfigError(f"embedder {name} has no calibration; run faceapp eval calibrate --model {name}")
     rows = _table(cal, args.people, 2)

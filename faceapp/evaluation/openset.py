@@ -170,8 +170,8 @@ def measure_comparisons(photos: Photos, calibration: Calibration, *, templates: 
     return round(float(np.median(found)), 3)
 
 
-def write_calibration(manifest: Path, name: str, calibration: Calibration) -> None:
-    """Store a calibration in model ``name``'s entry of a ``manifest.json`` (atomically)."""
+def write_calibration(manifest: Path, name: str, calibration: Calibration, flipped: Calibration | None = None) -> None:
+    """Store a calibration (and the flip one) in model ``name``'s entry of a ``manifest.json`` (atomically)."""
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         entries = [e for e in data["models"] if e.get("name") == name]
@@ -182,6 +182,8 @@ def write_calibration(manifest: Path, name: str, calibration: Calibration) -> No
     if entries[0].get("kind") != "embedder":
         raise ModelError(f"model {name!r} is a {entries[0].get('kind')}, not an embedder: nothing to calibrate")
     entries[0]["calibration"] = calibration.to_dict()
+    if flipped is not None:
+        entries[0]["calibration_flip"] = flipped.to_dict()
     tmp = manifest.with_suffix(".json.tmp")
     tmp.write_text(manifest_text(data), encoding="utf-8")
     os.replace(tmp, manifest)
@@ -209,7 +211,10 @@ def _dump(value: Any, depth: int) -> str:
 def calibrate_model(models_dir: Path, name: str, data_roots: Sequence[Path], *, provider: str = "auto",
                     detector: str = "retinaface_mnet025", cache_dir: Path | None = None,
                     progress: Progress | None = None) -> Calibration:
-    """Measure embedder ``name`` of ``models_dir/manifest.json`` on real photos and write its calibration.
+    """Measure embedder ``name`` of ``models_dir/manifest.json`` on real photos and write its calibrations.
+
+    Both are measured on the same faces and written: plain embeddings (``calibration``, returned)
+    and embeddings with flip test-time augmentation (``calibration_flip``).
 
     The trainer calls this on each exported embedder (``models_dir`` = the user models folder);
     ``faceapp eval calibrate`` calls it for any registered embedder.
@@ -241,7 +246,7 @@ def calibrate_model(models_dir: Path, name: str, data_roots: Sequence[Path], *, 
         root = Path(root)
         facesets[root.name] = cached_faceset(pipeline, root, cache_dir, progress)
     calibration = measure_calibration(name, facesets)
-    write_calibration(models_dir / "manifest.json", name, calibration)
+    write_calibration(models_dir / "manifest.json", name, calibration, measure_calibration(name, facesets, flip=True))
     log.info("calibrated %s on %s: %d genuine, %d impostor pairs", name, calibration.data,
              calibration.genuine_pairs, calibration.impostor_pairs)
     return calibration

@@ -7,6 +7,7 @@ import numpy as np
 import onnxruntime as ort
 
 from faceapp.errors import ModelError
+from faceapp.vision.calibration import Calibration
 from faceapp.vision.models import ModelSpec
 
 
@@ -30,6 +31,11 @@ class Embedder:
         self.dim = int(spec.embedding_size or session.get_outputs()[0].shape[1])
         self._mean = np.asarray(spec.mean, np.float32)
         self._inv_std = 1.0 / np.asarray(spec.std, np.float32)
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The model's calibration for embeddings made as this embedder makes them (flip or not)."""
+        return self.spec.calibration_for(self.flip)
 
     def embed(self, chips: np.ndarray) -> np.ndarray:
         """Embed aligned chips.

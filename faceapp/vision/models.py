@@ -59,6 +59,15 @@ class ModelSpec:
     extra: dict[str, Any] = field(default_factory=dict)
     #: An embedder's measured score distributions (``faceapp eval calibrate``); None if never measured.
     calibration: Calibration | None = None
+    #: The same with flip test-time augmentation (each face's and its mirror's embeddings averaged).
+    calibration_flip: Calibration | None = None
+
+    def calibration_for(self, flip: bool) -> Calibration | None:
+        """The calibration of embeddings made with (``flip``) or without flip test-time augmentation.
+
+        A model calibrated before flip calibrations existed has only the plain one: it is used for both.
+        """
+        return self.calibration_flip if flip and self.calibration_flip is not None else self.calibration
 
     @classmethod
     def from_entry(cls, entry: dict[str, Any], folder: Path, bundled: bool) -> ModelSpec:
@@ -87,6 +96,8 @@ class ModelSpec:
                 bundled=bundled,
                 extra=dict(entry.get("extra", {})),
                 calibration=Calibration.from_dict(entry["calibration"]) if entry.get("calibration") else None,
+                calibration_flip=(Calibration.from_dict(entry["calibration_flip"])
+                                  if entry.get("calibration_flip") else None),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelError(

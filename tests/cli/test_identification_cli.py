@@ -60,7 +60,7 @@ def test_eval_calibrate_writes_the_embedders_manifest_entry(capsys, basedir: Pat
     models = tmp_path / "models"
     bundled = json.loads((bundled_models_dir() / MANIFEST).read_text(encoding="utf-8"))
     entry = {k: v for k, v in next(e for e in bundled["models"] if e["name"] == EMBEDDER).items()
-             if k != "calibration"}
+             if k not in ("calibration", "calibration_flip")}
     _link(bundled_models_dir() / entry["file"], models / entry["file"])
     (models / MANIFEST).write_text(json.dumps({"version": 1, "models": [entry]}), encoding="utf-8")
     assert ModelRegistry(user_dir=models).spec(EMBEDDER).calibration is None
@@ -68,8 +68,13 @@ def test_eval_calibrate_writes_the_embedders_manifest_entry(capsys, basedir: Pat
                          "--json", "--basedir", str(basedir))
     report = json.loads(out)
     assert code == 0 and report["genuine_pairs"] >= 100 and report["impostor_pairs"] >= 1000, err
-    calibration = ModelRegistry(user_dir=models).spec(EMBEDDER).calibration
+    spec = ModelRegistry(user_dir=models).spec(EMBEDDER)
+    calibration, flipped = spec.calibration, spec.calibration_flip
     assert calibration is not None and calibration.impostor_pairs == report["impostor_pairs"]
+    # the flip calibration is measured on the same faces, with each face's mirror image added
+    assert flipped is not None and flipped.data.endswith(", flip") and not calibration.data.endswith("flip")
+    assert flipped.impostor_pairs == calibration.impostor_pairs and flipped.impostor != calibration.impostor
+    assert spec.calibration_for(True) is flipped and spec.calibration_for(False) is calibration
     thresholds = [row["threshold"] for row in report["thresholds"] if row["target"] == 0.005]
     assert thresholds == sorted(thresholds) and len(thresholds) == 5  # rises with the gallery size
     code, out, _ = run(capsys, "eval", "openset", "--people", "10", "1000", "--json", "--basedir", str(basedir))

@@ -94,3 +94,28 @@ def test_after_switching_models_the_old_calibration_is_not_used(paths: Paths) ->
     gallery.reembed(_OtherModel(), model="other-model")
     assert gallery.model == "other-model" and gallery.thresholds == pinned
     gallery.close()
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_thresholds_come_from_the_calibration_of_how_faces_are_embedded(tmp_path, flip: bool) -> None:
+    """With flip test-time augmentation (the default) the bundled embedder's flip calibration decides."""
+    from faceapp.services import Core
+
+    settings = Settings(provider="cpu", flip_embedding=flip)
+    settings.save(Paths.resolve(tmp_path).settings_file)
+    core = Core.open(tmp_path, settings=settings)
+    try:
+        spec = core.pipeline.embedder.spec
+        assert spec.calibration is not None and spec.calibration_flip is not None  # the bundled entry has both
+        wanted = spec.calibration_flip if flip else spec.calibration
+        assert core.gallery.operating.calibration is wanted
+        core.changes.publish(Settings(provider="cpu", flip_embedding=flip, false_accept_target=0.01))
+        assert core.gallery.operating.calibration is wanted and core.gallery.operating.target == 0.01
+    finally:
+        core.close()
+    listing = Core.open_gallery(tmp_path)  # reports and listing: no inference session, same calibration
+    try:
+        assert listing.operating.calibration is not None
+        assert listing.operating.calibration.data.endswith(", flip") is flip
+    finally:
+        listing.close()

@@ -231,7 +231,7 @@ def test_reembed_with_a_second_real_model(enroller: Enroller, lfw_dir: Path, pip
     gallery = enroller.gallery
     before = gallery.identify(np.stack([_embedding(pipeline, p[-1]) for p in people]), model=pipeline.info.embedder)
     spec, session = ModelRegistry().open("mobilefacenet_arcface_512_b1", pipeline.provider, 1)
-    second = Embedder(spec, session)
+    second = Embedder(spec, session, flip=pipeline.embedder.flip)  # embeds as the pipeline does
     progress: list[tuple[int, int]] = []
     assert gallery.reembed(second, progress=lambda d, t: progress.append((d, t)), batch=4) == 6
     assert progress[-1] == (6, 6) and gallery.model == "mobilefacenet_arcface_512_b1"

@@ -18,13 +18,13 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate(_CONTEXT, text)
 
 
-def embedder_calibration(paths: Paths, name: str) -> Calibration | None:
-    """The calibration in the manifest entry of embedder ``name`` (``None`` when unknown or never measured)."""
+def embedder_calibration(paths: Paths, name: str, flip: bool = False) -> Calibration | None:
+    """Embedder ``name``'s calibration, with or without ``flip`` (``None`` when unknown or never measured)."""
     from faceapp.errors import FaceAppError
     from faceapp.vision.models import ModelRegistry
 
     try:
-        return ModelRegistry(user_dir=paths.user_models).spec(name).calibration
+        return ModelRegistry(user_dir=paths.user_models).spec(name).calibration_for(flip)
     except FaceAppError:
         return None
 

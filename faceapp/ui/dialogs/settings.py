@@ -262,7 +262,7 @@ class SettingsDialog(QDialog):
         gallery = self.gallery
         calibration = gallery.operating.calibration if gallery is not None else None
         if calibration is None:
-            calibration = embedder_calibration(self.paths, self.settings.embedder)
+            calibration = embedder_calibration(self.paths, self.settings.embedder, self.settings.flip_embedding)
         people = gallery.searchable_people() if gallery is not None else 0
         return OperatingPointBox(calibration, people, len(gallery) if gallery is not None else 0, self)
 
