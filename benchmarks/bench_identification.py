@@ -5,7 +5,9 @@ taking the face enrolment would take (``faceapp.vision.face_choice``). A fixed s
 (all their photos) are **strangers**. Each gallery enrols ``N`` of the others with 2 photos each:
 people with 3 or more photos first (their remaining photos are the **probes**), then people with
 fewer photos as enrolled **distractors** (never probed), so that FPIR can be followed as ``N`` grows
-to everyone available. Decisions are the product's: a person's score is their best template
+to everyone available. Embeddings are made as the product makes them by default (with flip
+test-time augmentation when ``flip_embedding`` is on), with the matching calibration. Decisions
+are the product's: a person's score is their best template
 (``Gallery`` / :func:`faceapp.evaluation.openset.best_scores`), the threshold the operating point's
 (:class:`faceapp.store.decision.OperatingPoint`) for the target rate, ``N`` and the templates.
 
@@ -24,6 +26,7 @@ normalisation of the best score by the probe's next 50 people's scores, flip tes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import tempfile
@@ -232,9 +235,14 @@ def main() -> None:
         return
     from faceapp.vision.models import ModelRegistry
 
-    bundled = ModelRegistry().spec(Settings().embedder).calibration
-    calibration = bundled or measure_calibration(Settings().embedder, facesets)
-    result: dict = {"calibration": calibration.data, "comparisons_per_template": calibration.comparisons_per_template,
+    flip = Settings().flip_embedding  # embeddings as the product makes them by default
+    if flip:
+        both = photos.embeddings + photos.flipped
+        photos = dataclasses.replace(photos, embeddings=both / np.linalg.norm(both, axis=1, keepdims=True))
+    bundled = ModelRegistry().spec(Settings().embedder).calibration_for(flip)
+    calibration = bundled or measure_calibration(Settings().embedder, facesets, flip=flip)
+    result: dict = {"flip": flip, "calibration": calibration.data,
+                    "comparisons_per_template": calibration.comparisons_per_template,
                     "default_target": Settings().false_accept_target,
                     "sizes": measure_sizes(photos, calibration, args.draws, args.seed),
                     "held_out_like": held_out_like(photos, calibration)}
