@@ -59,6 +59,14 @@ def load_photos(data: Path, cache: Path) -> tuple[dict[str, FaceSet], Photos]:
     return facesets, enrolment_faces(facesets)
 
 
+def as_embedded(photos: Photos, flip: bool) -> Photos:
+    """The photos with the embeddings the product makes: with ``flip``, each averaged with its mirror's."""
+    if not flip:
+        return photos
+    both = photos.embeddings + photos.flipped
+    return dataclasses.replace(photos, embeddings=both / np.linalg.norm(both, axis=1, keepdims=True))
+
+
 @dataclass
 class Split:
     """Who may be enrolled with probes, who only as a distractor, who is a stranger."""
@@ -236,9 +244,7 @@ def main() -> None:
     from faceapp.vision.models import ModelRegistry
 
     flip = Settings().flip_embedding  # embeddings as the product makes them by default
-    if flip:
-        both = photos.embeddings + photos.flipped
-        photos = dataclasses.replace(photos, embeddings=both / np.linalg.norm(both, axis=1, keepdims=True))
+    photos = as_embedded(photos, flip)
     bundled = ModelRegistry().spec(Settings().embedder).calibration_for(flip)
     calibration = bundled or measure_calibration(Settings().embedder, facesets, flip=flip)
     result: dict = {"flip": flip, "calibration": calibration.data,

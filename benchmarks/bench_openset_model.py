@@ -1,7 +1,8 @@
 """How strangers' best scores grow with the gallery, and whether the calibrated threshold holds: prints JSON.
 
 Every photo of lfw-dev and celeba-dev is embedded once with the bundled models (cached, as in
-``bench_identification.py``). Galleries enrol ``n`` people with their first 2 photos (1 when they
+``bench_identification.py``), with flip test-time augmentation as the product's default
+(``--plain``: without). Galleries enrol ``n`` people with their first 2 photos (1 when they
 have only one); their other photos are probes; every photo of a person of the same pool who is not
 enrolled is a stranger. Pools: ``lfw-dev``, ``celeba-dev``, ``lfw-dev+celeba`` (lfw-dev people, all
 celeba-dev people enrolled too as distractors) and ``mixed`` (both collections' people together, as
@@ -45,7 +46,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from bench_identification import SETS, load_photos
+from bench_identification import SETS, as_embedded, load_photos
 
 from faceapp.config import Settings
 from faceapp.evaluation.openset import Photos, calibration_of
@@ -330,8 +331,10 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "faceapp-bench")
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plain", action="store_true", help="plain embeddings (the default has flip test-time "
+                                                                  "augmentation, as the product)")
     args = parser.parse_args()
-    photos = load_photos(args.data, args.cache)[1]
+    photos = as_embedded(load_photos(args.data, args.cache)[1], Settings().flip_embedding and not args.plain)
     data = Data(photos)
     collections = data.subsets({name: np.flatnonzero(data.collection == name) for name in SETS})
     rules = rules_of(collections, "all of lfw-dev and celeba-dev")
