@@ -5,7 +5,8 @@ bundled model is already perfect; there is no replay data to measure on. So each
 of nuaa-dev (frames grouped by subject and session) is shown again on ``--screens`` simulated
 screens and filmed again (``screen_recapture.py``: subpixel grid and moiré, perspective, bezel, display
 tone, glare, noise, JPEG; parameters drawn per presentation from ``--seed``). The recaptured frames
-are written as a folder that ``faceapp eval liveness`` reads too (``--out``, default under /tmp):
+(every ``--stride``-th frame of each presentation) are written as a folder that
+``faceapp eval liveness`` reads too (``--out``, default under /tmp):
 
 * ``labels_print.csv``: nuaa live vs nuaa print attacks (as ``bench_liveness.py --grouped-labels``);
 * ``labels_replay.csv``: nuaa live vs their recaptures (``live/`` and ``spoof/`` link to nuaa-dev);
@@ -26,8 +27,8 @@ probabilities (cached in the folder):
 
 Usage::
 
-    python benchmarks/bench_replay_proxy.py [--screens 2] [--seed 0] [--sheet /tmp/replay_sheet.png]
-    faceapp eval liveness --data /tmp/faceapp-replay-proxy-v2-s0-x2 --labels .../labels_replay.csv --json
+    python benchmarks/bench_replay_proxy.py [--screens 4] [--stride 2] [--seed 0] [--sheet /tmp/replay_sheet.png]
+    faceapp eval liveness --data /tmp/faceapp-replay-proxy-v3-s0-x4-k2 --labels .../labels_replay.csv --json
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from faceapp.vision.liveness_track import TrackPolicy, decide_presentation  # no
 from faceapp.vision.models import ModelRegistry  # noqa: E402
 from faceapp.vision.pipeline import FacePipeline  # noqa: E402
 
-VERSION = 2  # of the proxy: change it when screen_recapture.py changes
+VERSION = 3  # of the proxy: change it when screen_recapture.py changes
 SCALES = (2.0, 2.7, 4.0)
 #: crop set of each variant: (scale, mirrored) pairs whose live logits are averaged
 CROPS: dict[str, tuple[tuple[float, bool], ...]] = {
@@ -75,8 +76,11 @@ LABELS = {"nuaa live vs nuaa print": "labels_print.csv", "nuaa live vs recapture
           "refilmed live vs recaptured, same camera (proxy)": "labels_replay_same_camera.csv"}
 
 
-def build_proxy(out: Path, seed: int, screens: int) -> None:
-    """Write the recaptured presentations and both labels files into ``out``."""
+def build_proxy(out: Path, seed: int, screens: int, stride: int) -> None:
+    """Write the recaptured (and refilmed) presentations and the labels files into ``out``.
+
+    Each live presentation is recaptured on ``screens`` screens, every ``stride``-th frame of it.
+    """
     out.mkdir(parents=True, exist_ok=True)
     for name in ("live", "spoof"):
         link = out / name
@@ -87,9 +91,9 @@ def build_proxy(out: Path, seed: int, screens: int) -> None:
     replay: list[list[str]] = []
     refilmed: list[list[str]] = []
     manifest: dict[str, Any] = {"note": "synthetic screen recapture of nuaa-dev live frames: a proxy, not replay data",
-                                "version": VERSION, "seed": seed, "screens": {}}
+                                "version": VERSION, "seed": seed, "stride": stride, "screens": {}}
     for gi, group in enumerate(groups):
-        frames = [r for r in rows if r["group"] == group]
+        frames = [r for r in rows if r["group"] == group][::stride]
         for k in range(screens):
             rng = np.random.default_rng([seed, gi, k])
             screen = draw_screen(rng)
@@ -276,9 +280,10 @@ def contact_sheet(out: Path, path: Path, count: int = 8) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--screens", type=int, default=2, help="recaptures (screens) per live presentation")
+    parser.add_argument("--screens", type=int, default=4, help="recaptures (screens) per live presentation")
+    parser.add_argument("--stride", type=int, default=2, help="recapture every n-th frame of a live presentation")
     parser.add_argument("--out", type=Path,
-                        help="proxy folder (default /tmp/faceapp-replay-proxy-v<V>-s<seed>-x<screens>)")
+                        help="proxy folder (default /tmp/faceapp-replay-proxy-v<V>-s<seed>-x<screens>-k<stride>)")
     parser.add_argument("--repeat", type=int, default=30, help="speed rounds")
     parser.add_argument("--sheet", type=Path, help="also save a contact sheet PNG (live above, recaptured below)")
     parser.add_argument("--only", choices=("classes", "variants", "speed"))
@@ -286,14 +291,15 @@ def main() -> int:
     if not NUAA.exists():
         print(json.dumps({"error": f"{NUAA} not found (set FACEAPP_TESTDATA)"}))
         return 1
-    out = args.out or Path(f"/tmp/faceapp-replay-proxy-v{VERSION}-s{args.seed}-x{args.screens}")
+    out = args.out or Path(f"/tmp/faceapp-replay-proxy-v{VERSION}-s{args.seed}-x{args.screens}-k{args.stride}")
     if not all((out / name).exists() for name in LABELS.values()):
-        build_proxy(out, args.seed, args.screens)
+        build_proxy(out, args.seed, args.screens, args.stride)
     if args.sheet:
         contact_sheet(out, args.sheet)
     pipeline = FacePipeline.from_settings(Settings(provider="cpu", threads=2))
     result: dict[str, Any] = {"proxy": str(out), "note": "replay figures are on a synthetic recapture proxy, "
-                              "not on replay data", "seed": args.seed, "screens_per_live_presentation": args.screens}
+                              "not on replay data", "seed": args.seed, "screens_per_live_presentation": args.screens,
+                              "stride": args.stride}
     sections: dict[str, Callable[[], Any]] = {}
     if args.only in (None, "classes", "variants"):
         data = score_all(out, pipeline, LivenessModel.open(ModelRegistry(), pipeline.provider, 2))
