@@ -127,9 +127,10 @@ def score_all(out: Path, pipeline: FacePipeline, model: LivenessModel) -> dict[s
     """Class probabilities (N, crops, 3) of the largest face of every frame (NaN: no face), cached."""
     cache = out / "scores.npz"
     paths = sorted({s.path for name in LABELS.values() for s in read_labels(out / name)})
+    key = f"{model.spec.sha256}-{pipeline.info.detector}"  # other models: score again
     if cache.exists():
         data = dict(np.load(cache))
-        if list(data["paths"]) == paths:
+        if list(data["paths"]) == paths and str(data.get("key", "")) == key:
             return data
     crops_index = [(s, f) for f in (False, True) for s in SCALES]
     probs = np.full((len(paths), len(crops_index), 3), np.nan, np.float32)
@@ -144,7 +145,7 @@ def score_all(out: Path, pipeline: FacePipeline, model: LivenessModel) -> dict[s
         probs[i] = model.probabilities(np.concatenate([crops, crops[:, :, ::-1]]))
         boxes[i] = box[0]
     data = {"paths": np.array(paths), "probs": probs, "boxes": boxes,
-            "crops": np.array(crops_index, dtype=np.float32)}
+            "crops": np.array(crops_index, dtype=np.float32), "key": np.array(key)}
     np.savez(cache, **data)
     return data
 
