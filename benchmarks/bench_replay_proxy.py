@@ -12,7 +12,10 @@ tone, glare, noise, JPEG; parameters drawn per presentation from ``--seed``). Th
 * ``labels_replay.csv``: nuaa live vs their recaptures (``live/`` and ``spoof/`` link to nuaa-dev);
 * ``labels_replay_same_camera.csv``: the live frames through the same simulated camera (blur, exposure,
   noise, JPEG) as each recapture, minus the screen (``refilmed/``), vs the recaptures: only the
-  screen tells them apart, and the live side is no longer the camera the model is sure of.
+  screen tells them apart, and the live side is no longer the camera the model is sure of;
+* with ``--photos N``, ``labels_photos_same_camera.csv``: the first photo of N celeba-dev people
+  (framed 4:3 about the face; 4 still frames) through the simulated camera vs on a screen. More
+  faces, but these "live" photos are photographs, not people: the model already doubts many of them.
 
 Faces are found by the product pipeline (largest face, as ``faceapp eval liveness``); each is scored
 once at crops 2.0 / 2.7 / 4.0, plain and mirrored, and every variant is computed from those class
@@ -27,7 +30,7 @@ probabilities (cached in the folder):
 
 Usage::
 
-    python benchmarks/bench_replay_proxy.py [--screens 4] [--stride 2] [--seed 0] [--sheet /tmp/replay_sheet.png]
+    python benchmarks/bench_replay_proxy.py [--screens 4] [--stride 2] [--seed 0] [--photos 100] [--sheet PNG]
     faceapp eval liveness --data /tmp/faceapp-replay-proxy-v3-s0-x4-k2 --labels .../labels_replay.csv --json
 """
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import statistics
 import sys
@@ -74,6 +78,15 @@ CROPS: dict[str, tuple[tuple[float, bool], ...]] = {
 EPS = 1e-6
 LABELS = {"nuaa live vs nuaa print": "labels_print.csv", "nuaa live vs recaptured (proxy)": "labels_replay.csv",
           "refilmed live vs recaptured, same camera (proxy)": "labels_replay_same_camera.csv"}
+#: with ``--photos N``: celeba-dev photos (not webcam frames) through the simulated camera vs on a screen
+PHOTO_LABELS = {"celeba-dev photos through the camera vs on a screen, same camera (proxy)":
+                "labels_photos_same_camera.csv"}
+CELEBA = NUAA.parent / "celeba-dev" / "images"
+
+
+def labels_in(out: Path) -> dict[str, str]:
+    """The comparisons whose labels file the proxy folder holds."""
+    return {k: v for k, v in {**LABELS, **PHOTO_LABELS}.items() if (out / v).exists()}
 
 
 def build_proxy(out: Path, seed: int, screens: int, stride: int) -> None:
@@ -123,11 +136,57 @@ def build_proxy(out: Path, seed: int, screens: int, stride: int) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
 
 
+def _frame(image: np.ndarray, box: np.ndarray | None, size: tuple[int, int] = (640, 480)) -> np.ndarray:
+    """The largest 4:3 window of a photo centred (as far as it fits) on the face ``box``, at ``size``."""
+    height, width = image.shape[:2]
+    w = min(width, height * size[0] / size[1])
+    h = w * size[1] / size[0]
+    cx, cy = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2) if box is not None else (width / 2, height / 2)
+    x0 = int(min(max(cx - w / 2, 0), width - w))
+    y0 = int(min(max(cy - h / 2, 0), height - h))
+    window = image[y0:y0 + int(h), x0:x0 + int(w)]
+    return cv2.resize(window, size, interpolation=cv2.INTER_AREA if w > size[0] else cv2.INTER_LINEAR)
+
+
+def build_photos(out: Path, seed: int, count: int, detect: Callable[[np.ndarray], Any], frames: int = 4) -> None:
+    """The first photo of each of ``count`` celeba-dev people, framed 4:3 about its largest face, as
+    a still presentation of ``frames`` frames: through a simulated camera, and on a simulated screen
+    in front of that camera."""
+    rows: list[list[str]] = []
+    manifest: dict[str, Any] = {}
+    for i, person in enumerate(sorted(p for p in CELEBA.iterdir() if p.is_dir())[:count]):
+        photo = load_image(sorted(person.glob("*.jpg"))[0])
+        faces = detect(photo)
+        image = _frame(photo, faces.boxes[faces.largest()] if len(faces) else None)
+        rng = np.random.default_rng([seed, 100_000 + i])
+        screen = draw_screen(rng)
+        manifest[person.name] = screen.to_dict()
+        glare = rng.uniform(0.1, 0.9, 2)
+        for kind in ("photos-replay", "photos-refilmed"):
+            (out / kind / person.name).mkdir(parents=True, exist_ok=True)
+        for j in range(frames):
+            glare = np.clip(glare + rng.normal(0, 0.02, 2), 0, 1)
+            for kind, label in (("photos-replay", "spoof"), ("photos-refilmed", "live")):
+                path = f"{kind}/{person.name}/{j}.jpg"
+                data = (recapture(image, screen, rng, glare_at=(glare[0], glare[1])) if label == "spoof"
+                        else refilm(image, screen, rng))
+                (out / path).write_bytes(data)
+                rows.append([path, label, person.name, f"{kind}-{person.name}"])
+    with (out / PHOTO_LABELS[next(iter(PHOTO_LABELS))]).open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["path", "label", "subject", "group"])
+        writer.writerows(rows)
+    (out / "manifest_photos.json").write_text(json.dumps(
+        {"note": "celeba-dev photos shown on simulated screens: a proxy, not replay data", "screens": manifest}))
+
+
 def score_all(out: Path, pipeline: FacePipeline, model: LivenessModel) -> dict[str, np.ndarray]:
     """Class probabilities (N, crops, 3) of the largest face of every frame (NaN: no face), cached."""
     cache = out / "scores.npz"
-    paths = sorted({s.path for name in LABELS.values() for s in read_labels(out / name)})
-    key = f"{model.spec.sha256}-{pipeline.info.detector}"  # other models: score again
+    paths = sorted({s.path for name in labels_in(out).values() for s in read_labels(out / name)})
+    files = hashlib.sha256("".join(f"{p}:{(out / p).stat().st_size}:{(out / p).stat().st_mtime_ns};"
+                                   for p in paths).encode()).hexdigest()
+    key = f"{model.spec.sha256}-{pipeline.info.detector}-{files}"  # other models or frames: score again
     if cache.exists():
         data = dict(np.load(cache))
         if list(data["paths"]) == paths and str(data.get("key", "")) == key:
@@ -230,12 +289,15 @@ def classes(out: Path, data: dict[str, np.ndarray]) -> dict[str, Any]:
     index = [(round(float(s), 2), bool(f)) for s, f in data["crops"]]
     col = index.index((2.7, False))
     kinds = {"nuaa live": "live/", "nuaa print": "spoof/", "recaptured (proxy)": "replay/",
-             "refilmed live (proxy)": "refilmed/"}
+             "refilmed live (proxy)": "refilmed/", "celeba-dev photos through the camera (proxy)": "photos-refilmed/",
+             "celeba-dev photos on a screen (proxy)": "photos-replay/"}
     out_: dict[str, Any] = {}
     for kind, prefix in kinds.items():
         rows = [i for i, p in enumerate(data["paths"]) if p.startswith(prefix)]
         p = data["probs"][rows, col, :]
         p = p[~np.isnan(p[:, 0])]
+        if not len(p):
+            continue
         out_[kind] = {"frames": len(p), "mean_p": [round(float(x), 4) for x in p.mean(0)],
                       "argmax_share": [round(float((p.argmax(1) == c).mean()), 4) for c in range(3)]}
     p = data["probs"][~np.isnan(data["probs"][:, 0, 0])]
@@ -285,6 +347,8 @@ def main() -> int:
     parser.add_argument("--stride", type=int, default=2, help="recapture every n-th frame of a live presentation")
     parser.add_argument("--out", type=Path,
                         help="proxy folder (default /tmp/faceapp-replay-proxy-v<V>-s<seed>-x<screens>-k<stride>)")
+    parser.add_argument("--photos", type=int, default=0,
+                        help="also N celeba-dev photos through the camera vs on a screen (adds ~1 min per 50)")
     parser.add_argument("--repeat", type=int, default=30, help="speed rounds")
     parser.add_argument("--sheet", type=Path, help="also save a contact sheet PNG (live above, recaptured below)")
     parser.add_argument("--only", choices=("classes", "variants", "speed"))
@@ -292,12 +356,15 @@ def main() -> int:
     if not NUAA.exists():
         print(json.dumps({"error": f"{NUAA} not found (set FACEAPP_TESTDATA)"}))
         return 1
-    out = args.out or Path(f"/tmp/faceapp-replay-proxy-v{VERSION}-s{args.seed}-x{args.screens}-k{args.stride}")
+    out = args.out or Path(f"/tmp/faceapp-replay-proxy-v{VERSION}-s{args.seed}-x{args.screens}-k{args.stride}"
+                           + (f"-p{args.photos}" if args.photos else ""))
     if not all((out / name).exists() for name in LABELS.values()):
         build_proxy(out, args.seed, args.screens, args.stride)
+    pipeline = FacePipeline.from_settings(Settings(provider="cpu", threads=2))
+    if args.photos and not all((out / name).exists() for name in PHOTO_LABELS.values()):
+        build_photos(out, args.seed, args.photos, pipeline.detect)
     if args.sheet:
         contact_sheet(out, args.sheet)
-    pipeline = FacePipeline.from_settings(Settings(provider="cpu", threads=2))
     result: dict[str, Any] = {"proxy": str(out), "note": "replay figures are on a synthetic recapture proxy, "
                               "not on replay data", "seed": args.seed, "screens_per_live_presentation": args.screens,
                               "stride": args.stride}
@@ -305,7 +372,7 @@ def main() -> int:
     if args.only in (None, "classes", "variants"):
         data = score_all(out, pipeline, LivenessModel.open(ModelRegistry(), pipeline.provider, 2))
         sections["classes"] = lambda: classes(out, data)
-        sections["variants"] = lambda: {name: comparison(out, labels, data) for name, labels in LABELS.items()}
+        sections["variants"] = lambda: {name: comparison(out, labels, data) for name, labels in labels_in(out).items()}
     sections["speed"] = lambda: speed(out, pipeline, args.repeat)
     for name, fn in sections.items():
         if args.only in (None, name):
