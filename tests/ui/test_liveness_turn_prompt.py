@@ -20,8 +20,7 @@ from pytestqt.qtbot import QtBot
 from faceapp.ui.i18n import Translations, install_language
 from faceapp.ui.widgets.liveness import ARROWS, LivenessNotice
 from faceapp.vision.tracker import FaceResult, FaceState
-from tests.conftest import DATA, need
-from tests.ui.test_liveness_ui import shoot
+from tests.ui.test_liveness_ui import live_page_showing, shoot
 
 PROMPT_BLUE = (0x1F, 0x5F, 0x99)
 
@@ -95,19 +94,8 @@ def test_the_prompt_in_chinese(notice: LivenessNotice, chinese: Translations) ->
 @pytest.mark.parametrize("side", ["left", "right"])
 def test_live_page_turn_prompt(qtbot: QtBot, services, tmp_path: Path, side: str) -> None:
     """The prompt in the Live page's side panel over a real frame; rendered for docs/screenshots."""
-    from faceapp.ui.pages.live import LivePage
-
-    path = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg")
-    page = LivePage(services)
-    qtbot.addWidget(page)
-    faces = [replace(face(live="pending", challenge=["turn"], challenge_turn=side, challenge_left=5.0),
-                     box=(266.0, 126.0, 417.0, 335.0))]
-    page.view.set_frame(services.pipeline.load(path))
-    page.view.set_faces(faces)
-    page.liveness_notice.show_faces(faces)
-    page.resize(1000, 560)
-    page.show()
-    qtbot.waitExposed(page)
+    page = live_page_showing(qtbot, services, face(live="pending", challenge=["turn"], challenge_turn=side,
+                                                   challenge_left=5.0))
     assert page.liveness_notice.isVisible() and f"to your {side}" in page.liveness_notice.prompt
     columns = ink_columns(page.liveness_notice)
     middle = page.liveness_notice.width() / 2

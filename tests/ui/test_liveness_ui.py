@@ -113,21 +113,27 @@ def test_live_notice(qtbot: QtBot) -> None:
     assert notice.isHidden()
 
 
-def test_live_page_shows_the_notice(qtbot: QtBot, services, tmp_path: Path) -> None:
-    """The notice sits in the Live page's side panel under the banner; rendered for docs/screenshots."""
+def live_page_showing(qtbot: QtBot, services, face: FaceResult):
+    """A Live page showing a nuaa-dev live frame with ``face`` (its box set on the subject) and its notice."""
     from faceapp.ui.pages.live import LivePage
     from tests.vision.test_liveness import DATA
 
     path = need(DATA / "nuaa-dev" / "live" / "0001" / "0001_00_00_01_0.jpg")
     page = LivePage(services)
     qtbot.addWidget(page)
-    faces = [replace(_face(live="pending", challenge=["blink"], challenge_left=5.0), box=(266.0, 126.0, 417.0, 335.0))]
+    faces = [replace(face, box=(266.0, 126.0, 417.0, 335.0))]
     page.view.set_frame(services.pipeline.load(path))
     page.view.set_faces(faces)
     page.liveness_notice.show_faces(faces)
     page.resize(1000, 560)
     page.show()
     qtbot.waitExposed(page)
+    return page
+
+
+def test_live_page_shows_the_notice(qtbot: QtBot, services, tmp_path: Path) -> None:
+    """The notice sits in the Live page's side panel under the banner; rendered for docs/screenshots."""
+    page = live_page_showing(qtbot, services, _face(live="pending", challenge=["blink"], challenge_left=5.0))
     assert page.liveness_notice.isVisible() and "blink" in page.liveness_notice.text()
     shoot(page, tmp_path, "live_liveness_prompt.png")
     page.shutdown()
