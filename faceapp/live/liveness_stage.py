@@ -354,11 +354,16 @@ def _stricter(state: _TrackState, config: LivenessConfig, rng: random.Random | N
     it had: a track judged live below the new threshold becomes spoofed, and is held back and
     reported as any spoof). A challenge switched on applies to a track not yet checked in and not
     spoofed: it is undecided until the challenge is passed, and no fresh look reaches the desk
-    meanwhile (looks it let through before could otherwise complete a check-in).
+    meanwhile (looks it let through before could otherwise complete a check-in). A challenge that
+    now asks for an action the running one does not (blink -> blink+turn) starts over with the new
+    actions and time limit.
     """
     if config.policy.threshold > state.evidence.policy.threshold:
         state.evidence.policy = replace(state.evidence.policy, threshold=config.policy.threshold)
-    if (config.challenge is not None and state.challenge is None and not state.checked_in
+    running = state.challenge
+    asks_more = (config.challenge is not None and running is not None and running.state is LiveVerdict.PENDING
+                 and not set(config.challenge.kinds) <= set(running.spec.kinds))
+    if (config.challenge is not None and (running is None or asks_more) and not state.checked_in
             and state.evidence.verdict is not LiveVerdict.SPOOF):
         state.challenge = Challenge(config.challenge, rng)
         state.passed_pending = config.desk_looks

@@ -103,6 +103,20 @@ def test_a_challenge_switched_on_applies_to_a_track_not_yet_checked_in(desk: Des
     assert "challenge not completed in time" in spoof.note
 
 
+def test_a_challenge_asking_more_applies_to_a_challenge_in_progress(desk: Desk) -> None:
+    track = _judged_live_not_checked_in(desk)
+    desk.edit(liveness_challenge="blink", liveness_challenge_seconds=1.0)
+    assert desk.play(2)[-1].frame.faces[0].extras["challenge"] == ["blink"]
+    desk.edit(liveness_challenge="blink+turn", liveness_challenge_seconds=1.0)
+    later = desk.play(15)  # the same still frame: neither a blink nor a turn
+    assert later[0].frame.faces[0].extras["challenge"] == ["blink", "turn"]  # asked at once, not after this one
+    assert later[0].frame.faces[0].extras["challenge_turn"] in ("left", "right")
+    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
+    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
+    (spoof,) = desk.events(EventKind.REJECTED)
+    assert "challenge not completed in time" in spoof.note
+
+
 def test_a_track_already_checked_in_is_not_challenged(desk: Desk) -> None:
     desk.play(6)
     (checkin,) = desk.events(*ATTENDANCE)
