@@ -2583,272 +2583,287 @@ Enrol these faces anyway?</source>
   <context>
     <name>SettingsDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="83" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="85" />
       <source>Faces scoring at least this are recognised. About 1 in {0:,} comparisons with a different person reaches it, so with N enrolled people a stranger is taken for someone up to N times as often. Raise it for large sites.</source>
       <translation>得分不低于此值的人脸会被识别。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值；因此若已录入 N 人，陌生人被误认为某人的概率最多为其 N 倍。人员较多的场所请调高此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="86" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="88" />
       <source>Faces scoring below this are unknown visitors; between the two thresholds the desk waits for another look. About 1 in {0:,} comparisons with a different person reaches it.</source>
       <translation>得分低于此值的人脸视为陌生访客；介于两个阈值之间时，考勤台会等待再看一次。与另一个人比对时，约每 {0:,} 次会有 1 次达到此值。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="165" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="167" />
       <source>Settings</source>
       <translation>设置</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="206" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="208" />
       <source>Camera</source>
       <translation>摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="208" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="210" />
       <source>A camera number (0 is the default camera), a video file, an image folder or an rtsp:// or http:// address.</source>
       <translation>摄像头编号（0 为默认摄像头）、视频文件、图片文件夹，或 rtsp:// / http:// 地址。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="214" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="216" />
       <source>camera default</source>
       <translation>摄像头默认</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="219" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
       <source>Source:</source>
       <translation>来源：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="220" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="222" />
       <source>Camera name:</source>
       <translation>摄像头名称：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="221" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="223" />
       <source>Resolution:</source>
       <translation>分辨率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="232" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="234" />
       <source>Recognition</source>
       <translation>识别</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="248" />
+      <source>Also embed each face mirrored</source>
+      <translation>同时提取每张人脸镜像的特征</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="249" />
+      <source>More faces recognised at the same rate of strangers accepted; the embedding takes twice as long. Takes effect after a restart.</source>
+      <translation>在相同的陌生人误接受率下识别出更多人脸；特征提取时间加倍。重启后生效。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="252" />
       <source>Automatic (GPU when available)</source>
       <translation>自动（有 GPU 时使用 GPU）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="247" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="252" />
       <source>CPU</source>
       <translation>CPU</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="248" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="253" />
       <source>NVIDIA GPU (CUDA)</source>
       <translation>NVIDIA GPU（CUDA）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="250" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="255" />
       <source>Strangers accepted:</source>
       <translation>陌生人误识率：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="251" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
       <source>Accept threshold:</source>
       <translation>接受阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="253" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="258" />
       <source>Unknown threshold:</source>
       <translation>陌生阈值：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="255" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="260" />
       <source>Face detector:</source>
       <translation>人脸检测模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="256" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="261" />
       <source>Face embedder:</source>
       <translation>人脸特征模型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="257" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="262" />
+      <source>Mirror test:</source>
+      <translation>镜像增强：</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="263" />
       <source>Run on:</source>
       <translation>运行设备：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="281" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
       <source>Site and desk</source>
       <translation>站点与考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="285" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
       <source>e.g. Berlin office</source>
       <translation>例如：北京办公室</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="287" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="293" />
       <source>Shown on every event and audit entry this desk writes.</source>
       <translation>显示在本考勤台写入的每条事件和审计记录上。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="290" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="291" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="297" />
       <source>This desk:</source>
       <translation>本考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="296" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="302" />
       <source>Front desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="297" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="303" />
       <source> frames</source>
       <translation> 帧</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="299" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="305" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="300" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="306" />
       <source>Frames that must agree:</source>
       <translation>需一致的帧数：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="301" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="307" />
       <source>Out of the last:</source>
       <translation>在最近的帧数中：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="302" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="308" />
       <source>Ignore the same person again for:</source>
       <translation>同一人再次出现时忽略：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="306" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="312" />
       <source>Interface and security</source>
       <translation>界面与安全</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="310" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="316" />
       <source> min</source>
       <translation> 分钟</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="311" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="317" />
       <source>never</source>
       <translation>从不</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="312" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="318" />
       <source>Language:</source>
       <translation>语言：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="313" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="319" />
       <source>Lock the admin session after:</source>
       <translation>管理员会话自动锁定时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="317" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="323" />
       <source>Data</source>
       <translation>数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="320" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="326" />
       <source>Browse…</source>
       <translation>浏览…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="325" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="331" />
       <source>Back up…</source>
       <translation>备份…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="326" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="332" />
       <source>Restore…</source>
       <translation>恢复…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="335" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="341" />
       <source>Data folder:</source>
       <translation>数据文件夹：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="393" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="400" />
       <source>The settings were not saved</source>
       <translation>设置未保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="403" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="411" />
       <source>Settings saved</source>
       <translation>设置已保存</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="403" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="411" />
       <source>Some changes take effect when faceapp is restarted.</source>
       <translation>部分更改将在重新启动 faceapp 后生效。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="415" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="423" />
       <source>Re-computing the face templates with {0}…</source>
       <translation>正在用 {0} 重新计算人脸模板…</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="450" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="458" />
       <source>Data folder</source>
       <translation>数据文件夹</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="457" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="465" />
       <source>Back up the data</source>
       <translation>备份数据</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="458" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="466" />
       <source>Zip archives (*.zip)</source>
       <translation>Zip 压缩包 (*.zip)</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="463" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="471" />
       <source>Restore a backup</source>
       <translation>恢复备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="474" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="482" />
       <source>The backup was not written</source>
       <translation>备份未能写入</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="477" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="485" />
       <source>Backup written</source>
       <translation>备份已完成</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="477" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="485" />
       <source>The data was saved to {0}.</source>
       <translation>数据已保存到 {0}。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="486" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="494" />
       <source>The backup cannot be restored</source>
       <translation>无法恢复此备份</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="489" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="497" />
       <source>Restore ready</source>
       <translation>恢复已就绪</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/settings.py" line="489" />
+      <location filename="../../faceapp/ui/dialogs/settings.py" line="497" />
       <source>The backup is valid. Restart faceapp to replace the current data with it; the current data is kept in a folder next to it.</source>
       <translation>备份有效。请重新启动 faceapp，以用其替换当前数据；当前数据会保留在旁边的一个文件夹中。</translation>
     </message>

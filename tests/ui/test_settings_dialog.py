@@ -79,6 +79,8 @@ def test_round_trip_through_the_dialog(qtbot: QtBot, paths: Paths, messages: Mes
     dialog.consensus_spin.setValue(4)
     dialog.cooldown_spin.setValue(600)
     dialog.provider_box.setCurrentIndex(dialog.provider_box.findData("cpu"))
+    assert dialog.flip_check.isChecked()  # flip test-time augmentation is the default
+    dialog.flip_check.setChecked(False)
     dialog.language_box.setCurrentIndex(dialog.language_box.findData("zh_CN"))
     dialog.lock_spin.setValue(12)
     with qtbot.waitSignal(dialog.settings_saved) as blocker:
@@ -88,7 +90,7 @@ def test_round_trip_through_the_dialog(qtbot: QtBot, paths: Paths, messages: Mes
     assert (saved.camera_source, saved.camera_width, saved.camera_height) == ("rtsp://camera.local/stream", 1280, 720)
     assert (saved.accept_threshold, saved.unknown_threshold, saved.provider) == (0.45, 0.31, "cpu")
     assert saved.desk_rules == {"consensus_frames": 4, "cooldown_seconds": 600.0}
-    assert (saved.language, saved.admin_lock_minutes) == ("zh_CN", 12)
+    assert (saved.language, saved.admin_lock_minutes, saved.flip_embedding) == ("zh_CN", 12, False)
     assert messages.infos  # the language and provider need a restart: the user is told
     again = _dialog(qtbot, paths, saved)
     assert again.values() == saved
