@@ -195,62 +195,62 @@
   <context>
     <name>AuditDialog</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="110" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="95" />
       <source>Audit log</source>
       <translation>审计日志</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="120" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="105" />
       <source>Since</source>
       <translation>起始日期</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="127" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="112" />
       <source>Anyone</source>
       <translation>任何人</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="144" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="129" />
       <source>All</source>
       <translation>全部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="153" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="138" />
       <source>Time:</source>
       <translation>时间：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="154" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="139" />
       <source>Entity:</source>
       <translation>对象类型：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="155" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="140" />
       <source>Person id:</source>
       <translation>人员 ID：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="157" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="142" />
       <source>Site:</source>
       <translation>站点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="158" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="143" />
       <source>Desk:</source>
       <translation>考勤台：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="159" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="144" />
       <source>At most:</source>
       <translation>最多：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="163" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="148" />
       <source>Show</source>
       <translation>显示</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="200" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="185" />
       <source>Entries: {} (newest first)</source>
       <translation>条目：{}（最新在前）</translation>
     </message>
@@ -258,42 +258,42 @@
   <context>
     <name>AuditModel</name>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Action</source>
       <translation>操作</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Actor</source>
       <translation>操作者</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Desk</source>
       <translation>考勤台</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Entity</source>
       <translation>对象</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Person</source>
       <translation>人员</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Site</source>
       <translation>站点</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="68" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="66" />
       <source>Time</source>
       <translation>时间</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/dialogs/audit.py" line="69" />
+      <location filename="../../faceapp/ui/dialogs/audit.py" line="67" />
       <source>Details</source>
       <translation>详情</translation>
     </message>
@@ -782,42 +782,42 @@
       <translation>常开</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="33" />
       <source>Area</source>
       <translation>区域</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="33" />
       <source>Direction</source>
       <translation>方向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="33" />
       <source>Door</source>
       <translation>门</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="33" />
       <source>Output</source>
       <translation>输出</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="42" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="33" />
       <source>State</source>
       <translation>状态</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="40" />
       <source>both</source>
       <translation>双向</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="40" />
       <source>in</source>
       <translation>进</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/pages/doors_model.py" line="62" />
+      <location filename="../../faceapp/ui/pages/doors_model.py" line="40" />
       <source>out</source>
       <translation>出</translation>
     </message>

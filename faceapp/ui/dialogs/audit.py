@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QDate, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QDate, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,8 +37,8 @@ from faceapp.store.audit import AuditEntry, AuditLog
 from faceapp.store.db import Database
 from faceapp.store.events import distinct_origins
 from faceapp.store.origin import clean
+from faceapp.ui.table_model import Index, RecordsTableModel
 
-_Index = QModelIndex | QPersistentModelIndex
 #: Kinds of entity the product writes audit entries about (the entity filter's choices; any may be typed).
 ENTITIES = ("area", "door", "event", "holiday", "level", "model", "person", "rotation", "setting", "shift",
             "template", "user")
@@ -49,7 +49,7 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("AuditModel", text)
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RecordsTableModel[AuditEntry]):
     """Time (local), actor, action, entity, person, site, desk, details."""
 
     COLUMNS = 8
@@ -57,36 +57,21 @@ class AuditModel(QAbstractTableModel):
     def __init__(self, zone: ZoneInfo, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.zone = zone
-        self.entries: list[AuditEntry] = []
 
-    def set_entries(self, entries: Sequence[AuditEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
+    @property
+    def entries(self) -> list[AuditEntry]:
+        return self.rows
 
     def headers(self) -> list[str]:
         return [_tr("Time"), _tr("Actor"), _tr("Action"), _tr("Entity"), _tr("Person"), _tr("Site"), _tr("Desk"),
                 _tr("Details")]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else self.COLUMNS
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < self.COLUMNS:
-            return self.headers()[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.entries):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        entry = self.record(index)
+        if entry is None:
             return None
-        entry, column = self.entries[index.row()], index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._cells(entry)[column]
+            return self._cells(entry)[index.column()]
         if role == Qt.ItemDataRole.UserRole:
             return entry.id
         return None
@@ -195,6 +180,6 @@ class AuditDialog(QDialog):
         except FaceAppError as exc:
             self.status.setText(str(exc))
             return
-        self.model.set_entries(entries)
+        self.model.set_rows(entries)
         self.table.resizeColumnsToContents()
         self.status.setText(self.tr("Entries: {} (newest first)").format(len(entries)))

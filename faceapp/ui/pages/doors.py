@@ -155,14 +155,14 @@ class DoorsPage(QWidget):
 
     def selected(self) -> Door | None:
         rows = self.table.selectionModel().selectedRows()
-        doors = self.model.doors
+        doors = self.model.rows
         return doors[rows[0].row()] if rows and rows[0].row() < len(doors) else None
 
     def refresh(self) -> None:
         """Reload the doors (keeping the selection) and the recent decisions."""
         keep = self.selected()
         doors = self.doors()
-        self.model.set_doors(doors)
+        self.model.set_rows(doors)
         self.table.resizeColumnsToContents()
         index = next((i for i, d in enumerate(doors) if keep and d.id == keep.id), 0 if doors else -1)
         if index >= 0:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor
 
 from faceapp.access.model import Door, DoorState
 from faceapp.access.store import redact
+from faceapp.ui.table_model import Index, RecordsTableModel
 
-_Index = QModelIndex | QPersistentModelIndex
 STATE_COLOURS = {DoorState.NORMAL: QColor(46, 160, 90), DoorState.LOCKDOWN: QColor(200, 60, 60),
                  DoorState.UNLOCKED: QColor(230, 150, 30)}
 
@@ -24,40 +24,18 @@ def state_text(state: DoorState) -> str:
             DoorState.UNLOCKED: _tr("Held open")}[state]
 
 
-class DoorsModel(QAbstractTableModel):
+class DoorsModel(RecordsTableModel[Door]):
     """Door, state, direction, area, output (passwords hidden)."""
 
     COLUMNS = 5
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.doors: list[Door] = []
-
-    def set_doors(self, doors: list[Door]) -> None:
-        self.beginResetModel()
-        self.doors = list(doors)
-        self.endResetModel()
-
     def headers(self) -> list[str]:
         return [_tr("Door"), _tr("State"), _tr("Direction"), _tr("Area"), _tr("Output")]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else len(self.doors)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else self.COLUMNS
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < self.COLUMNS:
-            return self.headers()[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.doors):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        door, column = self.record(index), index.column()
+        if door is None:
             return None
-        door, column = self.doors[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             directions = {"in": _tr("in"), "out": _tr("out"), "both": _tr("both")}
             return (door.name, state_text(door.state), directions[door.direction.value], door.area or "—",
