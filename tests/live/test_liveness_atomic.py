@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,18 @@ def spoof_frames(log_core: Core, nuaa: Path) -> list[np.ndarray]:  # noqa: F811
     return [log_core.pipeline.load(p) for p in frames(nuaa, "spoof", "01")[:10] for _ in range(2)]
 
 
+@contextmanager
+def _desk(core: Core, stage: Any = None) -> Iterator[LiveService]:
+    """The core's live service with its liveness stage (or ``stage``), closed afterwards."""
+    if stage is None:
+        (stage,) = liveness_stages(core)
+    service = core.live_service(stages=[stage])
+    try:
+        yield service
+    finally:
+        service.close()
+
+
 def _feed(service: LiveService, images: list[np.ndarray], start: int = 0) -> tuple[list[Event], list[StorageError]]:
     events: list[Event] = []
     errors: list[StorageError] = []
@@ -122,12 +135,8 @@ def test_a_failed_evidence_row_stores_no_check_in(log_core: Core, spoof_frames: 
                                                   backend: str) -> None:
     core = log_core
     repair = _break_liveness_inserts(core, backend)
-    (stage,) = liveness_stages(core)
-    service = core.live_service(stages=[stage])
-    try:
+    with _desk(core) as service:
         events, errors = _feed(service, spoof_frames)
-    finally:
-        service.close()
     stored = core.gallery.events.list()
     checkins = [e for e in stored if e.kind in _ATTENDANCE]
     rows = evidence_for(core.gallery.events, [e.id for e in stored if e.id is not None])
@@ -141,12 +150,8 @@ def test_a_failed_evidence_row_stores_no_check_in(log_core: Core, spoof_frames: 
 
 def test_log_mode_check_in_is_stored_with_its_row(log_core: Core, spoof_frames: list[np.ndarray]) -> None:
     core = log_core
-    (stage,) = liveness_stages(core)
-    service = core.live_service(stages=[stage])
-    try:
+    with _desk(core) as service:
         events, errors = _feed(service, spoof_frames)
-    finally:
-        service.close()
     assert errors == []
     (checkin,) = [e for e in core.gallery.events.list() if e.kind in _ATTENDANCE]
     assert [e.id for e in events if e.kind in _ATTENDANCE] == [checkin.id]
@@ -160,18 +165,14 @@ def test_log_mode_check_in_is_stored_with_its_row(log_core: Core, spoof_frames: 
 def test_a_check_in_queued_offline_carries_its_evidence(log_core: Core, spoof_frames: list[np.ndarray],
                                                         pg: PgServer) -> None:
     core = log_core
-    (stage,) = liveness_stages(core)
-    service = core.live_service(stages=[stage])
-    pg.halt()
-    try:
-        events, errors = _feed(service, spoof_frames)
-        queued = Outbox.open(core.paths.data).pending()
-    finally:
-        pg.resume()
-    try:
+    with _desk(core) as service:
+        pg.halt()
+        try:
+            events, errors = _feed(service, spoof_frames)
+            queued = Outbox.open(core.paths.data).pending()
+        finally:
+            pg.resume()
         status = service.flush(30)
-    finally:
-        service.close()
     assert errors == []
     (checkin,) = [e for e in events if e.kind in _ATTENDANCE]
     (waiting,) = [q for q in queued if q.event.uid == checkin.uid]
@@ -194,11 +195,8 @@ def test_a_check_in_never_judged_gets_a_pending_row(log_core: Core, spoof_frames
 
     core = log_core
     stage = LivenessStage(None, LivenessConfig.from_settings(core.settings), core.gallery.events, loader=broken)
-    service = core.live_service(stages=[stage])
-    try:
+    with _desk(core, stage) as service:
         events, errors = _feed(service, spoof_frames)
-    finally:
-        service.close()
     assert errors == []
     (checkin,) = [e for e in events if e.kind in _ATTENDANCE]
     evidence = evidence_for(core.gallery.events, [checkin.id])[checkin.id]
@@ -211,15 +209,11 @@ def test_a_check_in_the_store_refused_is_retried_not_lost_in_the_cooldown(
     """Once the store accepts writes again, the same walk past the camera checks in: nothing is lost."""
     core = log_core
     repair = _break_liveness_inserts(core, backend)
-    (stage,) = liveness_stages(core)
-    service = core.live_service(stages=[stage])
-    try:
+    with _desk(core) as service:
         events, errors = _feed(service, spoof_frames[:10])
         assert errors and not [e for e in events if e.kind in _ATTENDANCE]  # refused while broken
         repair()
         events, errors = _feed(service, spoof_frames[10:], start=10)  # the same track goes on
-    finally:
-        service.close()
     assert errors == []
     (checkin,) = [e for e in core.gallery.events.list() if e.kind in _ATTENDANCE]
     assert checkin.kind is EventKind.CHECK_IN and [e.id for e in events if e.kind in _ATTENDANCE] == [checkin.id]
