@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
 from faceapp.config import Settings
 from faceapp.vision.pipeline import FacePipeline
+
+if TYPE_CHECKING:
+    from tests.store.pgserver import PgServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
@@ -61,3 +65,12 @@ def basedir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private data folder; ``FACEAPP_HOME`` points there so nothing touches real data."""
     monkeypatch.setenv("FACEAPP_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
+
+
+@pytest.fixture()
+def server() -> Iterator[PgServer]:
+    """A PostgreSQL server of this test's own, for tests that stop it (a module may override it with its own)."""
+    from tests.store.pgserver import own_server
+
+    with own_server() as started:
+        yield started

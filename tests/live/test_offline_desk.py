@@ -10,7 +10,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -25,18 +24,11 @@ from faceapp.services import Core
 from faceapp.store.backends.postgres import WAIT_TIMEOUT_S, PostgresDatabase
 from faceapp.vision.pipeline import FacePipeline
 from tests.live.conftest import MemoPipeline, lfw_photo
-from tests.store.pgserver import PgServer, own_server
+from tests.store.pgserver import PgServer
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = ("Tom_Ridge", "Jeremy_Greenstock")
-
-
-@pytest.fixture()
-def server() -> Iterator[PgServer]:
-    """A server of this test's own: it is stopped and started again."""
-    with own_server() as started:
-        yield started
 
 
 def _play(service: LiveService, image: np.ndarray, start: float, seconds: float, fps: float = 10.0

@@ -25,9 +25,8 @@ from faceapp.services import Core
 from faceapp.store.backends.postgres import PostgresDatabase
 from faceapp.store.local_copy import COPY_NAME
 from faceapp.vision.pipeline import FacePipeline
-from tests.conftest import unavailable
 from tests.live.conftest import lfw_photo
-from tests.store.pgserver import PgServer, find_bindir
+from tests.store.pgserver import PgServer, own_server
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,12 +37,8 @@ RULES = DeskRules(consensus_frames=1, consensus_window=1, unknown_frames=0, cool
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
     """A server of this module's own: it is stopped and started again."""
-    bindir = find_bindir()
-    if bindir is None:
-        unavailable("PostgreSQL is not installed (apt-get install postgresql)")
-    started = PgServer(bindir).start()
-    yield started
-    started.stop()
+    with own_server() as started:
+        yield started
 
 
 @pytest.fixture()

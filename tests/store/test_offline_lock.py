@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from faceapp.errors import ServerUnreachableError
 from faceapp.store.backends.postgres import PostgresDatabase
-from tests.store.pgserver import PgServer, own_server
-
-
-@pytest.fixture()
-def server() -> Iterator[PgServer]:
-    with own_server() as started:
-        yield started
+from tests.store.pgserver import PgServer
 
 
 def test_a_request_waiting_for_the_lock_does_not_ask_the_vanished_server_again(

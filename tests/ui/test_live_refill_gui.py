@@ -4,7 +4,6 @@ store: the day's earlier check-ins appear, and a check-in shown while offline is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,16 +13,10 @@ from faceapp.records import Event, EventKind
 from faceapp.ui.main_window import MainWindow
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
-from tests.store.pgserver import PgServer, own_server
+from tests.store.pgserver import PgServer
 from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
-
-
-@pytest.fixture()
-def server() -> Iterator[PgServer]:
-    with own_server() as started:
-        yield started
 
 
 def test_the_live_list_is_refilled_from_the_store_when_the_server_is_back(

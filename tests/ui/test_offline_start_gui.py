@@ -5,7 +5,6 @@ Attendance pages do not ask the unreachable server on the GUI thread, and all fo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +18,11 @@ from faceapp.ui.offline_state import unreachable_note
 from faceapp.ui.pages.doors import DoorsPage, attach_doors
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
-from tests.store.pgserver import PgServer, own_server
+from tests.store.pgserver import PgServer
 from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshot for the docs there
-
-
-@pytest.fixture()
-def server() -> Iterator[PgServer]:
-    with own_server() as started:
-        yield started
 
 
 class Requests:

@@ -14,17 +14,11 @@ from faceapp.ui.assembly import attach_admin
 from faceapp.ui.main_window import MainWindow
 from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
-from tests.store.pgserver import PgServer, own_server
+from tests.store.pgserver import PgServer
 from tests.ui.conftest import FAST_LIVE
 
 pytestmark = pytest.mark.realdata
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshot for the docs there
-
-
-@pytest.fixture()
-def server() -> Iterator[PgServer]:
-    with own_server() as started:
-        yield started
 
 
 @pytest.fixture()
