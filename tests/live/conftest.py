@@ -4,10 +4,15 @@ remembered per photo (the same photo shown for many frames costs one detection a
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 
@@ -18,8 +23,44 @@ from faceapp.vision.types import Faces
 PERSON = "Tom_Ridge"
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def lfw_photo(lfw_dir: Path, name: str, number: int) -> Path:
     return lfw_dir / "images" / name / f"{name}_{number:04d}.jpg"
+
+
+def still_video(path: Path, photos: list[tuple[Path, int]]) -> Path:
+    """A 10 fps MJPG video at ``path`` showing each photo for its number of frames."""
+    first = cv2.imread(str(photos[0][0]))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (first.shape[1], first.shape[0]))
+    for photo, frames in photos:
+        image = cv2.resize(cv2.imread(str(photo)), (first.shape[1], first.shape[0]))
+        for _ in range(frames):
+            writer.write(image)
+    writer.release()
+    return path
+
+
+@contextmanager
+def recognize_checkins(video: Path, basedir: Path) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """``faceapp recognize --video VIDEO --checkin`` in a child process and the stderr lines it writes.
+
+    Its stdout is for the caller to read line by line; stderr is read on a thread of its own (so
+    that neither pipe fills up). A run still going at the end is killed.
+    """
+    run = subprocess.Popen([sys.executable, "-m", "faceapp", "recognize", "--video", str(video), "--checkin",
+                            "--basedir", str(basedir)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(run.stderr or []), daemon=True)
+    reader.start()
+    try:
+        yield run, err
+    finally:
+        if run.poll() is None:
+            run.kill()
+        reader.join(10)
 
 
 class MemoPipeline:

@@ -8,11 +8,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -23,7 +21,7 @@ from faceapp.records import Event, EventKind
 from faceapp.services import Core
 from faceapp.store.backends.postgres import WAIT_TIMEOUT_S, PostgresDatabase
 from faceapp.vision.pipeline import FacePipeline
-from tests.live.conftest import MemoPipeline, lfw_photo
+from tests.live.conftest import MemoPipeline, lfw_photo, recognize_checkins, still_video
 from tests.store.pgserver import PgServer
 
 pytestmark = pytest.mark.realdata
@@ -152,17 +150,6 @@ def test_two_desks_keep_recognising_offline_and_deliver_exactly_once(
     b.close()
 
 
-def _video(path: Path, photos: list[tuple[Path, int]]) -> Path:
-    first = cv2.imread(str(photos[0][0]))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (first.shape[1], first.shape[0]))
-    for photo, frames in photos:
-        image = cv2.resize(cv2.imread(str(photo)), (first.shape[1], first.shape[0]))
-        for _ in range(frames):
-            writer.write(image)
-    writer.release()
-    return path
-
-
 def test_recognize_says_once_that_the_server_is_gone_and_how_many_events_it_delivered(
         server: PgServer, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,30 +163,22 @@ def test_recognize_says_once_that_the_server_is_gone_and_how_many_events_it_deli
         for number in (1, 2):
             core.enroller().enrol_photo(ids[name], lfw_photo(lfw_dir, name, number))
     core.close()
-    video = _video(tmp_path / "door.avi", [(lfw_photo(lfw_dir, PEOPLE[0], 5), 40),
-                                           (lfw_photo(lfw_dir, PEOPLE[1], 5), 40)])
-    run = subprocess.Popen([sys.executable, "-m", "faceapp", "recognize", "--video", str(video), "--checkin",
-                            "--basedir", str(home)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
-    err: list[str] = []
-    reader = threading.Thread(target=lambda: err.extend(run.stderr or []), daemon=True)
-    reader.start()
+    video = still_video(tmp_path / "door.avi", [(lfw_photo(lfw_dir, PEOPLE[0], 5), 40),
+                                                (lfw_photo(lfw_dir, PEOPLE[1], 5), 40)])
     try:
-        assert run.stdout is not None
-        for line in run.stdout:
-            if "Tom Ridge" in line and "check_in" in line:
-                run.send_signal(signal.SIGSTOP)  # hold the desk while the server goes away
-                server.halt()
-                run.send_signal(signal.SIGCONT)
-            elif "Jeremy Greenstock" in line and "check_in" in line:
-                server.resume()  # queued meanwhile; delivered before the run ends
-        assert run.wait(120) == 0
+        with recognize_checkins(video, home) as (run, err):
+            assert run.stdout is not None
+            for line in run.stdout:
+                if "Tom Ridge" in line and "check_in" in line:
+                    run.send_signal(signal.SIGSTOP)  # hold the desk while the server goes away
+                    server.halt()
+                    run.send_signal(signal.SIGCONT)
+                elif "Jeremy Greenstock" in line and "check_in" in line:
+                    server.resume()  # queued meanwhile; delivered before the run ends
+            assert run.wait(120) == 0
     finally:
-        if run.poll() is None:
-            run.kill()
         if not server.is_running():
             server.resume()
-    reader.join(10)
     said = [line for line in err if line.startswith("faceapp:")]
     assert sum("database server is unreachable" in line for line in said) == 1, said
     assert not [line for line in said if "WARNING" in line], said  # no retry noise from the connection pool

@@ -25,7 +25,7 @@ from faceapp.services import Core
 from faceapp.store.backends.postgres import PostgresDatabase
 from faceapp.store.local_copy import COPY_NAME
 from faceapp.vision.pipeline import FacePipeline
-from tests.live.conftest import lfw_photo
+from tests.live.conftest import lfw_photo, recognize_checkins, still_video
 from tests.store.pgserver import PgServer, own_server
 
 pytestmark = pytest.mark.realdata
@@ -243,25 +243,16 @@ def test_a_recognize_run_started_offline_delivers_when_the_server_comes_back(
         running: PgServer, pipeline: FacePipeline, lfw_dir: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     import signal
-    import threading
-
-    from tests.live.test_offline_desk import _video
 
     url = running.create_database("cli_back")
     monkeypatch.setenv("FACEAPP_DATABASE_URL", url)
     core = Core.open(tmp_path / "desk", pipeline=pipeline, offline_ok=True)
     ids = _enrol(core, lfw_dir)
     core.close()
-    video = _video(tmp_path / "door.avi", [(lfw_photo(lfw_dir, PEOPLE[0], 5), 40),
-                                           (lfw_photo(lfw_dir, PEOPLE[1], 5), 60)])
+    video = still_video(tmp_path / "door.avi", [(lfw_photo(lfw_dir, PEOPLE[0], 5), 40),
+                                                (lfw_photo(lfw_dir, PEOPLE[1], 5), 60)])
     running.halt()
-    run = subprocess.Popen([sys.executable, "-m", "faceapp", "recognize", "--video", str(video), "--checkin",
-                            "--basedir", str(tmp_path / "desk")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE)
-    err: list[str] = []
-    reader = threading.Thread(target=lambda: err.extend(run.stderr or []), daemon=True)
-    reader.start()
-    try:
+    with recognize_checkins(video, tmp_path / "desk") as (run, err):
         assert run.stdout is not None
         for line in run.stdout:
             if "Tom Ridge" in line and "check_in" in line:  # recognised and queued from the desk's copy
@@ -269,10 +260,6 @@ def test_a_recognize_run_started_offline_delivers_when_the_server_comes_back(
                 running.resume()  # the server comes back while the run goes on
                 run.send_signal(signal.SIGCONT)
         assert run.wait(120) == 0
-    finally:
-        if run.poll() is None:
-            run.kill()
-    reader.join(10)
     said = [line for line in err if line.startswith("faceapp:")]
     assert sum("database server is unreachable (since" in line for line in said) == 1, said
     assert any("queued events delivered" in line for line in said) and not any("stay queued" in s for s in said)
