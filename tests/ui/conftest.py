@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from faceapp.capture.sources import Backoff
+from faceapp.config import Paths
+from faceapp.store import Gallery
 from faceapp.ui.services import LiveOptions, Services
 from faceapp.vision.pipeline import FacePipeline
 
@@ -28,6 +30,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 FAST_LIVE = LiveOptions(
     seconds_per_image=0.3, slideshow_fps=20.0, embed_every=5, reconnect=Backoff(0.01, 2.0, 0.05)
 )
+
+
+@pytest.fixture()
+def gallery(tmp_path: Path) -> Iterator[Gallery]:
+    """An empty gallery of a synthetic 8-dimensional model in a private data folder (tests may override it)."""
+    made = Gallery.open(Paths.resolve(tmp_path / "home").ensure(), "synthetic-8", 8)
+    yield made
+    made.close()
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,19 +9,12 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
-from faceapp.config import Paths, Settings
+from faceapp.config import Settings
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery
 from faceapp.ui.pages.attendance import AttendancePage, Correction
 
 ZONE = "Europe/Berlin"
-
-
-@pytest.fixture()
-def gallery(tmp_path: Path) -> Iterator[Gallery]:
-    made = Gallery.open(Paths.resolve(tmp_path / "home").ensure(), "synthetic-8", 8)
-    yield made
-    made.close()
 
 
 def _event(gallery: Gallery, person_id: int, kind: EventKind, hours_ago: float,

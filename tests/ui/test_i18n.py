@@ -6,7 +6,6 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from faceapp.bundled import resource
-from faceapp.config import Paths, Settings
+from faceapp.config import Settings
 from faceapp.store import Gallery
 from faceapp.store.auth import Users
 from faceapp.ui.dialogs.login import LoginDialog
@@ -31,13 +30,6 @@ def chinese(qapp: QApplication) -> Iterator[Translations]:
     translations = install_language(qapp, "zh_CN")
     yield translations
     translations.clear()
-
-
-@pytest.fixture()
-def gallery(tmp_path: Path) -> Iterator[Gallery]:
-    made = Gallery.open(Paths.resolve(tmp_path / "home").ensure(), "synthetic-8", 8)
-    yield made
-    made.close()
 
 
 def _messages() -> list[tuple[str, str, ET.Element]]:

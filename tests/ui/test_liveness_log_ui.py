@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
-import pytest
 from pytestqt.qtbot import QtBot
 
-from faceapp.config import Paths, Settings
+from faceapp.config import Settings
 from faceapp.records import Event, EventKind
 from faceapp.store import Gallery
 from faceapp.store.liveness import SPOOF_KIND, LivenessEvidence, record
@@ -20,13 +18,6 @@ from faceapp.ui.pages.attendance import AttendancePage
 ZONE = "Europe/Berlin"
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshots for the docs there
 MARK = "spoof suspected (logged)"
-
-
-@pytest.fixture()
-def gallery(tmp_path: Path) -> Iterator[Gallery]:
-    made = Gallery.open(Paths.resolve(tmp_path / "home").ensure(), "synthetic-8", 8)
-    yield made
-    made.close()
 
 
 def test_logged_spoof_check_in_is_marked_and_filtered(qtbot: QtBot, gallery: Gallery, tmp_path: Path) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import pytest
 from pytestqt.qtbot import QtBot
 
 from faceapp.config import Paths, Settings
@@ -33,13 +31,6 @@ def shoot(widget, tmp_path: Path, name: str) -> Path:
     if SHOTS:
         widget.grab().save(str(Path(SHOTS) / name))
     return path
-
-
-@pytest.fixture()
-def gallery(tmp_path: Path) -> Iterator[Gallery]:
-    made = Gallery.open(Paths.resolve(tmp_path / "home").ensure(), "synthetic-8", 8)
-    yield made
-    made.close()
 
 
 def test_settings_box_round_trip(qtbot: QtBot) -> None:
