@@ -37,7 +37,7 @@ import numpy as np
 
 from faceapp.config import Settings
 from faceapp.evaluation.faceset import FaceSet, cached_faceset
-from faceapp.evaluation.openset import Photos, best_scores, enrolment_faces, measure_calibration
+from faceapp.evaluation.openset import Photos, best_scores, enrolment_faces, measure_calibration, vectors_of
 from faceapp.store.decision import OperatingPoint
 from faceapp.vision.calibration import TARGET_RATES, Calibration
 from faceapp.vision.face_choice import quality_score
@@ -61,10 +61,7 @@ def load_photos(data: Path, cache: Path) -> tuple[dict[str, FaceSet], Photos]:
 
 def as_embedded(photos: Photos, flip: bool) -> Photos:
     """The photos with the embeddings the product makes: with ``flip``, each averaged with its mirror's."""
-    if not flip:
-        return photos
-    both = photos.embeddings + photos.flipped
-    return dataclasses.replace(photos, embeddings=both / np.linalg.norm(both, axis=1, keepdims=True))
+    return dataclasses.replace(photos, embeddings=vectors_of(photos, flip)) if flip else photos
 
 
 @dataclass
@@ -174,8 +171,7 @@ def held_out_like(photos: Photos, calibration: Calibration) -> dict:
 def rules(photos: Photos, draws: int, seed: int, size: int = 200) -> dict:
     """DIR at equal FPIR for decision rules, on the same galleries (the rule that wins is kept)."""
     labels, label_of, counts = np.unique(photos.identities, return_inverse=True, return_counts=True)
-    flipped = photos.embeddings + photos.flipped
-    flipped /= np.linalg.norm(flipped, axis=1, keepdims=True)
+    flipped = vectors_of(photos, True)
     quality = np.array([quality_score(dict(zip(QUALITY_KEYS, row.tolist(), strict=True))) for row in photos.quality])
     found: dict[str, list[float]] = {}
     for draw in range(draws):

@@ -67,7 +67,7 @@ def enrolment_faces(facesets: dict[str, FaceSet], largest: bool = True) -> Photo
 
 def pair_scores(photos: Photos, flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cosine scores of all genuine and all impostor photo pairs (each unordered pair once)."""
-    emb = _vectors(photos, flip)
+    emb = vectors_of(photos, flip)
     genuine, impostor = [], []
     for start in range(0, len(emb), 512):
         block = emb[start:start + 512] @ emb.T
@@ -79,7 +79,8 @@ def pair_scores(photos: Photos, flip: bool = False) -> tuple[np.ndarray, np.ndar
     return np.concatenate(genuine), np.concatenate(impostor)
 
 
-def _vectors(photos: Photos, flip: bool) -> np.ndarray:
+def vectors_of(photos: Photos, flip: bool) -> np.ndarray:
+    """The photos' embeddings as the product makes them: with ``flip``, each averaged with its mirror's."""
     if not flip:
         return photos.embeddings
     both = photos.embeddings + photos.flipped
@@ -143,7 +144,7 @@ def measure_comparisons(photos: Photos, calibration: Calibration, *, templates: 
     accepted is found, and the number of comparisons ``c`` that makes the pair-score model
     ``1 - (1 - p(t))**c`` give the same rate is divided by the number of templates.
     """
-    vectors = _vectors(photos, flip)
+    vectors = vectors_of(photos, flip)
     _, label_of = np.unique(photos.identities, return_inverse=True)
     rng = np.random.default_rng(seed)
     eligible = np.flatnonzero(np.bincount(label_of) >= templates)
