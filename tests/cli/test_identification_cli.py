@@ -80,3 +80,18 @@ def test_eval_calibrate_writes_the_embedders_manifest_entry(capsys, basedir: Pat
     code, out, _ = run(capsys, "eval", "openset", "--people", "10", "1000", "--json", "--basedir", str(basedir))
     rows = json.loads(out)["rows"]
     assert code == 0 and [r["people"] for r in rows] == [10, 10, 10, 1000, 1000, 1000]
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_eval_openset_uses_the_calibration_of_how_faces_are_embedded(capsys, basedir: Path, flip: bool) -> None:
+    from faceapp.config import Paths, Settings
+
+    Settings(flip_embedding=flip).save(Paths.resolve(basedir).settings_file)
+    code, out, err = run(capsys, "eval", "openset", "--people", "10", "--json", "--basedir", str(basedir))
+    assert code == 0, err
+    spec = ModelRegistry().spec(EMBEDDER)
+    wanted, other = spec.calibration_for(flip), spec.calibration_for(not flip)
+    assert wanted is not None and other is not None
+    (row,) = [r for r in json.loads(out)["rows"] if r["target"] == 0.005]
+    assert row["threshold"] == round(wanted.threshold_for(0.005, 10, 20), 4)
+    assert row["threshold"] != round(other.threshold_for(0.005, 10, 20), 4)  # 10 people: 0.403 flip, 0.397 plain
