@@ -1,8 +1,8 @@
 """Liveness over time: evidence from the frames of one track, and the optional active challenge.
 
 One rule decides a track in live use and a presentation in ``faceapp eval liveness``
-(:func:`decide_presentation` feeds :class:`TrackEvidence` exactly as the live stage does), so the
-published figures are the figures of the product.
+(:func:`decide_presentation` feeds :class:`TrackEvidence` exactly as the live stage does, up to the
+track's first verdict, when the live path acts), so the published figures are the figures of the product.
 
 Passive evidence: the mean of the per-frame live logits over the last ``window`` frames, each
 clipped to ±``clip`` so that no single bad frame (motion blur, a half-visible face) outweighs the
@@ -105,14 +105,18 @@ class TrackEvidence:
 def decide_presentation(scores: Iterable[float], policy: TrackPolicy) -> tuple[LiveVerdict, float | None]:
     """Decide a whole presentation (one video, one walk past the camera) as the live path decides a track.
 
-    Frames are fed in order to a :class:`TrackEvidence`; the result is its verdict and decision
-    score after the last frame (so the verdict at any threshold ``t`` is ``score >= t``). A
+    Frames are fed in order to a :class:`TrackEvidence` until its first verdict: that is when the
+    live path acts (the desk checks the person in, a door opens), and a track's decision score only
+    ever falls afterwards, so a presentation the live path ever lets through is exactly one that is
+    LIVE at its first verdict. Later frames cannot undo a check-in and are not counted. The result is
+    that verdict and its decision score (so the verdict at any threshold ``t`` is ``score >= t``). A
     presentation shorter than ``min_frames`` - which a live track would leave PENDING, never let
     through - is decided on the mean of the frames it has.
     """
     evidence = TrackEvidence(policy)
     for s in scores:
-        evidence.add(s)
+        if evidence.add(s) is not LiveVerdict.PENDING:
+            break
     score = evidence.decision_score if evidence.decision_score is not None else evidence.score
     if score is None:
         return LiveVerdict.PENDING, None

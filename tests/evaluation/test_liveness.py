@@ -73,7 +73,7 @@ def test_read_labels(tmp_path: Path) -> None:
 
 
 def test_presentation_is_decided_like_a_track() -> None:
-    """The same frames give the same verdict through decide_presentation and frame-by-frame TrackEvidence."""
+    """A presentation gets the verdict its track has when the live path first acts on it."""
     policy = TrackPolicy(threshold=0.9, min_frames=3, window=5)
     # a photo held still after two good-looking frames: the live path says spoof once 3 frames are in
     frames = [0.99, 0.99, 0.02, 0.99, 0.99, 0.99, 0.99, 0.99]
@@ -88,6 +88,22 @@ def test_presentation_is_decided_like_a_track() -> None:
     # a short presentation is decided on what it has; an empty one is PENDING
     assert decide_presentation([0.2], policy)[0] is LiveVerdict.SPOOF
     assert decide_presentation([], policy) == (LiveVerdict.PENDING, None)
+
+
+def test_a_presentation_live_at_its_first_verdict_counts_as_let_through() -> None:
+    """An attack that looks live for its first frames is checked in then; its later frames cannot undo that."""
+    policy = TrackPolicy(threshold=0.9, min_frames=3, window=5)
+    frames = [0.99, 0.99, 0.99] + [0.01] * 10
+    track = TrackEvidence(policy)
+    verdicts = [track.add(s) for s in frames]
+    first = next(v for v in verdicts if v is not LiveVerdict.PENDING)
+    assert first is LiveVerdict.LIVE and verdicts[-1] is LiveVerdict.SPOOF
+    verdict, score = decide_presentation(frames, policy)
+    assert verdict is LiveVerdict.LIVE and score == pytest.approx(0.99, abs=1e-6)
+    # a live face whose later frames dip was checked in too: not a rejected presentation
+    assert decide_presentation([0.97, 0.98, 0.99, 0.3, 0.2, 0.2], policy)[0] is LiveVerdict.LIVE
+    # one that starts low is refused for good
+    assert decide_presentation([0.5, 0.6, 0.7] + [0.99] * 10, policy)[0] is LiveVerdict.SPOOF
 
 
 def test_presentation_figures(tmp_path: Path) -> None:
