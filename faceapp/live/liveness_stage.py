@@ -329,8 +329,8 @@ class LivenessStage(Stage):
     def apply_settings(self, old: Settings | None, new: Settings) -> None:
         """Follow settings edits (a :class:`~faceapp.live.changes.Changes` listener).
 
-        Modes apply from the next frame; the window and challenge duration apply to tracks that
-        start afterwards. Tracks in progress keep their evidence: restarting them let a print
+        Modes apply from the next frame; the window and a longer challenge duration apply to tracks
+        that start afterwards. Tracks in progress keep their evidence: restarting them let a print
         already judged spoofed start over as undecided, pass fresh looks to the desk again and check
         in (and be reported twice). An edit that makes liveness *stricter* applies to them at once
         (:func:`_stricter`); a looser one only to new tracks.
@@ -356,7 +356,8 @@ def _stricter(state: _TrackState, config: LivenessConfig, rng: random.Random | N
     spoofed: it is undecided until the challenge is passed, and no fresh look reaches the desk
     meanwhile (looks it let through before could otherwise complete a check-in). A challenge that
     now asks for an action the running one does not (blink -> blink+turn) starts over with the new
-    actions and time limit.
+    actions and time limit; a shorter time limit applies to the running challenge (counted from its
+    start, so it may be up at once).
     """
     if config.policy.threshold > state.evidence.policy.threshold:
         state.evidence.policy = replace(state.evidence.policy, threshold=config.policy.threshold)
@@ -367,6 +368,9 @@ def _stricter(state: _TrackState, config: LivenessConfig, rng: random.Random | N
             and state.evidence.verdict is not LiveVerdict.SPOOF):
         state.challenge = Challenge(config.challenge, rng)
         state.passed_pending = config.desk_looks
+    elif (config.challenge is not None and running is not None and running.state is LiveVerdict.PENDING
+          and config.challenge.seconds < running.spec.seconds):
+        running.spec = replace(running.spec, seconds=config.challenge.seconds)
     state.verdict = _combine(state.evidence.verdict, state.challenge)
 
 

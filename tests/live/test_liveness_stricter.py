@@ -117,6 +117,20 @@ def test_a_challenge_asking_more_applies_to_a_challenge_in_progress(desk: Desk) 
     assert "challenge not completed in time" in spoof.note
 
 
+def test_a_shorter_time_limit_applies_to_a_challenge_in_progress(desk: Desk) -> None:
+    track = _judged_live_not_checked_in(desk)
+    desk.edit(liveness_challenge="blink", liveness_challenge_seconds=30.0)
+    desk.play(5)  # half a second of a still face: no blink, well within 30 s
+    assert desk.stage.verdict(track) is LiveVerdict.PENDING
+    desk.edit(liveness_challenge="blink", liveness_challenge_seconds=1.0)
+    later = desk.play(8)  # 1.3 s after the challenge started: up under the new limit, not the old one
+    assert later[-1].frame.faces[0].extras["live"] == "spoof"
+    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
+    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
+    (spoof,) = desk.events(EventKind.REJECTED)
+    assert "challenge not completed in time" in spoof.note
+
+
 def test_a_track_already_checked_in_is_not_challenged(desk: Desk) -> None:
     desk.play(6)
     (checkin,) = desk.events(*ATTENDANCE)
