@@ -133,12 +133,14 @@ class Settings:
     admin_lock_minutes: int = 5
     #: Liveness (anti-spoofing): mode of every camera (off / log / block), per-camera exceptions, the
     #: target share of live faces wrongly rejected (the threshold comes from the calibration), and the
-    #: active challenge (off / blink / turn / blink+turn) with its time limit in seconds.
+    #: active challenge (off / blink / turn / blink+turn) with its time limit in seconds; the cameras
+    #: whose driver mirrors the picture (a selfie view), so that a head turn's side is read right.
     liveness_mode: str = "off"
     liveness_camera_modes: dict[str, str] = field(default_factory=dict)
     liveness_target_bpcer: float = 0.0
     liveness_challenge: str = "off"
     liveness_challenge_seconds: float = 6.0
+    liveness_mirrored_cameras: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.provider not in _PROVIDERS:
@@ -237,6 +239,9 @@ def _check_liveness(settings: Settings) -> None:
         raise ConfigError("liveness_challenge must be off, blink, turn or blink+turn")
     if not 1.0 <= settings.liveness_challenge_seconds <= 60.0:
         raise ConfigError("liveness_challenge_seconds must be between 1 and 60")
+    mirrored = settings.liveness_mirrored_cameras
+    if not isinstance(mirrored, list) or not all(isinstance(c, str) and c for c in mirrored):
+        raise ConfigError("liveness_mirrored_cameras is a list of camera names")
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,8 @@ def test_defaults_are_valid_and_current() -> None:
     ({"camera_source": "  "}, "camera_source"),
     ({"desk_rules": {"consensus_frames": 9}}, "consensus_frames"),
     ({"desk_rules": {"in_out": "sideways"}}, "in/out mode"),
+    ({"liveness_mirrored_cameras": "desk-1"}, "liveness_mirrored_cameras"),
+    ({"liveness_mirrored_cameras": ["desk-1", ""]}, "liveness_mirrored_cameras"),
 ])
 def test_invalid_values_are_config_errors(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):

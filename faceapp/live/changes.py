@@ -24,7 +24,8 @@ Listener = Callable[[Settings, Settings], None]
 LIVE_FIELDS = frozenset({"desk_rules", "camera_name", "accept_threshold", "unknown_threshold",
                          "false_accept_target", "pin_thresholds", "match_threshold", "admin_lock_minutes",
                          "embedder", "liveness_mode", "liveness_camera_modes", "liveness_target_bpcer",
-                         "liveness_challenge", "liveness_challenge_seconds", "site_name", "desk_name"})
+                         "liveness_challenge", "liveness_challenge_seconds", "liveness_mirrored_cameras",
+                         "site_name", "desk_name"})
 #: Read once at start-up: an edit takes effect at the next start.
 RESTART_FIELDS = frozenset({"detector", "provider", "threads", "detect_long_side", "detect_upscale",
                             "detect_upscale_to", "detect_score_threshold", "nms_iou", "min_face_px",

@@ -72,6 +72,7 @@ class LivenessConfig:
     policy: TrackPolicy = field(default_factory=TrackPolicy)
     challenge: ChallengeSpec | None = None
     desk_looks: int = 3  # looks the desk needs for a check-in (its consensus_frames)
+    mirrored: frozenset[str] = frozenset()  # cameras whose picture is mirrored: a turn's yaw reads reversed
 
     def __post_init__(self) -> None:
         for mode in (self.default_mode, *self.camera_modes.values()):
@@ -90,6 +91,7 @@ class LivenessConfig:
             policy=TrackPolicy(threshold=threshold),
             challenge=ChallengeSpec.parse(getattr(settings, "liveness_challenge", "off"),
                                           getattr(settings, "liveness_challenge_seconds", 6.0)),
+            mirrored=frozenset(getattr(settings, "liveness_mirrored_cameras", ()) or ()),
         )
 
     def with_threshold(self, threshold: float) -> LivenessConfig:
@@ -108,6 +110,7 @@ class _TrackState:
     scores: list[float] = field(default_factory=list)
     passed_pending: int = 0  # fresh looks let through to the desk before a verdict
     checked_in: bool = False  # a check-in/out of the track was written (asked for its evidence)
+    mirrored: bool = False  # its camera's picture is mirrored (read when the track starts)
 
 
 class LivenessStage(Stage):
@@ -172,7 +175,8 @@ class LivenessStage(Stage):
             state = self._tracks.get(ctx.track_id)
             if state is None:
                 challenge = Challenge(config.challenge, self.rng) if config.challenge is not None else None
-                state = self._tracks[ctx.track_id] = _TrackState(TrackEvidence(config.policy), challenge)
+                state = self._tracks[ctx.track_id] = _TrackState(TrackEvidence(config.policy), challenge,
+                                                                 mirrored=ctx.camera in config.mirrored)
         passive = state.evidence.verdict
         if passive is LiveVerdict.PENDING or (passive is LiveVerdict.LIVE and ctx.fresh):
             # ~20 ms a face on a 2-core CPU: every frame until decided, then on the looks the desk gets
@@ -181,7 +185,7 @@ class LivenessStage(Stage):
             passive = state.evidence.add(score)
         extras: dict[str, Any] = {}
         if state.challenge is not None:
-            self._challenge(state.challenge, ctx, extras)
+            self._challenge(state.challenge, ctx, extras, state.mirrored)
         state.verdict = _combine(passive, state.challenge)
         decision = state.evidence.decision_score
         extras.update({"live": state.verdict.value,
@@ -222,12 +226,14 @@ class LivenessStage(Stage):
         state = self._tracks.get(track_id)
         return state is None or state.evidence.verdict is LiveVerdict.PENDING
 
-    def _challenge(self, challenge: Challenge, ctx: TrackContext, extras: dict[str, Any]) -> None:
+    def _challenge(self, challenge: Challenge, ctx: TrackContext, extras: dict[str, Any], mirrored: bool) -> None:
         eyes = yaw = None
         if self.eyes is not None and "blink" in {k.value for k in challenge.remaining}:
             eyes = float(self.eyes.eyes_open(ctx.image, np.asarray(ctx.landmarks)[None])[0])
         if self.landmarks is not None and "turn" in {k.value for k in challenge.remaining}:
             yaw = float(self.landmarks.yaw(ctx.image, np.asarray(ctx.box, np.float32)[None])[0])
+            if mirrored:  # the picture turns the way the person does, not the other way
+                yaw = -yaw
         challenge.update(ctx.timestamp, eyes, yaw)
         pending = challenge.state is LiveVerdict.PENDING
         extras["challenge"] = [k.value for k in challenge.remaining] if pending else None

@@ -1576,92 +1576,102 @@ Enrol these faces anyway?</source>
       <translation>眨眼并转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="48" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="49" />
       <source>Liveness (photo and screen attacks)</source>
       <translation>活体检测（照片和屏幕攻击）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="51" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="52" />
       <source>As all cameras</source>
       <translation>与所有摄像头相同</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="58" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="59" />
       <source>{0:.1f} % of live faces refused, {1:.1f} % of print attacks pass (threshold {2:.2f})</source>
       <translation>{0:.1f}% 的真人被拒绝，{1:.1f}% 的打印照片攻击通过（阈值 {2:.2f}）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="66" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="67" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="67" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="68" />
+      <source>This camera's picture is mirrored (selfie view)</source>
+      <translation>此摄像头的画面是镜像的（自拍视角）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="69" />
+      <source>Tick it when the camera shows people as in a mirror, so that a head turn to the left is read as a turn to the left.</source>
+      <translation>摄像头像镜子一样显示人像时请勾选，这样向左转头才会被识别为向左转头。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="71" />
       <source>Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: use a challenge where doors open.</source>
       <translation>基于打印照片攻击（NUAA）测得；未测量手机和平板屏幕攻击：开门处请启用动作验证。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="72" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="76" />
       <source>All cameras:</source>
       <translation>所有摄像头：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="73" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="77" />
       <source>This camera ({0}):</source>
       <translation>本摄像头（{0}）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="74" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="78" />
       <source>Operating point:</source>
       <translation>工作点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="75" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="79" />
       <source>Challenge:</source>
       <translation>动作验证：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="76" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="80" />
       <source>Time to answer:</source>
       <translation>完成时限：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="131" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="141" />
       <source>Spoof suspected: {0} (photo or screen?)</source>
       <translation>疑似伪造：{0}（照片或屏幕？）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="149" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="159" />
       <source>turn your head to your left</source>
       <translation>向左转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="149" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="159" />
       <source>turn your head to your right</source>
       <translation>向右转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="150" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="160" />
       <source>please blink</source>
       <translation>请眨眼</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="150" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="160" />
       <source>please turn your head a little</source>
       <translation>请稍微转动头部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="151" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="161" />
       <source> and </source>
       <translation>并</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="152" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="162" />
       <source> ({0:.0f} s)</source>
       <translation>（{0:.0f} 秒）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="153" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="163" />
       <source>Liveness check: {0}{1}</source>
       <translation>活体检测：{0}{1}</translation>
     </message>

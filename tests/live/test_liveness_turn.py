@@ -76,3 +76,21 @@ def test_turning_the_other_way_fails_at_once(core_factory, pipeline: FacePipelin
     assert spoof.person_id == person_id
     assert f"head turned to the {side.other.value}, not to the {side.value} as asked" in spoof.note
     assert evidence_for(core.gallery.events, [spoof.id])[spoof.id].challenge == "spoof"
+
+
+@pytest.mark.parametrize("side", [TurnDirection.LEFT, TurnDirection.RIGHT])
+def test_a_mirrored_camera_reads_the_turn_of_the_person_not_of_the_picture(core_factory, pipeline: FacePipeline,  # noqa: F811
+                                                                           lfw_dir: Path, side: TurnDirection) -> None:
+    """A camera marked mirrored delivers the mirror image of Bob turning to his own left: left passes, right fails."""
+    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0,
+                        liveness_mirrored_cameras=["desk-1"])
+    person_id = bob(core, lfw_dir)
+    _stage, results = play(core, frames(pipeline, lfw_dir, mirrored=True), rng=drawing(side))
+    assert results[0].frame.faces[0].extras["challenge_turn"] == side.value
+    rejected = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
+    if side is TurnDirection.LEFT:
+        assert [p for _, p in checkins(results)] == [person_id] and not rejected
+    else:
+        assert not checkins(results)
+        (spoof,) = rejected
+        assert "head turned to the left, not to the right as asked" in spoof.note

@@ -49,6 +49,20 @@ def test_settings_box_round_trip(qtbot: QtBot) -> None:
     assert box.apply(settings).liveness_target_bpcer == 0.0135
 
 
+def test_settings_box_marks_only_this_camera_mirrored(qtbot: QtBot) -> None:
+    box = LivenessSettingsBox("door-2")
+    qtbot.addWidget(box)
+    settings = replace(Settings(), liveness_mirrored_cameras=["lobby"])
+    box.load(settings)
+    assert not box.mirrored_check.isChecked()
+    box.mirrored_check.setChecked(True)
+    assert box.apply(settings).liveness_mirrored_cameras == ["lobby", "door-2"]
+    box.load(replace(settings, liveness_mirrored_cameras=["door-2", "lobby"]))
+    assert box.mirrored_check.isChecked()
+    box.mirrored_check.setChecked(False)
+    assert box.apply(settings).liveness_mirrored_cameras == ["lobby"]
+
+
 def test_settings_dialog_saves_liveness(qtbot: QtBot, tmp_path: Path) -> None:
     paths = Paths.resolve(tmp_path / "home").ensure()
     dialog = SettingsDialog(Settings(), paths, models={"detector": ["retinaface_mnet025"],

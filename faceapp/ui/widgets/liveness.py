@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QLabel, QWidget
 
 from faceapp.config import Settings
 from faceapp.vision.liveness import CALIBRATION
@@ -42,7 +42,8 @@ def challenge_labels() -> dict[str, str]:
 
 
 class LivenessSettingsBox(QGroupBox):
-    """Edits the liveness settings: mode of all cameras and of this desk, target BPCER, challenge."""
+    """Edits the liveness settings: mode of all cameras and of this desk, target BPCER, challenge, and
+    whether this desk's camera mirrors its picture."""
 
     def __init__(self, camera: str, parent: QWidget | None = None) -> None:
         super().__init__(_tr("Liveness (photo and screen attacks)"), parent)
@@ -64,6 +65,9 @@ class LivenessSettingsBox(QGroupBox):
         self.seconds_spin.setRange(1.0, 60.0)
         self.seconds_spin.setDecimals(1)
         self.seconds_spin.setSuffix(_tr(" s"))
+        self.mirrored_check = QCheckBox(_tr("This camera's picture is mirrored (selfie view)"), self)
+        self.mirrored_check.setToolTip(_tr("Tick it when the camera shows people as in a mirror, so that a head "
+                                           "turn to the left is read as a turn to the left."))
         note = QLabel(_tr("Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: "
                           "use a challenge where doors open."), self)
         note.setWordWrap(True)
@@ -74,6 +78,7 @@ class LivenessSettingsBox(QGroupBox):
         form.addRow(_tr("Operating point:"), self.target_box)
         form.addRow(_tr("Challenge:"), self.challenge_box)
         form.addRow(_tr("Time to answer:"), self.seconds_spin)
+        form.addRow(self.mirrored_check)
         form.addRow(note)
 
     def load(self, settings: Settings) -> None:
@@ -84,6 +89,7 @@ class LivenessSettingsBox(QGroupBox):
         _select(self.target_box, best)
         _select(self.challenge_box, settings.liveness_challenge)
         self.seconds_spin.setValue(settings.liveness_challenge_seconds)
+        self.mirrored_check.setChecked(self.camera in settings.liveness_mirrored_cameras)
 
     def apply(self, settings: Settings) -> Settings:
         """``settings`` with the liveness fields as edited."""
@@ -93,10 +99,14 @@ class LivenessSettingsBox(QGroupBox):
             cameras[self.camera] = chosen
         else:
             cameras.pop(self.camera, None)
+        mirrored = [c for c in settings.liveness_mirrored_cameras if c != self.camera]
+        if self.mirrored_check.isChecked():
+            mirrored.append(self.camera)
         return replace(settings, liveness_mode=self.mode_box.currentData(), liveness_camera_modes=cameras,
                        liveness_target_bpcer=float(self.target_box.currentData()),
                        liveness_challenge=self.challenge_box.currentData(),
-                       liveness_challenge_seconds=round(self.seconds_spin.value(), 1))
+                       liveness_challenge_seconds=round(self.seconds_spin.value(), 1),
+                       liveness_mirrored_cameras=mirrored)
 
 
 class LivenessNotice(QLabel):
