@@ -12,7 +12,8 @@ Prints one JSON object. Sections (all by default):
   the frames as they are and degraded as another camera might deliver them (JPEG quality 20,
   1/3 resolution, warm white balance, half brightness). AUC, EER, APCER at BPCER 5 %.
 * ``enrolment`` - share of ordinary photos (lfw-dev, celeba-dev) whose live score falls below
-  thresholds: the cost of refusing photographed prints at enrolment.
+  thresholds: the cost of refusing photographed prints at enrolment, and at the calibrated
+  operating points a hint of what live faces from other cameras would lose there.
 
 Usage::
 
@@ -43,7 +44,7 @@ from faceapp.config import Settings  # noqa: E402
 from faceapp.evaluation.liveness import auc, rates, threshold_at_bpcer  # noqa: E402
 from faceapp.vision.eyes import EyeStateModel, eye_crops  # noqa: E402
 from faceapp.vision.landmarks68 import LandmarkModel  # noqa: E402
-from faceapp.vision.liveness import LIVE_CLASS, LivenessModel, liveness_crops, to_logit  # noqa: E402
+from faceapp.vision.liveness import CALIBRATION, LIVE_CLASS, LivenessModel, liveness_crops, to_logit  # noqa: E402
 from faceapp.vision.liveness_track import TrackPolicy, decide_presentation  # noqa: E402
 from faceapp.vision.models import ModelRegistry  # noqa: E402
 from faceapp.vision.pipeline import FacePipeline  # noqa: E402
@@ -52,6 +53,8 @@ from faceapp.vision.runtime import create_session  # noqa: E402
 DATA = Path(os.environ.get("FACEAPP_TESTDATA", ROOT.parent / "shared" / "data"))
 NUAA = DATA / "nuaa-dev"
 SCALES = (2.0, 2.7, 4.0)
+#: enrolment refusal candidates and the calibrated operating points
+THRESHOLDS = sorted({0.05, 0.1, *(p.threshold for p in CALIBRATION)})
 DEGRADE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "as_is": lambda im: im,
     "jpeg20": lambda im: cv2.imdecode(cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, 20])[1], cv2.IMREAD_COLOR),
@@ -156,7 +159,7 @@ def enrolment(pipeline: FacePipeline) -> dict[str, Any]:
             if len(faces):
                 scores.append(float(model.scores(image, faces.boxes[faces.largest()][None])[0]))
         s = np.array(scores)
-        out[name] = {"photos": len(s), **{f"below_{t}": round(float((s < t).mean()), 4) for t in (0.05, 0.1, 0.5, 0.9)}}
+        out[name] = {"photos": len(s), **{f"below_{t}": round(float((s < t).mean()), 4) for t in THRESHOLDS}}
     return out
 
 
