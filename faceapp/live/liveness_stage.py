@@ -20,8 +20,10 @@ For other stages (doors: issue "access control") the verdict is in the track's e
 is off), ``ctx.extras["liveness"]`` the decision score; or ask :meth:`LivenessStage.verdict`.
 While a challenge runs, ``extras["challenge"]`` lists the actions still asked for,
 ``extras["challenge_turn"]`` the side of the asked head turn (``"left"`` or ``"right"``, the person's
-own; ``None`` when no turn is asked) and ``extras["challenge_left"]`` the seconds left (the live page
-prompts with them).
+own; ``"centre"`` between two turns, while the head must come back; ``None`` when no turn is asked),
+``extras["challenge_turns"]`` the turns still to make and ``extras["challenge_left"]`` the seconds
+left (the live page prompts with them). A person recently suspected of a spoof is asked more turns
+(:mod:`faceapp.live.liveness_retries`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import numpy as np
 from faceapp.config import Settings
 from faceapp.errors import FaceAppError, ModelError, ServerUnreachableError
 from faceapp.live.checkins import crop
+from faceapp.live.liveness_retries import RecentSpoofs
 from faceapp.live.stages import Phase, Stage, StageOutcome, TrackContext
 from faceapp.records import Event, EventKind, Verdict
 from faceapp.store.events import Events
@@ -111,6 +114,7 @@ class _TrackState:
     passed_pending: int = 0  # fresh looks let through to the desk before a verdict
     checked_in: bool = False  # a check-in/out of the track was written (asked for its evidence)
     mirrored: bool = False  # its camera's picture is mirrored (read when the track starts)
+    escalated: bool = False  # the claimed person's recent spoof suspicions were looked up
 
 
 class LivenessStage(Stage):
@@ -144,6 +148,7 @@ class LivenessStage(Stage):
         self.operator = operator
         self.rng = rng
         self.stored: list[Event] = []
+        self.retries = RecentSpoofs(events)
         self._tracks: dict[int, _TrackState] = {}
         self._lock = threading.Lock()
         self._service: Any = None
@@ -185,6 +190,8 @@ class LivenessStage(Stage):
             passive = state.evidence.add(score)
         extras: dict[str, Any] = {}
         if state.challenge is not None:
+            if not state.escalated:
+                self._escalate(state, state.challenge, ctx)
             self._challenge(state.challenge, ctx, extras, state.mirrored)
         state.verdict = _combine(passive, state.challenge)
         decision = state.evidence.decision_score
@@ -238,8 +245,21 @@ class LivenessStage(Stage):
         pending = challenge.state is LiveVerdict.PENDING
         extras["challenge"] = [k.value for k in challenge.remaining] if pending else None
         side = challenge.direction if pending and ChallengeKind.TURN in challenge.remaining else None
-        extras["challenge_turn"] = side.value if side is not None else None
+        extras["challenge_turn"] = None if side is None else "centre" if challenge.returning else side.value
+        extras["challenge_turns"] = challenge.turns_left if side is not None else None
         extras["challenge_left"] = round(challenge.seconds_left(ctx.timestamp), 1) if pending else None
+
+    def _escalate(self, state: _TrackState, challenge: Challenge, ctx: TrackContext) -> None:
+        """Once the track's person is known: one more turn for each recent spoof suspicion of theirs."""
+        ident = ctx.identification
+        if ident is None or ident.verdict is not Verdict.ACCEPT or ident.person_id is None:
+            return
+        state.escalated = True
+        extra = self.retries.extra_turns(ident.person_id, ctx.timestamp)
+        if extra and challenge.state is LiveVerdict.PENDING:
+            challenge.add_turns(extra)
+            log.info("liveness: track %d claims person %d, recently suspected of a spoof: %d more head turn(s)",
+                     ctx.track_id, ident.person_id, extra)
 
     def _report(self, ctx: TrackContext, state: _TrackState, mode: str) -> None:
         challenge = state.challenge
@@ -250,10 +270,12 @@ class LivenessStage(Stage):
             f"live score {decision:.3f} < {threshold:.2f} over {state.evidence.frames} frames")
         note = f"{SPOOF_NOTE}: {why}" + (" (log only)" if mode == "log" else "")
         log.warning("liveness: track %d on %s: %s", ctx.track_id, ctx.camera, note)
-        if self.events is None:
-            return
         ident = ctx.identification
         claimed = ident.person_id if ident is not None and ident.verdict is Verdict.ACCEPT else None
+        if claimed is not None:
+            self.retries.note(claimed, ctx.timestamp)
+        if self.events is None:
+            return
         event = Event(None, datetime.fromtimestamp(ctx.timestamp, timezone.utc), self.zone, EventKind.REJECTED,
                       claimed, ident.name if ident else None, None, None, ident.score if ident else None,
                       ident.margin if ident else None, ctx.camera, self.operator, note=note)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -210,25 +210,66 @@ class Challenge:
     replay at most a 50 % chance per turn asked (a blink adds nothing against a video that blinks).
     A live person who turns the wrong way first is refused for that track, as any failed challenge.
 
+    Several turns (:meth:`add_turns`, used after failed attempts) are asked one after the other,
+    each side drawn on its own: after each turn the head must come back to within half of
+    ``turn_degrees`` of where it started (no wrong way is judged meanwhile) before the next one
+    counts, so a video with one turn in it passes none of the sequences of two.
+
     Args:
         spec: what is asked.
-        rng: draws the side (default: the operating system's generator); inject a seeded
+        rng: draws the sides (default: the operating system's generator); inject a seeded
             :class:`random.Random` in tests.
-        direction: the side, instead of drawing it.
+        direction: the side (or the sides, in order), instead of drawing it.
     """
 
     def __init__(self, spec: ChallengeSpec, rng: random.Random | None = None,
-                 direction: TurnDirection | None = None) -> None:
+                 direction: TurnDirection | Sequence[TurnDirection] | None = None) -> None:
         self.spec = spec
         self.started: float | None = None
         self.done: set[ChallengeKind] = set()
         self.failure: ChallengeFailure | None = None
-        self.direction: TurnDirection | None = None
+        self._rng = rng or _SYSTEM_RANDOM
+        self._seconds_per_turn = spec.seconds
+        self.sides: list[TurnDirection] = []  # the turns asked, in order
         if ChallengeKind.TURN in spec.kinds:
-            self.direction = direction or (rng or _SYSTEM_RANDOM).choice((TurnDirection.LEFT, TurnDirection.RIGHT))
+            given = [direction] if isinstance(direction, TurnDirection) else list(direction or ())
+            self.sides = given or [self._draw()]
+        self._step = 0  # turns done so far
+        self._returning = False  # a turn was done: waiting for the head to come back before the next
         self._blink_stage = 0  # 0: waiting for open eyes, 1: seen open, 2: seen closed after open
         self._yaw0: float | None = None
         self._state = LiveVerdict.PENDING
+
+    def _draw(self) -> TurnDirection:
+        return self._rng.choice((TurnDirection.LEFT, TurnDirection.RIGHT))
+
+    @property
+    def direction(self) -> TurnDirection | None:
+        """The side of the turn asked now, or of the last one once all are done (``None``: no turn asked)."""
+        return self.sides[min(self._step, len(self.sides) - 1)] if self.sides else None
+
+    @property
+    def returning(self) -> bool:
+        """A turn was done and the head must come back to the front before the next one."""
+        return self._returning and ChallengeKind.TURN not in self.done
+
+    @property
+    def turns_left(self) -> int:
+        """Turns still to be made (the one asked now included)."""
+        return len(self.sides) - self._step
+
+    def add_turns(self, count: int, sides: Sequence[TurnDirection] | None = None) -> None:
+        """Ask ``count`` more turns of a challenge still running (sides drawn, or ``sides``); each
+        adds the challenge's original time limit to the time left."""
+        if self._state is not LiveVerdict.PENDING or count <= 0:
+            return
+        self.spec = replace(self.spec, seconds=self.spec.seconds + count * self._seconds_per_turn)
+        if ChallengeKind.TURN not in self.spec.kinds:
+            self.spec = replace(self.spec, kinds=(*self.spec.kinds, ChallengeKind.TURN))
+        elif ChallengeKind.TURN in self.done:  # the turns asked so far are done: back to the front first
+            self.done.discard(ChallengeKind.TURN)
+            self._returning = True
+        self.sides += list(sides) if sides is not None else [self._draw() for _ in range(count)]
 
     @property
     def state(self) -> LiveVerdict:
@@ -252,12 +293,7 @@ class Challenge:
         if eyes_open is not None and ChallengeKind.BLINK in self.spec.kinds:
             self._blink(eyes_open)
         if yaw is not None and self.direction is not None and ChallengeKind.TURN not in self.done:
-            self._yaw0 = yaw if self._yaw0 is None else self._yaw0
-            moved = (yaw - self._yaw0) * self.direction.yaw_sign  # positive: towards the asked side
-            if moved >= self.spec.turn_degrees:
-                self.done.add(ChallengeKind.TURN)
-            elif moved <= -self.spec.turn_degrees:
-                self.failure = ChallengeFailure.WRONG_WAY
+            self._turn(yaw)
         if self.failure is not None:
             self._state = LiveVerdict.SPOOF
         elif not self.remaining:
@@ -266,6 +302,22 @@ class Challenge:
             self.failure = ChallengeFailure.TIME_UP
             self._state = LiveVerdict.SPOOF
         return self._state
+
+    def _turn(self, yaw: float) -> None:
+        self._yaw0 = yaw if self._yaw0 is None else self._yaw0
+        if self._returning:
+            self._returning = abs(yaw - self._yaw0) > self.spec.turn_degrees / 2
+            return
+        side = self.sides[self._step]
+        moved = (yaw - self._yaw0) * side.yaw_sign  # positive: towards the asked side
+        if moved >= self.spec.turn_degrees:
+            self._step += 1
+            if self._step == len(self.sides):
+                self.done.add(ChallengeKind.TURN)
+            else:
+                self._returning = True
+        elif moved <= -self.spec.turn_degrees:
+            self.failure = ChallengeFailure.WRONG_WAY
 
     def _blink(self, p_open: float) -> None:
         if self._blink_stage == 0 and p_open >= self.spec.open_above:
@@ -277,7 +329,8 @@ class Challenge:
 
 
 def run_challenge(spec: ChallengeSpec, frames: Sequence[tuple[float, float | None, float | None]],
-                  rng: random.Random | None = None, direction: TurnDirection | None = None) -> LiveVerdict:
+                  rng: random.Random | None = None,
+                  direction: TurnDirection | Sequence[TurnDirection] | None = None) -> LiveVerdict:
     """Feed ``(time, eyes_open, yaw)`` frames to a new :class:`Challenge`; its final state."""
     challenge = Challenge(spec, rng, direction)
     for now, eyes, yaw in frames:

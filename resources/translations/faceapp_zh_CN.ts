@@ -1652,26 +1652,36 @@ Enrol these faces anyway?</source>
     </message>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="160" />
-      <source>please blink</source>
-      <translation>请眨眼</translation>
+      <source>look straight at the camera again</source>
+      <translation>请再次正对摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="160" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="161" />
       <source>please turn your head a little</source>
       <translation>请稍微转动头部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="161" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="164" />
+      <source> (then {0} more turn(s))</source>
+      <translation>（之后还需转头 {0} 次）</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="165" />
+      <source>please blink</source>
+      <translation>请眨眼</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="166" />
       <source> and </source>
       <translation>并</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="162" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="167" />
       <source> ({0:.0f} s)</source>
       <translation>（{0:.0f} 秒）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="163" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="168" />
       <source>Liveness check: {0}{1}</source>
       <translation>活体检测：{0}{1}</translation>
     </message>

@@ -71,6 +71,18 @@ def test_blink_and_turn_and_older_prompts(notice: LivenessNotice) -> None:
     assert notice.prompt == "Liveness check: please turn your head a little"
 
 
+def test_several_turns_say_how_many_are_left_and_ask_to_face_the_camera_between(notice: LivenessNotice) -> None:
+    notice.show_faces([face(challenge=["turn"], challenge_turn="left", challenge_turns=3, challenge_left=9.0)], now=0.0)
+    assert notice.prompt == "Liveness check: turn your head to your left (then 2 more turn(s)) (9 s) \u2190"
+    notice.show_faces([face(challenge=["turn"], challenge_turn="centre", challenge_turns=1, challenge_left=8.0)],
+                      now=0.0)
+    assert notice.prompt == "Liveness check: look straight at the camera again (then 1 more turn(s)) (8 s)"
+    assert "align=" not in notice.text()  # no arrow while coming back
+    notice.show_faces([face(challenge=["turn"], challenge_turn="right", challenge_turns=1, challenge_left=7.0)],
+                      now=0.0)
+    assert notice.prompt == "Liveness check: turn your head to your right (7 s) \u2192"
+
+
 def test_a_spoof_note_shows_a_name_as_plain_text(notice: LivenessNotice) -> None:
     notice.show_faces([face(name="<b>Eve</b>", live="spoof")], now=0.0)
     assert notice.textFormat() is Qt.TextFormat.PlainText and "<b>Eve</b>" in notice.text()
@@ -89,6 +101,8 @@ def test_the_prompt_in_chinese(notice: LivenessNotice, chinese: Translations) ->
     assert "向左" in notice.prompt and notice.prompt.endswith(ARROWS["left"])
     notice.show_faces([face(challenge=["blink", "turn"], challenge_turn="right", challenge_left=4.0)], now=0.0)
     assert "向右" in notice.prompt and "眨眼" in notice.prompt
+    notice.show_faces([face(challenge=["turn"], challenge_turn="centre", challenge_turns=1)], now=0.0)
+    assert "正对" in notice.prompt and "1" in notice.prompt
 
 
 @pytest.mark.parametrize("side", ["left", "right"])

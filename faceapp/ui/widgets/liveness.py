@@ -134,9 +134,9 @@ class LivenessNotice(QLabel):
             extras = getattr(face, "extras", None) or {}
             asked = extras.get("challenge")
             if asked:
-                side = extras.get("challenge_turn") if "turn" in asked else None
-                side = side if side in ARROWS else None
-                prompt = self._prompt(asked, extras.get("challenge_left"), side)
+                turn = extras.get("challenge_turn") if "turn" in asked else None
+                side = turn if turn in ARROWS else None
+                prompt = self._prompt(asked, extras.get("challenge_left"), turn, extras.get("challenge_turns"))
             if extras.get("live") == "spoof" and face.name:
                 self._spoof_text = _tr("Spoof suspected: {0} (photo or screen?)").format(face.name)
                 self._spoof_until = now + self.hold_s
@@ -155,9 +155,14 @@ class LivenessNotice(QLabel):
             self.hide()
 
     @staticmethod
-    def _prompt(asked: Sequence[str], left: float | None, side: str | None = None) -> str:
-        turn = {"left": _tr("turn your head to your left"), "right": _tr("turn your head to your right")}
-        actions = {"blink": _tr("please blink"), "turn": turn.get(str(side), _tr("please turn your head a little"))}
+    def _prompt(asked: Sequence[str], left: float | None, side: str | None = None, turns: int | None = None) -> str:
+        turn = {"left": _tr("turn your head to your left"), "right": _tr("turn your head to your right"),
+                "centre": _tr("look straight at the camera again")}
+        turn_words = turn.get(str(side), _tr("please turn your head a little"))
+        after = None if turns is None else turns if side == "centre" else turns - 1  # turns after this step
+        if after:
+            turn_words += _tr(" (then {0} more turn(s))").format(after)
+        actions = {"blink": _tr("please blink"), "turn": turn_words}
         words = _tr(" and ").join(actions.get(a, a) for a in asked)
         seconds = "" if left is None else _tr(" ({0:.0f} s)").format(left)
         return _tr("Liveness check: {0}{1}").format(words, seconds)
