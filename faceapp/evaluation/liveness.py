@@ -5,7 +5,8 @@ presentations rejected. ACER: their mean. A frame counts as accepted when its li
 least the threshold. Frames where no face is found are reported apart (``no_face``) and left out
 of the rates: the live path does nothing with them either. With a ``group`` column the frames of
 one group are one presentation, decided by :func:`faceapp.vision.liveness_track.decide_presentation`
-- the rule that decides a track in live use.
+- the rule that decides a track in live use, at the track's first verdict (when the desk checks in
+or a door opens; each group's ``decided_after`` says after how many of its frames).
 """
 
 from __future__ import annotations
@@ -198,7 +199,8 @@ def presentation_figures(samples: Sequence[Sample], scores: np.ndarray, policy: 
             no_face.append(name)
             continue
         (live if labels.pop() else spoof).append(score)
-        decided[name] = {"score": round(score, 6), "verdict": verdict.value, "frames": len(frame_scores)}
+        decided[name] = {"score": round(score, 6), "verdict": verdict.value, "frames": len(frame_scores),
+                         "decided_after": min(len(frame_scores), policy.min_frames)}
     fig = figures(np.array(live), np.array(spoof), policy.threshold, target_bpcer)
     errors = [name for name, d in decided.items()
               if (d["verdict"] == LiveVerdict.LIVE.value) != samples[groups[name][0]].live]

@@ -115,6 +115,7 @@ def test_presentation_figures(tmp_path: Path) -> None:
     assert (out["count"], out["decided"], out["no_face"], out["errors"]) == (4, 3, ["Sx"], [])
     assert out["default"]["apcer"] == 0 and out["default"]["bpcer"] == 0 and out["default"]["bona_fide"] == 2
     assert out["groups"]["Lb"]["frames"] == 3 and len(out["sweep"]) == len(SWEEP)
+    assert out["groups"]["La"]["decided_after"] == 3  # the first verdict: what the live path acts on
     mixed = [Sample("a.jpg", True, group="g"), Sample("b.jpg", False, group="g")]
     with pytest.raises(DataError, match="mixes"):
         presentation_figures(mixed, np.array([0.5, 0.5]), TrackPolicy())

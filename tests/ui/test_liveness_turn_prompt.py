@@ -116,3 +116,14 @@ def test_live_page_turn_prompt(qtbot: QtBot, services, tmp_path: Path, side: str
     assert (columns.max() < middle) if side == "left" else (columns.min() > middle)
     shoot(page, tmp_path, f"live_turn_prompt_{side}.png")
     page.shutdown()
+
+
+def test_live_page_prompt_between_two_turns(qtbot: QtBot, services, tmp_path: Path) -> None:
+    """Between two asked turns: face the camera again, no arrow; rendered for docs/screenshots."""
+    page = live_page_showing(qtbot, services, face(live="pending", challenge=["turn"], challenge_turn="centre",
+                                                   challenge_turns=1, challenge_left=9.0))
+    assert page.liveness_notice.isVisible()
+    assert "look straight at the camera again (then 1 more turn(s))" in page.liveness_notice.prompt
+    assert "align=" not in page.liveness_notice.text()  # no arrow
+    shoot(page, tmp_path, "live_turn_prompt_centre.png")
+    page.shutdown()
