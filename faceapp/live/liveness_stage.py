@@ -396,9 +396,9 @@ def _stricter(state: _TrackState, config: LivenessConfig, rng: random.Random | N
             and state.evidence.verdict is not LiveVerdict.SPOOF):
         state.challenge = Challenge(config.challenge, rng)
         state.passed_pending = config.desk_looks
-    elif (config.challenge is not None and running is not None and running.state is LiveVerdict.PENDING
-          and config.challenge.seconds < running.spec.seconds):
-        running.spec = replace(running.spec, seconds=config.challenge.seconds)
+        state.escalated = False  # the person's recent spoof suspicions apply to the new challenge too
+    elif config.challenge is not None and running is not None:
+        running.shorten(config.challenge.seconds)
     state.verdict = _combine(state.evidence.verdict, state.challenge)
 
 

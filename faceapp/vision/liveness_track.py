@@ -229,7 +229,8 @@ class Challenge:
         self.done: set[ChallengeKind] = set()
         self.failure: ChallengeFailure | None = None
         self._rng = rng or _SYSTEM_RANDOM
-        self._seconds_per_turn = spec.seconds
+        self._base_seconds = spec.seconds  # the time limit asked; each added turn adds it again
+        self._added = 0  # turns added by add_turns
         self.sides: list[TurnDirection] = []  # the turns asked, in order
         if ChallengeKind.TURN in spec.kinds:
             given = [direction] if isinstance(direction, TurnDirection) else list(direction or ())
@@ -239,6 +240,12 @@ class Challenge:
         self._blink_stage = 0  # 0: waiting for open eyes, 1: seen open, 2: seen closed after open
         self._yaw0: float | None = None
         self._state = LiveVerdict.PENDING
+
+    def shorten(self, seconds: float) -> None:
+        """Apply a shorter time limit (per turn added, too) to a challenge still running; a longer one is ignored."""
+        if self._state is LiveVerdict.PENDING and seconds < self._base_seconds:
+            self._base_seconds = seconds
+            self.spec = replace(self.spec, seconds=seconds * (1 + self._added))
 
     def _draw(self) -> TurnDirection:
         return self._rng.choice((TurnDirection.LEFT, TurnDirection.RIGHT))
@@ -263,7 +270,8 @@ class Challenge:
         adds the challenge's original time limit to the time left."""
         if self._state is not LiveVerdict.PENDING or count <= 0:
             return
-        self.spec = replace(self.spec, seconds=self.spec.seconds + count * self._seconds_per_turn)
+        self._added += count
+        self.spec = replace(self.spec, seconds=self._base_seconds * (1 + self._added))
         if ChallengeKind.TURN not in self.spec.kinds:
             self.spec = replace(self.spec, kinds=(*self.spec.kinds, ChallengeKind.TURN))
         elif ChallengeKind.TURN in self.done:  # the turns asked so far are done: back to the front first

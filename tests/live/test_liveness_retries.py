@@ -7,6 +7,7 @@ right (see ``test_liveness_turn.py``). Each try is a new track (as after steppin
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,6 +66,28 @@ def test_after_a_failed_turn_the_next_try_needs_two(core_factory, pipeline: Face
     assert [p for _, p in done] == [person_id] and done[0][0] >= 9
     rejected = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
     assert len(rejected) == 1 and rejected[0].person_id == person_id
+
+
+def test_a_settings_edit_keeps_the_time_of_the_added_turns(core_factory, pipeline: FacePipeline,  # noqa: F811
+                                                            lfw_dir: Path) -> None:
+    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0)
+    bob(core, lfw_dir)
+    one_turn = left_turn(pipeline, lfw_dir)
+    attempt(core, one_turn, T0, drawing_sides([R]))  # refused: the next try asks two turns, 6 s
+    stage = build_liveness_stage(core, rng=drawing_sides([L, R]))
+    service = core.live_service(stages=[stage])
+    stage.bind(service)
+    try:
+        first = service.process(one_turn[0], T0 + 60, 0)
+        assert first.frame.faces[0].extras["challenge_left"] == 6.0
+        core.changes.publish(replace(core.settings, desk_name="front desk"))  # an unrelated edit
+        later = service.process(one_turn[1], T0 + 60.5, 1)
+        assert later.frame.faces[0].extras["challenge_left"] == 5.5
+        core.changes.publish(replace(core.settings, liveness_challenge_seconds=2.0))  # shorter: 2 s a turn
+        shorter = service.process(one_turn[2], T0 + 61, 2)
+        assert shorter.frame.faces[0].extras["challenge_left"] == 3.0
+    finally:
+        service.close()
 
 
 def test_recent_spoofs_count_within_the_window_and_are_capped(core_factory, lfw_dir: Path) -> None:  # noqa: F811

@@ -108,3 +108,14 @@ def test_adding_turns() -> None:
     assert passed.state is LiveVerdict.LIVE
     passed.add_turns(2)
     assert passed.sides == [L] and passed.state is LiveVerdict.LIVE  # a decided challenge stays as it was
+
+
+def test_a_shorter_time_limit_keeps_the_time_of_added_turns() -> None:
+    challenge = Challenge(TURN, direction=L)
+    challenge.add_turns(1, sides=[R])
+    assert challenge.spec.seconds == 4.0
+    challenge.shorten(2.0)  # the same limit (any settings edit re-applies it): nothing changes
+    challenge.shorten(3.0)  # a longer one: new tracks only
+    assert challenge.spec.seconds == 4.0
+    challenge.shorten(1.5)
+    assert challenge.spec.seconds == 3.0  # 1.5 s for each of the two turns
