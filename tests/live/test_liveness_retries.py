@@ -90,6 +90,25 @@ def test_a_settings_edit_keeps_the_time_of_the_added_turns(core_factory, pipelin
         service.close()
 
 
+
+def test_a_challenge_restarted_by_an_edit_still_asks_the_added_turns(core_factory, pipeline: FacePipeline,  # noqa: F811
+                                                                     lfw_dir: Path) -> None:
+    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0)
+    bob(core, lfw_dir)
+    one_turn = left_turn(pipeline, lfw_dir)
+    attempt(core, one_turn, T0, drawing_sides([R]))  # refused once
+    stage = build_liveness_stage(core, rng=random.Random(3))
+    service = core.live_service(stages=[stage])
+    stage.bind(service)
+    try:
+        assert service.process(one_turn[0], T0 + 60, 0).frame.faces[0].extras["challenge_turns"] == 2
+        core.changes.publish(replace(core.settings, liveness_challenge="blink+turn"))  # asks more: starts over
+        extras = service.process(one_turn[1], T0 + 60.1, 1).frame.faces[0].extras
+        assert extras["challenge"] == ["blink", "turn"] and extras["challenge_turns"] == 2
+    finally:
+        service.close()
+
+
 def test_recent_spoofs_count_within_the_window_and_are_capped(core_factory, lfw_dir: Path) -> None:  # noqa: F811
     core = core_factory()
     events = core.gallery.events
