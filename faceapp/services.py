@@ -126,7 +126,7 @@ class Core:
                             operating=operating_point(settings, spec.calibration_for(settings.flip_embedding)))
 
     def enroller(self) -> Enroller:
-        from faceapp.live.liveness_stage import enrolment_checks
+        from faceapp.live.liveness_enrol import enrolment_checks
 
         return Enroller(self.gallery, self.pipeline, checks=enrolment_checks(self))  # refuses spoofs
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
@@ -452,80 +452,14 @@ def liveness_stages(core: Any, always: bool = False) -> list[LivenessStage]:
 
     The GUI passes ``always`` (liveness may be switched on while it runs; models load on first use).
     """
-    return [build_liveness_stage(core)] if always or _used(core.settings) else []
+    return [build_liveness_stage(core)] if always or uses_liveness(core.settings) else []
 
 
-#: Live score below which a photo *file* is refused at enrolment. Lower than the live threshold on
-#: purpose: press and ID photos are photos of people, not of prints. Measured
-#: (``benchmarks/bench_liveness.py --only enrolment``): 0.05 refuses 1.5 % of the 1,181 lfw-dev photos
-#: and 0.4 % of the 1,191 celeba-dev photos, and 99.5 % of the 221 nuaa-dev printed-photo frames.
-ENROL_PHOTO_THRESHOLD = 0.05
-
-
-class SpoofCheck:
-    """An enrolment refusal hook (:data:`faceapp.store.enrol.FaceCheck`): refuse a photographed print or screen."""
-
-    def __init__(self, model: LivenessModel | Callable[[], LivenessModel],
-                 threshold: float = ENROL_PHOTO_THRESHOLD, capture_threshold: float = DEFAULT_THRESHOLD) -> None:
-        self._model = model
-        self.threshold = threshold
-        self.capture_threshold = capture_threshold  # a camera capture is judged as a track (named in refusals)
-
-    def __call__(self, image: np.ndarray, faces: Any, index: int) -> None:
-        from faceapp.errors import SpoofSuspectedError
-
-        if callable(self._model) and not isinstance(self._model, LivenessModel):
-            self._model = self._model()
-        score = float(self._model.scores(image, faces.boxes[index][None])[0])
-        if score < self.threshold:
-            raise SpoofSuspectedError(spoof_message(score, self.threshold), score, self.threshold)
-
-    def check_capture(self, evidence: Sequence[LivenessEvidence | None] | None, count: int) -> None:
-        """Refuse faces captured from a camera unless each one's presentation was judged live there.
-
-        ``evidence`` holds one :class:`LivenessEvidence` per captured face (see
-        :mod:`faceapp.live.liveness_capture`); mode ``off`` means that camera does not check liveness.
-        """
-        from faceapp.errors import SpoofSuspectedError
-
-        if evidence is None or len(evidence) != count or any(e is None for e in evidence):
-            raise SpoofSuspectedError("the captured faces were not checked for liveness, which is in use; "
-                                      "capture them again from the live view", float("nan"), self.capture_threshold)
-        for item in evidence:
-            if item is None or item.mode == "off" or item.verdict == "live":
-                continue
-            score = float("nan") if item.score is None else item.score
-            if item.verdict == "spoof":
-                raise SpoofSuspectedError(spoof_message(score, item.threshold, item.frames), score, item.threshold)
-            raise SpoofSuspectedError(f"a captured face was not yet judged live ({item.frames} frames scored); "
-                                      "capture it again from the live view", score, item.threshold)
-
-
-def spoof_message(score: float, threshold: float, frames: int = 0) -> str:
-    """Why a face is refused at enrolment as a spoof (the same words for photos and camera capture)."""
-    over = f" over {frames} frames" if frames else ""
-    return (f"the face looks like a photo of a photo or of a screen (live score {score:.3f} < {threshold:.2f}{over}); "
-            "enrol from an original photo or in front of the camera")
-
-
-def enrolment_checks(core: Any) -> list[SpoofCheck]:
-    """``[SpoofCheck]`` when the settings use liveness on some camera, else ``[]``."""
-    if not _used(core.settings):
-        return []
-    provider, threads, user = core.pipeline.provider, core.settings.threads, core.paths.user_models
-
-    def load() -> LivenessModel:
-        from faceapp.vision.models import ModelRegistry
-
-        return LivenessModel.open(ModelRegistry(user_dir=user), provider, threads)
-
-    return [SpoofCheck(load, capture_threshold=LivenessConfig.from_settings(core.settings).policy.threshold)]
-
-
-def _used(settings: Settings) -> bool:
+def uses_liveness(settings: Settings) -> bool:
+    """Some camera's liveness mode is not off."""
     return getattr(settings, "liveness_mode", "off") != "off" or any(
         m != "off" for m in dict(getattr(settings, "liveness_camera_modes", {})).values())
 
 
-__all__ = ["CHALLENGES", "DEFAULT_THRESHOLD", "ENROL_PHOTO_THRESHOLD", "MODES", "LivenessConfig", "LivenessStage",
-           "SpoofCheck", "build_liveness_stage", "enrolment_checks", "liveness_stages", "spoof_message"]
+__all__ = ["CHALLENGES", "DEFAULT_THRESHOLD", "MODES", "LivenessConfig", "LivenessStage", "build_liveness_stage",
+           "liveness_stages", "uses_liveness"]

@@ -12,13 +12,8 @@ import pytest
 
 from faceapp.config import Settings
 from faceapp.errors import SpoofSuspectedError
-from faceapp.live.liveness_stage import (
-    ENROL_PHOTO_THRESHOLD,
-    LivenessConfig,
-    build_liveness_stage,
-    enrolment_checks,
-    liveness_stages,
-)
+from faceapp.live.liveness_enrol import ENROL_PHOTO_THRESHOLD, enrolment_checks
+from faceapp.live.liveness_stage import LivenessConfig, build_liveness_stage, liveness_stages
 from faceapp.records import EventKind
 from faceapp.services import Core
 from faceapp.store.liveness import evidence_for
