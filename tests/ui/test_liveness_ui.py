@@ -63,6 +63,21 @@ def test_settings_box_marks_only_this_camera_mirrored(qtbot: QtBot) -> None:
     assert box.apply(settings).liveness_mirrored_cameras == ["lobby"]
 
 
+def test_a_camera_renamed_in_the_same_edit_keeps_its_mode_and_mirror_mark(qtbot: QtBot, tmp_path: Path) -> None:
+    paths = Paths.resolve(tmp_path / "home").ensure()
+    settings = replace(Settings(), camera_name="desk-1", liveness_camera_modes={"desk-1": "block", "lobby": "log"},
+                       liveness_mirrored_cameras=["desk-1"])
+    dialog = SettingsDialog(settings, paths, models={"detector": ["retinaface_mnet025"],
+                                                     "embedder": ["mobilefacenet_arcface_512"]})
+    qtbot.addWidget(dialog)
+    dialog.camera_name_edit.setText("front-door")
+    assert dialog.save()
+    saved = Settings.load(paths.settings_file)
+    assert saved.camera_name == "front-door"
+    assert saved.liveness_camera_modes == {"lobby": "log", "front-door": "block"}  # still blocking at this camera
+    assert saved.liveness_mirrored_cameras == ["front-door"]
+
+
 def test_settings_dialog_saves_liveness(qtbot: QtBot, tmp_path: Path) -> None:
     paths = Paths.resolve(tmp_path / "home").ensure()
     dialog = SettingsDialog(Settings(), paths, models={"detector": ["retinaface_mnet025"],

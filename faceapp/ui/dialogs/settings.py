@@ -389,7 +389,7 @@ class SettingsDialog(QDialog):
             data_dir=self.data_edit.text().strip(), site_name=origin.clean(self.site_edit.text()),
             desk_name=origin.clean(self.desk_edit.text()),
         )
-        return self.liveness_box.apply(edited)
+        return self.liveness_box.apply(edited, camera=edited.camera_name)
 
     def save(self) -> bool:
         """Validate, save atomically and close; on an invalid value say what is wrong and stay open."""

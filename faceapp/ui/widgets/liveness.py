@@ -91,17 +91,20 @@ class LivenessSettingsBox(QGroupBox):
         self.seconds_spin.setValue(settings.liveness_challenge_seconds)
         self.mirrored_check.setChecked(self.camera in settings.liveness_mirrored_cameras)
 
-    def apply(self, settings: Settings) -> Settings:
-        """``settings`` with the liveness fields as edited."""
-        cameras = dict(settings.liveness_camera_modes)
+    def apply(self, settings: Settings, camera: str | None = None) -> Settings:
+        """``settings`` with the liveness fields as edited.
+
+        ``camera``: this camera's new name when it is renamed in the same edit; its mode and mirror
+        mark move to it (left under the old name they would silently stop applying).
+        """
+        camera = camera or self.camera
+        cameras = {k: v for k, v in settings.liveness_camera_modes.items() if k not in (self.camera, camera)}
         chosen = self.camera_box.currentData()
         if chosen:
-            cameras[self.camera] = chosen
-        else:
-            cameras.pop(self.camera, None)
-        mirrored = [c for c in settings.liveness_mirrored_cameras if c != self.camera]
+            cameras[camera] = chosen
+        mirrored = [c for c in settings.liveness_mirrored_cameras if c not in (self.camera, camera)]
         if self.mirrored_check.isChecked():
-            mirrored.append(self.camera)
+            mirrored.append(camera)
         return replace(settings, liveness_mode=self.mode_box.currentData(), liveness_camera_modes=cameras,
                        liveness_target_bpcer=float(self.target_box.currentData()),
                        liveness_challenge=self.challenge_box.currentData(),
