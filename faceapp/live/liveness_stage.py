@@ -22,7 +22,8 @@ While a challenge runs, ``extras["challenge"]`` lists the actions still asked fo
 ``extras["challenge_turn"]`` the side of the asked head turn (``"left"`` or ``"right"``, the person's
 own; ``"centre"`` between two turns, while the head must come back; ``None`` when no turn is asked),
 ``extras["challenge_turns"]`` the turns still to make and ``extras["challenge_left"]`` the seconds
-left (the live page prompts with them). A person recently suspected of a spoof is asked more turns
+left (the live page prompts with them); ``extras["challenge_failed"]`` says why a failed challenge
+failed (``"wrong_way"``, ``"time_up"``). A person recently suspected of a spoof is asked more turns
 (:mod:`faceapp.live.liveness_retries`).
 """
 
@@ -248,6 +249,7 @@ class LivenessStage(Stage):
         extras["challenge_turn"] = None if side is None else "centre" if challenge.returning else side.value
         extras["challenge_turns"] = challenge.turns_left if side is not None else None
         extras["challenge_left"] = round(challenge.seconds_left(ctx.timestamp), 1) if pending else None
+        extras["challenge_failed"] = challenge.failure.value if challenge.failure is not None else None
 
     def _escalate(self, state: _TrackState, challenge: Challenge, ctx: TrackContext) -> None:
         """Once the track's person is known: one more turn for each recent spoof suspicion of theirs."""

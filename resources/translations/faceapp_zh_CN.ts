@@ -1542,146 +1542,161 @@ Enrol these faces anyway?</source>
     <name>Liveness</name>
     <message>
       <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
+      <source>not done in time</source>
+      <translation>未在规定时间内完成</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
+      <source>the head turned the other way</source>
+      <translation>头转向了另一侧</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
       <source>Block (no check-in, no door)</source>
       <translation>拦截（不签到、不开门）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
       <source>Log only</source>
       <translation>仅记录</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="36" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
       <source>Off</source>
       <translation>关闭</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="44" />
       <source>Blink</source>
       <translation>眨眼</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="44" />
       <source>Head turn (left or right, asked at random)</source>
       <translation>转头（随机要求向左或向右）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="40" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="44" />
       <source>None</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="41" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="45" />
       <source>Blink and head turn</source>
       <translation>眨眼并转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="49" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="53" />
       <source>Liveness (photo and screen attacks)</source>
       <translation>活体检测（照片和屏幕攻击）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="52" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="56" />
       <source>As all cameras</source>
       <translation>与所有摄像头相同</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="59" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="63" />
       <source>{0:.1f} % of live faces refused, {1:.1f} % of print attacks pass (threshold {2:.2f})</source>
       <translation>{0:.1f}% 的真人被拒绝，{1:.1f}% 的打印照片攻击通过（阈值 {2:.2f}）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="67" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="71" />
       <source> s</source>
       <translation> 秒</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="68" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="72" />
       <source>This camera's picture is mirrored (selfie view)</source>
       <translation>此摄像头的画面是镜像的（自拍视角）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="69" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="73" />
       <source>Tick it when the camera shows people as in a mirror, so that a head turn to the left is read as a turn to the left.</source>
       <translation>摄像头像镜子一样显示人像时请勾选，这样向左转头才会被识别为向左转头。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="71" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="75" />
       <source>Measured on printed-photo attacks (NUAA); phone and tablet screens were not measured: use a challenge where doors open.</source>
       <translation>基于打印照片攻击（NUAA）测得；未测量手机和平板屏幕攻击：开门处请启用动作验证。</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="76" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="80" />
       <source>All cameras:</source>
       <translation>所有摄像头：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="77" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="81" />
       <source>This camera ({0}):</source>
       <translation>本摄像头（{0}）：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="78" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="82" />
       <source>Operating point:</source>
       <translation>工作点：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="79" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="83" />
       <source>Challenge:</source>
       <translation>动作验证：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="80" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="84" />
       <source>Time to answer:</source>
       <translation>完成时限：</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="141" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="150" />
+      <source>Liveness check not passed ({0}): step out of view, then try again.</source>
+      <translation>活体检测未通过（{0}）：请先离开画面，再重新尝试。</translation>
+    </message>
+    <message>
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="154" />
       <source>Spoof suspected: {0} (photo or screen?)</source>
       <translation>疑似伪造：{0}（照片或屏幕？）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="159" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="172" />
       <source>turn your head to your left</source>
       <translation>向左转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="159" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="172" />
       <source>turn your head to your right</source>
       <translation>向右转头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="160" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="173" />
       <source>look straight at the camera again</source>
       <translation>请再次正对摄像头</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="161" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="174" />
       <source>please turn your head a little</source>
       <translation>请稍微转动头部</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="164" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="177" />
       <source> (then {0} more turn(s))</source>
       <translation>（之后还需转头 {0} 次）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="165" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="178" />
       <source>please blink</source>
       <translation>请眨眼</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="166" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="179" />
       <source> and </source>
       <translation>并</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="167" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="180" />
       <source> ({0:.0f} s)</source>
       <translation>（{0:.0f} 秒）</translation>
     </message>
     <message>
-      <location filename="../../faceapp/ui/widgets/liveness.py" line="168" />
+      <location filename="../../faceapp/ui/widgets/liveness.py" line="181" />
       <source>Liveness check: {0}{1}</source>
       <translation>活体检测：{0}{1}</translation>
     </message>

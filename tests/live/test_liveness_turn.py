@@ -71,6 +71,7 @@ def test_turning_the_other_way_fails_at_once(core_factory, pipeline: FacePipelin
     assert results[0].frame.faces[0].extras["challenge_turn"] == side.value
     verdicts = [r.frame.faces[0].extras["live"] for r in results]
     assert verdicts[:4] == ["pending"] * 4 and verdicts[4:] == ["spoof"] * 6  # at 0.4 s of 3 s: at once
+    assert results[-1].frame.faces[0].extras["challenge_failed"] == "wrong_way"  # the Live page tells him
     assert not checkins(results)
     (spoof,) = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
     assert spoof.person_id == person_id

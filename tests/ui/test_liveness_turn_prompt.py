@@ -83,6 +83,18 @@ def test_several_turns_say_how_many_are_left_and_ask_to_face_the_camera_between(
     assert notice.prompt == "Liveness check: turn your head to your right (7 s) \u2192"
 
 
+def test_a_failed_challenge_tells_the_person_why_and_to_try_again(notice: LivenessNotice) -> None:
+    notice.show_faces([face(name="Bob", live="spoof", challenge_failed="wrong_way")], now=0.0)
+    assert notice.text() == ("Liveness check not passed (the head turned the other way): "
+                             "step out of view, then try again.") and notice.isVisible()
+    notice.show_faces([face(name="Bob", live="spoof", challenge_failed="time_up")], now=1.0)
+    assert "(not done in time)" in notice.text()
+    notice.show_faces([face(name="Bob", live="spoof", challenge_failed=None)], now=2.0)  # the passive model
+    assert notice.text() == "Spoof suspected: Bob (photo or screen?)"
+    notice.show_faces([], now=20.0)
+    assert not notice.isVisible()
+
+
 def test_a_spoof_note_shows_a_name_as_plain_text(notice: LivenessNotice) -> None:
     notice.show_faces([face(name="<b>Eve</b>", live="spoof")], now=0.0)
     assert notice.textFormat() is Qt.TextFormat.PlainText and "<b>Eve</b>" in notice.text()
@@ -126,4 +138,12 @@ def test_live_page_prompt_between_two_turns(qtbot: QtBot, services, tmp_path: Pa
     assert "look straight at the camera again (then 1 more turn(s))" in page.liveness_notice.prompt
     assert "align=" not in page.liveness_notice.text()  # no arrow
     shoot(page, tmp_path, "live_turn_prompt_centre.png")
+    page.shutdown()
+
+
+def test_live_page_after_a_failed_turn(qtbot: QtBot, services, tmp_path: Path) -> None:
+    """The note after a failed head turn on the Live page; rendered for docs/screenshots."""
+    page = live_page_showing(qtbot, services, face(live="spoof", challenge_failed="wrong_way"))
+    assert page.liveness_notice.isVisible() and "step out of view" in page.liveness_notice.text()
+    shoot(page, tmp_path, "live_turn_failed.png")
     page.shutdown()

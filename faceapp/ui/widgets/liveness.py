@@ -32,6 +32,10 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Liveness", text)
 
 
+#: Why a challenge failed, in the words shown to the person (``extras["challenge_failed"]``).
+FAILURES = {"wrong_way": lambda: _tr("the head turned the other way"), "time_up": lambda: _tr("not done in time")}
+
+
 def mode_labels() -> dict[str, str]:
     return {"off": _tr("Off"), "log": _tr("Log only"), "block": _tr("Block (no check-in, no door)")}
 
@@ -116,7 +120,8 @@ class LivenessNotice(QLabel):
     """A small line on the Live page: the challenge prompt, or a discreet "spoof suspected" note.
 
     The prompt is for the person in front of the camera; the spoof note is for the front desk, in
-    muted text, and fades after ``hold_s`` seconds without a spoofed face.
+    muted text, and fades after ``hold_s`` seconds without a spoofed face. After a failed challenge
+    the note tells the person why and to try again (stepping out of view starts a new track).
     """
 
     def __init__(self, parent: QWidget | None = None, hold_s: float = 8.0) -> None:
@@ -140,7 +145,12 @@ class LivenessNotice(QLabel):
                 turn = extras.get("challenge_turn") if "turn" in asked else None
                 side = turn if turn in ARROWS else None
                 prompt = self._prompt(asked, extras.get("challenge_left"), turn, extras.get("challenge_turns"))
-            if extras.get("live") == "spoof" and face.name:
+            failed = extras.get("challenge_failed")
+            if extras.get("live") == "spoof" and failed in FAILURES:  # for the person: what to do now
+                self._spoof_text = _tr("Liveness check not passed ({0}): step out of view, then try again.").format(
+                    FAILURES[failed]())
+                self._spoof_until = now + self.hold_s
+            elif extras.get("live") == "spoof" and face.name:
                 self._spoof_text = _tr("Spoof suspected: {0} (photo or screen?)").format(face.name)
                 self._spoof_until = now + self.hold_s
         self.prompt = f"{prompt} {ARROWS[side]}" if prompt and side else prompt
