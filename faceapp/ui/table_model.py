@@ -21,7 +21,7 @@ class RecordsTableModel(QAbstractTableModel, Generic[R]):
         self.rows: list[R] = []
 
     def headers(self) -> list[str]:
-        """Column titles, translated."""
+        """Column titles, translated: each subclass gives its own (the base has no columns to name)."""
         raise NotImplementedError
 
     def set_rows(self, rows: Sequence[R]) -> None:

@@ -21,7 +21,7 @@ from faceapp.services import Core
 from faceapp.store.liveness import SPOOF_NOTE
 from faceapp.vision.liveness_track import TurnDirection
 from faceapp.vision.pipeline import FacePipeline
-from tests.live.test_liveness_stage import T0, core_factory, photo  # noqa: F401 - fixture
+from tests.live.test_liveness_stage import T0, core_factory, photo, play  # noqa: F401 - fixture
 from tests.live.test_liveness_turn import NAME, bob, checkins
 from tests.live.test_liveness_turn import frames as left_turn
 from tests.vision.test_turn_sequence import drawing_sides
@@ -30,15 +30,9 @@ pytestmark = pytest.mark.realdata
 L, R = TurnDirection.LEFT, TurnDirection.RIGHT
 
 
-def attempt(core: Core, images: list[np.ndarray], start: float, rng: random.Random, fps: float = 10.0) -> list:
-    """One try in front of the desk: a new stage and service (a new track), frames from ``start``."""
-    stage = build_liveness_stage(core, rng=rng)
-    service = core.live_service(stages=[stage])
-    stage.bind(service)
-    try:
-        return [service.process(image, start + i / fps, i) for i, image in enumerate(images)]
-    finally:
-        service.close()
+def attempt(core: Core, images: list[np.ndarray], start: float, rng: random.Random) -> list:
+    """One try in front of the desk (a new track, as after stepping out of view); its results."""
+    return play(core, images, rng=rng, start=start)[1]
 
 
 def left_then_right(pipeline: FacePipeline, lfw_dir: Path) -> list[np.ndarray]:

@@ -49,12 +49,16 @@ def core_factory(basedir: Path, pipeline: FacePipeline, lfw_dir: Path) -> Iterat
         core.close()
 
 
-def play(core: Core, images: list[np.ndarray], fps: float = 10.0, rng: random.Random | None = None):
+def play(core: Core, images: list[np.ndarray], fps: float = 10.0, rng: random.Random | None = None,
+         start: float = T0):
+    """One presentation: a new stage and live service (a new track), frames from ``start`` at ``fps``."""
     stage = build_liveness_stage(core, rng=rng)
     service = core.live_service(stages=[stage])
     stage.bind(service)
-    results = [service.process(image, T0 + i / fps, i) for i, image in enumerate(images)]
-    service.close()
+    try:
+        results = [service.process(image, start + i / fps, i) for i, image in enumerate(images)]
+    finally:
+        service.close()
     return stage, results
 
 

@@ -80,6 +80,14 @@ def _judged_live_not_checked_in(desk: Desk) -> int:
     return face.track_id
 
 
+def refused_at_time_up(desk: Desk, track: int) -> None:
+    """No check-in; the track spoofed, reported once as a challenge not completed in time."""
+    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
+    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
+    (spoof,) = desk.events(EventKind.REJECTED)
+    assert "challenge not completed in time" in spoof.note
+
+
 def test_a_higher_threshold_re_decides_a_track_judged_live(desk: Desk) -> None:
     track = _judged_live_not_checked_in(desk)
     desk.edit(liveness_target_bpcer=0.02)  # threshold 0.5 -> 0.95
@@ -97,10 +105,7 @@ def test_a_challenge_switched_on_applies_to_a_track_not_yet_checked_in(desk: Des
     assert desk.stage.verdict(track) is LiveVerdict.PENDING
     later = desk.play(17)  # the same still frame: no blink
     assert later[0].frame.faces[0].extras["challenge"] == ["blink"]
-    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
-    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
-    (spoof,) = desk.events(EventKind.REJECTED)
-    assert "challenge not completed in time" in spoof.note
+    refused_at_time_up(desk, track)
 
 
 def test_a_challenge_asking_more_applies_to_a_challenge_in_progress(desk: Desk) -> None:
@@ -111,10 +116,7 @@ def test_a_challenge_asking_more_applies_to_a_challenge_in_progress(desk: Desk) 
     later = desk.play(15)  # the same still frame: neither a blink nor a turn
     assert later[0].frame.faces[0].extras["challenge"] == ["blink", "turn"]  # asked at once, not after this one
     assert later[0].frame.faces[0].extras["challenge_turn"] in ("left", "right")
-    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
-    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
-    (spoof,) = desk.events(EventKind.REJECTED)
-    assert "challenge not completed in time" in spoof.note
+    refused_at_time_up(desk, track)
 
 
 def test_a_shorter_time_limit_applies_to_a_challenge_in_progress(desk: Desk) -> None:
@@ -125,10 +127,7 @@ def test_a_shorter_time_limit_applies_to_a_challenge_in_progress(desk: Desk) -> 
     desk.edit(liveness_challenge="blink", liveness_challenge_seconds=1.0)
     later = desk.play(8)  # 1.3 s after the challenge started: up under the new limit, not the old one
     assert later[-1].frame.faces[0].extras["live"] == "spoof"
-    assert desk.stage.verdict(track) is LiveVerdict.SPOOF
-    assert not [e for r in desk.results for e in r.events if e.kind in ATTENDANCE]
-    (spoof,) = desk.events(EventKind.REJECTED)
-    assert "challenge not completed in time" in spoof.note
+    refused_at_time_up(desk, track)
 
 
 def test_a_track_already_checked_in_is_not_challenged(desk: Desk) -> None:

@@ -39,6 +39,15 @@ def frames(pipeline: FacePipeline, lfw_dir: Path, mirrored: bool = False) -> lis
     return [frontal] * 4 + [turned] * 6
 
 
+def asked(core_factory, pipeline: FacePipeline, lfw_dir: Path, side: TurnDirection, mirrored: bool,  # noqa: F811
+          **settings: object) -> tuple[Core, int, list]:
+    """Bob enrolled at a block-mode desk asking a head turn (3 s) to ``side``, then his video played there."""
+    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0, **settings)
+    person_id = bob(core, lfw_dir)
+    _stage, results = play(core, frames(pipeline, lfw_dir, mirrored), rng=drawing(side))
+    return core, person_id, results
+
+
 def checkins(results) -> list[tuple[int, int | None]]:
     return [(i, e.person_id) for i, r in enumerate(results) for e in r.events if e.kind is EventKind.CHECK_IN]
 
@@ -48,9 +57,7 @@ def test_turning_the_asked_way_checks_in(core_factory, pipeline: FacePipeline, l
                                          mirrored: bool) -> None:
     """Asked for his left, the turn passes; the mirror image of the same video passes when asked for his right."""
     side = TurnDirection.RIGHT if mirrored else TurnDirection.LEFT
-    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0)
-    person_id = bob(core, lfw_dir)
-    _stage, results = play(core, frames(pipeline, lfw_dir, mirrored), rng=drawing(side))
+    core, person_id, results = asked(core_factory, pipeline, lfw_dir, side, mirrored)
     first = results[0].frame.faces[0].extras
     assert (first["challenge"], first["challenge_turn"], first["live"]) == (["turn"], side.value, "pending")
     done = checkins(results)
@@ -65,9 +72,7 @@ def test_turning_the_other_way_fails_at_once(core_factory, pipeline: FacePipelin
                                              mirrored: bool) -> None:
     """The same videos against the other draw: spoofed on the first turned frame, no check-in, one event."""
     side = TurnDirection.LEFT if mirrored else TurnDirection.RIGHT
-    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0)
-    person_id = bob(core, lfw_dir)
-    _stage, results = play(core, frames(pipeline, lfw_dir, mirrored), rng=drawing(side))
+    core, person_id, results = asked(core_factory, pipeline, lfw_dir, side, mirrored)
     assert results[0].frame.faces[0].extras["challenge_turn"] == side.value
     verdicts = [r.frame.faces[0].extras["live"] for r in results]
     assert verdicts[:4] == ["pending"] * 4 and verdicts[4:] == ["spoof"] * 6  # at 0.4 s of 3 s: at once
@@ -83,10 +88,8 @@ def test_turning_the_other_way_fails_at_once(core_factory, pipeline: FacePipelin
 def test_a_mirrored_camera_reads_the_turn_of_the_person_not_of_the_picture(core_factory, pipeline: FacePipeline,  # noqa: F811
                                                                            lfw_dir: Path, side: TurnDirection) -> None:
     """A camera marked mirrored delivers the mirror image of Bob turning to his own left: left passes, right fails."""
-    core = core_factory(liveness_mode="block", liveness_challenge="turn", liveness_challenge_seconds=3.0,
-                        liveness_mirrored_cameras=["desk-1"])
-    person_id = bob(core, lfw_dir)
-    _stage, results = play(core, frames(pipeline, lfw_dir, mirrored=True), rng=drawing(side))
+    core, person_id, results = asked(core_factory, pipeline, lfw_dir, side, mirrored=True,
+                                     liveness_mirrored_cameras=["desk-1"])
     assert results[0].frame.faces[0].extras["challenge_turn"] == side.value
     rejected = [e for e in core.gallery.events.list() if e.kind is EventKind.REJECTED]
     if side is TurnDirection.LEFT:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,16 @@ def tom_ridge_enrolled_online(basedir: Path, pipeline: FacePipeline, lfw_dir: Pa
         name = f"Tom_Ridge_{number:04d}.jpg"
         (show / name).symlink_to(lfw_dir / "images" / "Tom_Ridge" / name)
     return online
+
+
+def offline_desk_window(qtbot: Any, basedir: Path, pipeline: FacePipeline) -> tuple[Services, Any]:
+    """The desktop app of a desk started while its server is stopped, from its copy of the server's gallery
+    (the caller closes the services)."""
+    from faceapp.ui.main_window import MainWindow
+
+    desk = Services.create(basedir, pipeline=pipeline)
+    desk.live = FAST_LIVE
+    assert desk.core is not None and desk.core.gallery.started_offline is not None
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    return desk, window

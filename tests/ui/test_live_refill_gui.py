@@ -10,11 +10,9 @@ from pathlib import Path
 import pytest
 
 from faceapp.records import Event, EventKind
-from faceapp.ui.main_window import MainWindow
-from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 from tests.store.pgserver import PgServer
-from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
+from tests.ui.conftest import offline_desk_window, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
 
@@ -35,11 +33,7 @@ def test_the_live_list_is_refilled_from_the_store_when_the_server_is_back(
 
     server.halt()
     try:
-        desk = Services.create(basedir, pipeline=pipeline)
-        desk.live = FAST_LIVE
-        assert desk.core is not None and desk.core.gallery.started_offline is not None
-        window = MainWindow(desk)
-        qtbot.addWidget(window)
+        desk, window = offline_desk_window(qtbot, basedir, pipeline)
         live = window.live
         assert live.checkins.rowCount() == 0  # the store's events cannot be read yet
         label = live.offline_label

@@ -13,13 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 from faceapp.records import Event, EventKind
 from faceapp.ui.assembly import attach_admin
-from faceapp.ui.main_window import MainWindow
 from faceapp.ui.offline_state import unreachable_note
 from faceapp.ui.pages.doors import DoorsPage, attach_doors
-from faceapp.ui.services import Services
 from faceapp.vision.pipeline import FacePipeline
 from tests.store.pgserver import PgServer
-from tests.ui.conftest import FAST_LIVE, tom_ridge_enrolled_online
+from tests.ui.conftest import offline_desk_window, tom_ridge_enrolled_online
 
 pytestmark = pytest.mark.realdata
 SHOTS = os.environ.get("FACEAPP_SCREENSHOTS")  # a folder: also save the screenshot for the docs there
@@ -53,11 +51,7 @@ def test_the_gui_starts_offline_recognises_queues_and_follows_the_server_back(
 
     server.halt()  # the desk PC starts while the server is away
     try:
-        desk = Services.create(basedir, pipeline=pipeline)
-        desk.live = FAST_LIVE
-        assert desk.core is not None and desk.core.gallery.started_offline is not None
-        window = MainWindow(desk)
-        qtbot.addWidget(window)
+        desk, window = offline_desk_window(qtbot, basedir, pipeline)
         parts = attach_admin(window, desk, QApplication.instance())
         assert attach_doors(window, desk) is None  # door decisions need the server: the page comes with it
         window.resize(1100, 700)
